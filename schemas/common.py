@@ -1,0 +1,47 @@
+"""Small building blocks used across the contract."""
+
+from __future__ import annotations
+
+from datetime import datetime, timezone
+
+from pydantic import BaseModel, ConfigDict
+
+
+class Strict(BaseModel):
+    """Base for every contract model: unknown keys are an error, not silently dropped."""
+
+    model_config = ConfigDict(extra="forbid")
+
+
+class LocalizedText(Strict):
+    """A user-visible sentence in Vietnamese (the default) and English."""
+
+    vi: str
+    en: str
+
+    def get(self, lang: str) -> str:
+        return self.en if lang == "en" else self.vi
+
+
+def text(vi: str, en: str) -> LocalizedText:
+    return LocalizedText(vi=vi, en=en)
+
+
+class Issue(Strict):
+    """One problem with an input: which field, a stable code, and the sentence to show."""
+
+    field: str | None = None
+    code: str
+    message: LocalizedText
+
+
+class ErrorBody(Strict):
+    """The body of every 4xx answer of the server."""
+
+    code: str
+    message: LocalizedText
+    issues: list[Issue] = []
+
+
+def utcnow() -> datetime:
+    return datetime.now(timezone.utc)
