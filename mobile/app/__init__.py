@@ -1,0 +1,1 @@
+"""The Flet app: screens that wire events to :mod:`mobile.app.service`."""

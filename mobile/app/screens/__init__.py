@@ -1,0 +1,1 @@
+"""One screen per file; each event calls one service method."""

@@ -1,0 +1,274 @@
+"""What the screens ask for, without any widget: the app's single service object.
+
+Every blocking step (disk, key derivation, network) runs in a worker thread
+through ``asyncio.to_thread`` so the Flet event loop never stalls. Rules live
+in ``schemas`` and the vault/records/sync modules; this class only strings
+them together and keeps the session state (locked or not, online or not).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import platform
+import re
+import uuid
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import datetime
+from pathlib import Path
+from typing import Any
+from uuid import UUID
+
+from schemas.catalog import latest_forms, shipped_forms
+from schemas.common import LocalizedText, text
+from schemas.forms import FormDefinition
+from schemas.plans import Plan, TallyReport
+from schemas.records import Record
+from schemas.sync import UserInfo
+
+from ..errors import FieldTallyError
+from ..records import LocalState, RecordStore, StoredRecord
+from ..settings_store import AppSettings, load_settings, save_settings
+from ..sync.client import ServerClient
+from ..sync.engine import SyncEngine, SyncReport
+from ..vault import Vault
+
+PIN_RE = re.compile(r"^\d{6,12}$")
+TOKEN_KEY = "device_token"
+USER_KEY = "user"
+
+
+class InputError(FieldTallyError):
+    """The officer typed something the app cannot use; the message says what."""
+
+    def __init__(self, message: LocalizedText):
+        super().__init__(message.en)
+        self.message = message
+
+
+@dataclass
+class HomeSummary:
+    counts: dict[LocalState, int]
+    last_sync: datetime | None
+    online: bool | None
+
+
+class AppService:
+    def __init__(
+        self,
+        data_dir: Path,
+        *,
+        kdf_params: dict | None = None,
+        client_factory: Callable[..., ServerClient] = ServerClient,
+    ):
+        self.data_dir = data_dir
+        self.data_dir.mkdir(parents=True, exist_ok=True)
+        self.settings: AppSettings = load_settings(data_dir)
+        self._kdf_params = kdf_params
+        self._client_factory = client_factory
+        self._pending: tuple[str, UserInfo] | None = None  # token and user between enrollment and PIN
+        self.vault: Vault | None = None
+        self.store: RecordStore | None = None
+        self.user: UserInfo | None = None
+        self.online: bool | None = None
+        self._sync_lock = asyncio.Lock()
+
+    # ---- where the app starts -------------------------------------------------
+    @property
+    def vault_dir(self) -> Path:
+        return self.data_dir / "vault"
+
+    def stage(self) -> str:
+        """'setup' (not enrolled), 'set_pin' (enrolled, no vault yet), 'unlock' or 'ready'."""
+        if self.store is not None:
+            return "ready"
+        if self._pending is not None:
+            return "set_pin"
+        if self.settings.enrolled and Vault.exists(self.vault_dir):
+            return "unlock"
+        return "setup"
+
+    @property
+    def lang(self) -> str:
+        return self.settings.language
+
+    async def set_language(self, lang: str) -> None:
+        self.settings.language = "en" if lang == "en" else "vi"
+        await asyncio.to_thread(save_settings, self.data_dir, self.settings)
+
+    async def set_theme(self, mode: str) -> None:
+        self.settings.theme = mode
+        await asyncio.to_thread(save_settings, self.data_dir, self.settings)
+
+    # ---- enrollment and PIN ---------------------------------------------------
+    async def enroll(self, server_url: str, username: str, password: str) -> UserInfo:
+        server_url = server_url.strip().rstrip("/")
+        if not re.match(r"^https?://[^\s/]+", server_url):
+            raise InputError(
+                text(
+                    "Địa chỉ máy chủ phải bắt đầu bằng http:// hoặc https://",
+                    "The server address must start with http:// or https://",
+                )
+            )
+        if not username.strip() or not password:
+            raise InputError(text("Vui lòng nhập đủ các ô.", "Please fill in every box."))
+        device_id = self.settings.device_id or uuid.uuid4().hex
+        client = self._client_factory(server_url)
+        resp = await asyncio.to_thread(
+            client.enroll, username.strip(), password, device_id, f"{platform.node() or 'phone'}"[:100]
+        )
+        self.settings.server_url = server_url
+        self.settings.device_id = device_id
+        self.settings.username = resp.user.username
+        self.settings.full_name = resp.user.full_name
+        self.settings.unit = resp.user.unit
+        self.settings.enrolled = False  # becomes True once the token is safe in the vault
+        await asyncio.to_thread(save_settings, self.data_dir, self.settings)
+        self._pending = (resp.device_token, resp.user)
+        return resp.user
+
+    async def create_pin(self, pin: str, confirm: str) -> None:
+        if self._pending is None:
+            raise InputError(text("Hãy đăng ký thiết bị trước.", "Register the device first."))
+        if not PIN_RE.match(pin):
+            raise InputError(text("Mã PIN gồm 6 đến 12 chữ số.", "The PIN is 6 to 12 digits."))
+        if pin != confirm:
+            raise InputError(text("Hai mã PIN không khớp.", "The two PINs do not match."))
+        token, user = self._pending
+
+        def _create() -> Vault:
+            if Vault.exists(self.vault_dir):
+                # A vault from an earlier enrollment: keep it aside, never delete records.
+                self.vault_dir.rename(self.data_dir / f"vault-replaced-{uuid.uuid4().hex[:8]}")
+            return Vault.create(self.vault_dir, pin, kdf_params=self._kdf_params)
+
+        vault = await asyncio.to_thread(_create)
+        self._open(vault)
+        assert self.store is not None
+        await asyncio.to_thread(self.store.set_meta, TOKEN_KEY, token)
+        await asyncio.to_thread(self.store.set_meta, USER_KEY, user.model_dump(mode="json"))
+        self.user = user
+        self._pending = None
+        self.settings.enrolled = True
+        await asyncio.to_thread(save_settings, self.data_dir, self.settings)
+
+    async def unlock(self, pin: str) -> None:
+        if not pin:
+            raise InputError(text("Hãy nhập mã PIN.", "Enter your PIN."))
+        vault = await asyncio.to_thread(Vault.unlock, self.vault_dir, pin)
+        self._open(vault)
+        assert self.store is not None
+        raw = await asyncio.to_thread(self.store.get_meta, USER_KEY)
+        self.user = UserInfo.model_validate(raw) if raw else None
+
+    def _open(self, vault: Vault) -> None:
+        self.vault = vault
+        self.store = RecordStore(
+            vault, author=self.settings.username, unit=self.settings.unit, device=self.settings.device_id
+        )
+
+    def lock(self) -> None:
+        if self.vault is not None:
+            self.vault.close()
+        self.vault = None
+        self.store = None
+
+    def _require_store(self) -> RecordStore:
+        if self.store is None:
+            raise InputError(text("Ứng dụng đang khóa. Hãy mở khóa.", "The app is locked. Unlock it."))
+        return self.store
+
+    # ---- forms and records ----------------------------------------------------
+    def _all_forms(self) -> list[FormDefinition]:
+        forms = list(shipped_forms())
+        pull = self.store.cached_pull() if self.store else None
+        if pull is not None:
+            known = {f.key for f in forms}
+            forms += [f for f in pull.forms if f.key not in known]
+        return forms
+
+    def forms(self) -> list[FormDefinition]:
+        """The newest version of every form, in a stable order for the home screen."""
+        order = {"outreach_session": 0, "awareness_survey": 1, "training": 2}
+        return sorted(latest_forms(self._all_forms()).values(), key=lambda f: (order.get(f.id, 9), f.id))
+
+    def form_for(self, record: Record) -> FormDefinition | None:
+        for f in self._all_forms():
+            if f.key == (record.form_id, record.form_version):
+                return f
+        return None
+
+    def new_record(self, form_id: str) -> tuple[Record, FormDefinition]:
+        form = latest_forms(self._all_forms())[form_id]
+        return self._require_store().new_record(form), form
+
+    async def get_record(self, record_id: UUID) -> StoredRecord | None:
+        return await asyncio.to_thread(self._require_store().get, record_id)
+
+    async def save_draft(self, record: Record, answers: dict[str, Any]) -> StoredRecord:
+        return await asyncio.to_thread(self._require_store().save_draft, record, answers)
+
+    async def finalize(self, record: Record, answers: dict[str, Any]) -> StoredRecord:
+        form = self.form_for(record)
+        if form is None:
+            raise InputError(text("Không tìm thấy biểu mẫu của phiếu này.", "This record's form is missing."))
+        return await asyncio.to_thread(self._require_store().finalize, record, answers, form)
+
+    async def void(self, record_id: UUID, reason: str) -> StoredRecord:
+        if not reason.strip():
+            raise InputError(text("Cần ghi lý do hủy phiếu.", "A reason is needed to void a record."))
+        return await asyncio.to_thread(self._require_store().void, record_id, reason.strip())
+
+    async def records(self, state: LocalState) -> list[StoredRecord]:
+        return await asyncio.to_thread(self._require_store().list, state)
+
+    async def summary(self) -> HomeSummary:
+        store = self._require_store()
+        counts = await asyncio.to_thread(store.counts)
+        last = await asyncio.to_thread(store.get_meta, "last_sync")
+        return HomeSummary(
+            counts=counts,
+            last_sync=datetime.fromisoformat(last) if isinstance(last, str) else None,
+            online=self.online,
+        )
+
+    # ---- network --------------------------------------------------------------
+    def _client(self) -> ServerClient:
+        token = self.store.get_meta(TOKEN_KEY) if self.store else None
+        return self._client_factory(self.settings.server_url, token)
+
+    async def check_online(self) -> bool:
+        if not self.settings.server_url:
+            return False
+        client = self._client_factory(self.settings.server_url)
+        self.online = await asyncio.to_thread(client.health)
+        return self.online
+
+    @property
+    def syncing(self) -> bool:
+        return self._sync_lock.locked()
+
+    async def sync(self, progress: Callable[[int, int], None] | None = None) -> SyncReport | None:
+        """Push the outbox and pull forms, plan and tallies; None if a sync is already running."""
+        if self._sync_lock.locked():
+            return None
+        async with self._sync_lock:
+            store = self._require_store()
+            engine = SyncEngine(store, await asyncio.to_thread(self._client))
+            report = await asyncio.to_thread(engine.run, progress)
+            self.online = report.error is None or not _is_network_error(report.error)
+            return report
+
+    # ---- progress -------------------------------------------------------------
+    def progress(self) -> tuple[list[Plan], list[TallyReport], datetime | None]:
+        """The cached tallies for offline viewing, with the plans that explain them."""
+        pull = self.store.cached_pull() if self.store else None
+        if pull is None:
+            return [], [], None
+        return pull.plans, pull.tallies, pull.server_time
+
+
+def _is_network_error(err: FieldTallyError) -> bool:
+    from ..errors import RetryableSyncError
+
+    return isinstance(err, RetryableSyncError)

@@ -1,0 +1,166 @@
+"""The frame around the screens: navigation, messages, errors, background sync.
+
+A screen is a class with ``build() -> ft.View``; it gets the shell, and through
+it the service. Handlers go through ``shell.guard`` so that an error becomes a
+sentence in the officer's language, never a traceback.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections.abc import Awaitable, Callable
+from typing import Any, Protocol
+
+import flet as ft
+
+from ..errors import FieldTallyError
+from .i18n import tr
+from .service import AppService
+
+log = logging.getLogger("fieldtally.app")
+
+AUTO_SYNC_INTERVAL = 60.0  # seconds between reachability probes while unlocked
+
+
+class Screen(Protocol):
+    def build(self) -> ft.View: ...
+
+
+class Shell:
+    def __init__(self, page: ft.Page, service: AppService):
+        self.page = page
+        self.service = service
+        self.current: Screen | None = None
+        self.sync_listeners: list[Callable[[], Awaitable[None]]] = []
+        self._sync_progress: tuple[int, int] | None = None
+        self._bg_tasks: set[asyncio.Task] = set()
+        self.connectivity: ft.Connectivity | None = None
+
+    # ---- words ----------------------------------------------------------------
+    def t(self, key: str, **values: Any) -> str:
+        return tr(self.service.lang, key, **values)
+
+    def say(self, err: FieldTallyError) -> str:
+        msg = getattr(err, "message", None)
+        return msg.get(self.service.lang) if msg is not None else self.t("err_unexpected")
+
+    # ---- navigation -----------------------------------------------------------
+    def show(self, screen: Screen) -> None:
+        self.current = screen
+        view = screen.build()
+        self.page.views.clear()
+        self.page.views.append(view)
+        self.page.update()
+
+    def home(self) -> None:
+        from .screens.home import HomeScreen
+
+        self.show(HomeScreen(self))
+
+    def start(self) -> None:
+        from .screens.pin import SetPinScreen, UnlockScreen
+        from .screens.setup import SetupScreen
+
+        stage = self.service.stage()
+        screens = {"setup": SetupScreen, "set_pin": SetPinScreen, "unlock": UnlockScreen}
+        if stage == "ready":
+            self.home()
+        else:
+            self.show(screens[stage](self))
+
+    def refresh(self) -> None:
+        if self.current is not None:
+            self.show(self.current)
+
+    # ---- messages -------------------------------------------------------------
+    def toast(self, message: str, *, error: bool = False) -> None:
+        bar = ft.SnackBar(
+            content=ft.Text(message, color=ft.Colors.WHITE if error else None),
+            bgcolor=ft.Colors.RED_700 if error else None,
+            duration=ft.Duration(seconds=6 if error else 3),
+            show_close_icon=True,
+        )
+        self.page.show_dialog(bar)
+
+    def guard(self, handler: Callable[..., Awaitable[None]]) -> Callable[[Any], Awaitable[None]]:
+        """Wrap an async handler: known errors become a message, unknown ones are logged."""
+
+        async def wrapped(e: Any = None) -> None:
+            try:
+                await handler(e)
+            except FieldTallyError as err:
+                self.toast(self.say(err), error=True)
+            except Exception:  # the officer must never see a traceback
+                log.exception("unexpected error in a handler")
+                self.toast(self.t("err_unexpected"), error=True)
+            # Push what the handler changed (busy flags reset in `finally`, messages) in every case.
+            self.page.update()
+
+        return wrapped
+
+    # ---- sync -----------------------------------------------------------------
+    @property
+    def sync_progress(self) -> tuple[int, int] | None:
+        return self._sync_progress
+
+    async def sync(self, *, quiet: bool = False) -> None:
+        """Run one sync with a progress indicator; quiet syncs only speak up about problems."""
+        if self.service.store is None or self.service.syncing:
+            return
+        loop = asyncio.get_running_loop()
+        self._sync_progress = (0, 0)
+        await self._notify()
+
+        def progress(done: int, total: int) -> None:  # called from the sync thread
+            self._sync_progress = (done, total)
+            asyncio.run_coroutine_threadsafe(self._notify(), loop)
+
+        try:
+            report = await self.service.sync(progress)
+        finally:
+            self._sync_progress = None
+        if report is not None:
+            if report.error is not None:
+                if not quiet:
+                    self.toast(self.t("sync_failed", reason=self.say(report.error)), error=True)
+            elif report.rejected:
+                self.toast(self.t("sync_rejected", n=report.rejected), error=True)
+            elif not quiet:
+                self.toast(
+                    self.t("sync_done", stored=report.stored) if report.sent else self.t("sync_nothing")
+                )
+        await self._notify()
+
+    async def _notify(self) -> None:
+        for listener in list(self.sync_listeners):
+            try:
+                await listener()
+            except Exception:
+                log.exception("sync listener failed")
+
+    def spawn(self, coro: Awaitable[None]) -> None:
+        task = asyncio.ensure_future(coro)
+        self._bg_tasks.add(task)
+        task.add_done_callback(self._bg_tasks.discard)
+
+    async def auto_sync(self, reason: str) -> None:
+        """Sync in the background when the server answers; silent unless something is wrong."""
+        if self.service.store is None:
+            return
+        if await self.service.check_online():
+            log.info("auto sync (%s)", reason)
+            await self.sync(quiet=True)
+        else:
+            await self._notify()
+
+    async def watch(self) -> None:
+        """Probe the server now and then while the app is open; sync when it comes back."""
+        while True:
+            await asyncio.sleep(AUTO_SYNC_INTERVAL)
+            if self.service.store is not None and not self.service.syncing:
+                was_online = self.service.online
+                try:
+                    await self.auto_sync("probe" if was_online else "back online")
+                except Exception:
+                    log.exception("background sync failed")

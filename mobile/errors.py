@@ -1,0 +1,164 @@
+"""The phone side's one exception tree; every error carries a sentence for the officer.
+
+::
+
+    FieldTallyError                   .message: LocalizedText (vi + en), what the screen shows
+    ├── VaultError                    the encrypted store
+    │   ├── WrongPin                  .attempts (failures in a row), .wait_seconds before the next try
+    │   ├── PinThrottled              a try came too early; .wait_seconds left
+    │   └── VaultCorrupt              a file is damaged or was altered; .detail says which (for logs)
+    ├── SyncError                     talking to the sync server
+    │   ├── RetryableSyncError        network down, timeout, 408/425/429/5xx, an unreadable answer;
+    │   │                             .status, .retry_after (seconds, from Retry-After)
+    │   └── PermanentSyncError        any other 4xx; .status, .body (the server's ErrorBody, if any)
+    │       └── AuthRejected          401: token unknown/revoked, or wrong username/password
+    └── ValidationFailed              (mobile.records) answers that cannot be saved; .issues
+
+``str(exc)`` is the English sentence (plus a technical detail where there is
+one), for logs; screens show ``exc.message.get(lang)``. Foreign errors
+(requests, cryptography, OSError) are translated where they happen with
+``raise ... from exc`` so the cause stays in the traceback.
+"""
+
+from __future__ import annotations
+
+import math
+
+from schemas.common import ErrorBody, LocalizedText, text
+
+
+class FieldTallyError(Exception):
+    """Root of every error the phone side raises on purpose."""
+
+    default_message: LocalizedText = text(
+        "Đã có lỗi xảy ra. Hãy thử lại.", "Something went wrong. Try again."
+    )
+
+    def __init__(self, message: LocalizedText | str | None = None, *, detail: str | None = None) -> None:
+        # A plain string is a technical detail for logs; the officer still gets a sentence.
+        if isinstance(message, LocalizedText):
+            self.message = message
+        else:
+            self.message = type(self).default_message
+            detail = detail or message
+        self.detail = detail
+        super().__init__(self.message.en + (f" ({detail})" if detail else ""))
+
+
+# ---- the vault ---------------------------------------------------------------------------------------
+
+
+class VaultError(FieldTallyError):
+    default_message = text(
+        "Không mở được kho dữ liệu trên máy.", "The data store on this phone could not be opened."
+    )
+
+
+def wait_text(seconds: float) -> LocalizedText:
+    """'12 giây' / '2 phút' (rounded up), for messages about waiting."""
+    s = max(1, math.ceil(seconds))
+    if s < 60:
+        return text(f"{s} giây", f"{s} second{'s' if s != 1 else ''}")
+    m = math.ceil(s / 60)
+    return text(f"{m} phút", f"{m} minute{'s' if m != 1 else ''}")
+
+
+class WrongPin(VaultError):
+    def __init__(self, attempts: int, wait_seconds: float) -> None:
+        self.attempts = attempts
+        self.wait_seconds = float(wait_seconds)
+        if wait_seconds > 0:
+            w = wait_text(wait_seconds)
+            msg = text(
+                f"Mã PIN không đúng (sai {attempts} lần liên tiếp). Hãy thử lại sau {w.vi}.",
+                f"Wrong PIN ({attempts} wrong in a row). Try again in {w.en}.",
+            )
+        else:
+            msg = text("Mã PIN không đúng. Hãy thử lại.", "Wrong PIN. Try again.")
+        super().__init__(msg)
+
+
+class PinThrottled(VaultError):
+    def __init__(self, wait_seconds: float) -> None:
+        self.wait_seconds = float(wait_seconds)
+        w = wait_text(wait_seconds)
+        super().__init__(
+            text(
+                f"Đã nhập sai mã PIN nhiều lần. Hãy chờ {w.vi} rồi thử lại.",
+                f"Too many wrong PINs. Wait {w.en} and try again.",
+            )
+        )
+
+
+class VaultCorrupt(VaultError):
+    default_message = text(
+        "Dữ liệu trên máy bị hỏng hoặc đã bị sửa đổi nên không mở được. Đừng xóa ứng dụng hay dữ liệu "
+        "của ứng dụng: các phiếu chưa gửi vẫn nằm trong đó. Hãy liên hệ quản trị viên để được hỗ trợ.",
+        "The data on this phone is damaged or was altered, so it cannot be opened. Do not delete the app "
+        "or its data: records not yet sent are still in it. Contact your administrator for help.",
+    )
+
+    def __init__(self, detail: str | None = None) -> None:
+        super().__init__(None, detail=detail)
+
+
+# ---- sync --------------------------------------------------------------------------------------------
+
+
+class SyncError(FieldTallyError):
+    default_message = text("Đồng bộ không thành công.", "Sync failed.")
+
+    def __init__(
+        self,
+        message: LocalizedText | str | None = None,
+        *,
+        status: int | None = None,
+        detail: str | None = None,
+    ) -> None:
+        self.status = status
+        super().__init__(message, detail=detail)
+
+
+class RetryableSyncError(SyncError):
+    default_message = text(
+        "Không kết nối được máy chủ. Dữ liệu vẫn an toàn trên máy; ứng dụng sẽ gửi lại sau.",
+        "Cannot reach the server. Your data is safe on this phone and will be sent later.",
+    )
+
+    def __init__(
+        self,
+        message: LocalizedText | str | None = None,
+        *,
+        status: int | None = None,
+        retry_after: float | None = None,
+        detail: str | None = None,
+    ) -> None:
+        self.retry_after = retry_after
+        super().__init__(message, status=status, detail=detail)
+
+
+class PermanentSyncError(SyncError):
+    default_message = text(
+        "Máy chủ từ chối yêu cầu. Hãy liên hệ quản trị viên.",
+        "The server refused the request. Contact your administrator.",
+    )
+
+    def __init__(
+        self,
+        message: LocalizedText | str | None = None,
+        *,
+        status: int | None = None,
+        body: ErrorBody | None = None,
+        detail: str | None = None,
+    ) -> None:
+        self.body = body
+        if message is None and body is not None:
+            message = body.message
+        super().__init__(message, status=status, detail=detail)
+
+
+class AuthRejected(PermanentSyncError):
+    default_message = text(
+        "Máy chủ không chấp nhận thiết bị này nữa. Hãy đăng ký lại thiết bị.",
+        "The server no longer accepts this device. Register the device again.",
+    )

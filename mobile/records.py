@@ -1,0 +1,376 @@
+"""The officer's records and the outbox, kept in the vault.
+
+Local life of a record::
+
+    new_record ──save_draft──> DRAFT ──finalize──> PENDING ──receipt stored/duplicate/stale──> SENT
+                                  ^                  │  ^ \\──receipt rejected──> REJECTED (kept, with issues)
+                                  └──save_draft──────┘  └──finalize / void (a new revision)──┘
+
+Every change that reaches a stored record bumps its ``revision``; the server
+keeps the highest revision per id, so resending is always safe. A receipt
+moves a record only if it is for the revision held locally: a record edited
+while its previous revision was on the wire stays PENDING and goes again.
+Drafts never leave the phone; editing a sent record as a draft leaves the
+server's last final copy counting until it is finalized again or voided.
+
+Records live in the vault's ``records`` table (document id = record id) as
+``StoredRecord`` JSON, and a few settings that must stay secret (device
+token, cached pull) in its ``meta`` table. Every method persists before it
+returns and is safe to call from worker threads (one lock serialises them).
+"""
+
+from __future__ import annotations
+
+import copy
+import json
+import threading
+from collections.abc import Iterable
+from datetime import datetime
+from enum import Enum
+from typing import Any
+from uuid import UUID, uuid4
+
+from pydantic import BaseModel, ValidationError
+from tinydb.table import Document, Table
+
+from schemas.catalog import form_index, shipped_forms
+from schemas.common import Issue, text, utcnow
+from schemas.forms import FieldType, FormDefinition, derive_answers, validate_answers
+from schemas.records import Record, RecordStatus, check_record
+from schemas.sync import PullResponse, Receipt, ReceiptStatus
+
+from .errors import FieldTallyError
+from .vault import Vault
+
+RECORDS_TABLE = "records"
+META_TABLE = "meta"
+PULL_KEY = "pull"
+SENT_RECEIPTS = (ReceiptStatus.STORED, ReceiptStatus.DUPLICATE, ReceiptStatus.STALE)
+
+
+class LocalState(str, Enum):  # noqa: UP042 - the contract's enums are str mixins too
+    DRAFT = "draft"
+    PENDING = "pending"  # in the outbox
+    SENT = "sent"  # the server acknowledged this revision
+    REJECTED = "rejected"  # the server will not take this revision; see issues
+
+
+class StoredRecord(BaseModel):
+    record: Record
+    state: LocalState
+    issues: list[Issue] = []
+    sent_at: datetime | None = None
+
+
+class ValidationFailed(FieldTallyError):
+    """Answers that cannot be saved as they are; ``issues`` says where and why."""
+
+    def __init__(self, issues: list[Issue]) -> None:
+        self.issues = list(issues)
+        n = len(self.issues)
+        super().__init__(
+            text(f"Phiếu có {n} chỗ cần sửa.", f"The record has {n} problem{'s' if n != 1 else ''} to fix."),
+            detail="; ".join(f"{i.field or '-'}: {i.code}" for i in self.issues[:5]),
+        )
+
+
+class RecordNotFound(FieldTallyError):
+    default_message = text("Không tìm thấy phiếu này trên máy.", "This record is not on this phone.")
+
+
+class _KeyedTable(Table):
+    """A TinyDB table whose document ids are strings we choose (record ids, meta keys)."""
+
+    document_id_class = str  # type: ignore[assignment]
+
+
+def _replace_with(doc: dict[str, Any]):
+    def replace(stored: dict[str, Any]) -> None:
+        stored.clear()
+        stored.update(doc)
+
+    return replace
+
+
+class RecordStore:
+    def __init__(
+        self,
+        vault: Vault,
+        *,
+        author: str,
+        unit: str,
+        device: str,
+        forms: Iterable[FormDefinition] | None = None,
+    ) -> None:
+        """``forms``: extra form definitions to validate drafts with (besides shipped and pulled ones)."""
+        self.vault = vault
+        self.author, self.unit, self.device = author, unit, device
+        storage = vault.db.storage
+        self._records = _KeyedTable(storage, RECORDS_TABLE, cache_size=0)
+        self._meta = _KeyedTable(storage, META_TABLE, cache_size=0)
+        self._extra_forms = list(forms or [])
+        self._forms: dict[tuple[str, int], FormDefinition] | None = None
+        self._lock = threading.RLock()
+
+    # ---- forms -------------------------------------------------------------------------------------
+    def form_for(self, record: Record) -> FormDefinition | None:
+        """The definition ``record`` was made with: given, pulled from the server, or shipped."""
+        with self._lock:
+            if self._forms is None:
+                pull = self.cached_pull()
+                forms = [*shipped_forms(), *(pull.forms if pull else []), *self._extra_forms]
+                self._forms = form_index(forms)
+            return self._forms.get((record.form_id, record.form_version))
+
+    # ---- records -----------------------------------------------------------------------------------
+    def new_record(self, form: FormDefinition) -> Record:
+        """A blank draft of ``form`` (revision 1, a fresh uuid4); not saved until save_draft."""
+        now = utcnow()
+        return Record(
+            id=uuid4(),
+            form_id=form.id,
+            form_version=form.version,
+            unit=self.unit,
+            author=self.author,
+            device=self.device,
+            created_at=now,
+            updated_at=now,
+            revision=1,
+            status=RecordStatus.DRAFT,
+            answers={},
+        )
+
+    def save_draft(self, record: Record, answers: dict[str, Any]) -> StoredRecord:
+        """Save ``answers`` as a draft at once; what is filled in must be well-formed (ValidationFailed)."""
+        with self._lock:
+            form = self._require_form(record)
+            issues = validate_answers(form, answers, final=False)
+            if issues:
+                raise ValidationFailed(issues)
+            answers = _without_calculated(form, answers)
+            existing = self.get(record.id)
+            if existing is not None:
+                old = existing.record
+                if (
+                    existing.state == LocalState.DRAFT
+                    and old.status == RecordStatus.DRAFT
+                    and old.answers == answers
+                ):
+                    return existing
+                new = _revise(old, status=RecordStatus.DRAFT, answers=answers, void_reason=None)
+            else:
+                new = _revise(
+                    record, status=RecordStatus.DRAFT, answers=answers, void_reason=None, bump=False
+                )
+            return self._put(StoredRecord(record=new, state=LocalState.DRAFT))
+
+    def finalize(self, record: Record, answers: dict[str, Any], form: FormDefinition) -> StoredRecord:
+        """Check ``answers`` as final, fill the calculated fields, and put the record in the outbox."""
+        with self._lock:
+            if form.key != (record.form_id, record.form_version):
+                raise ValidationFailed([_form_mismatch(record, form)])
+            issues = validate_answers(form, answers, final=True)
+            if issues:
+                raise ValidationFailed(issues)
+            answers = derive_answers(form, answers)
+            existing = self.get(record.id)
+            if existing is not None:
+                old = existing.record
+                unchanged = old.status == RecordStatus.FINAL and old.answers == answers
+                if unchanged and existing.state in (LocalState.PENDING, LocalState.SENT):
+                    return existing
+                new = _revise(old, status=RecordStatus.FINAL, answers=answers, void_reason=None)
+            else:
+                new = _revise(
+                    record, status=RecordStatus.FINAL, answers=answers, void_reason=None, bump=False
+                )
+            issues = check_record(new, form)
+            if issues:
+                raise ValidationFailed(issues)
+            return self._put(StoredRecord(record=new, state=LocalState.PENDING))
+
+    def void(self, record_id: UUID, reason: str) -> StoredRecord:
+        """Cancel a record: a new revision with status VOID goes to the outbox (it counts nothing)."""
+        with self._lock:
+            existing = self.get(record_id)
+            if existing is None:
+                raise RecordNotFound(detail=str(record_id))
+            reason = (reason or "").strip()
+            old = existing.record
+            if (
+                old.status == RecordStatus.VOID
+                and old.void_reason == reason
+                and existing.state != LocalState.REJECTED
+            ):
+                return existing
+            if not reason:
+                raise ValidationFailed(
+                    [
+                        Issue(
+                            field="void_reason",
+                            code="void_reason_required",
+                            message=text("Cần ghi lý do hủy phiếu.", "A reason is needed to void a record."),
+                        )
+                    ]
+                )
+            new = _revise(old, status=RecordStatus.VOID, answers=old.answers, void_reason=reason)
+            return self._put(StoredRecord(record=new, state=LocalState.PENDING))
+
+    def get(self, record_id: UUID | str) -> StoredRecord | None:
+        with self._lock:
+            doc = self._records.get(doc_id=str(record_id))
+            return StoredRecord.model_validate(doc) if doc is not None else None
+
+    def list(self, state: LocalState | None = None, *, limit: int | None = None) -> list[StoredRecord]:
+        """Records (of ``state``), the most recently changed first."""
+        with self._lock:
+            docs = [d for d in self._records if state is None or d["state"] == state.value]
+        docs.sort(key=_changed_at, reverse=True)
+        return [StoredRecord.model_validate(d) for d in docs[:limit]]
+
+    def counts(self) -> dict[LocalState, int]:
+        out = {s: 0 for s in LocalState}
+        with self._lock:
+            for d in self._records:
+                out[LocalState(d["state"])] += 1
+        return out
+
+    def outbox(self, limit: int | None = None) -> list[StoredRecord]:
+        """PENDING records, the longest waiting first."""
+        with self._lock:
+            docs = [d for d in self._records if d["state"] == LocalState.PENDING.value]
+        docs.sort(key=_changed_at)
+        return [StoredRecord.model_validate(d) for d in docs[:limit]]
+
+    def apply_receipts(self, receipts: list[Receipt]) -> None:
+        """Move records by the server's receipts, in one atomic save.
+
+        stored/duplicate/stale -> SENT and rejected -> REJECTED (with the
+        issues), but only when the receipt is for the revision held here and
+        the record is still waiting; anything else is left as it is.
+        """
+        now = utcnow()
+        with self._lock:
+            updates: dict[str, dict[str, Any]] = {}
+            for receipt in receipts:
+                rid = str(receipt.id)
+                current = updates.get(rid) or self._records.get(doc_id=rid)
+                if current is None:
+                    continue
+                sr = StoredRecord.model_validate(current)
+                if sr.record.revision != receipt.revision or sr.state != LocalState.PENDING:
+                    continue
+                if receipt.status in SENT_RECEIPTS:
+                    sr = sr.model_copy(update={"state": LocalState.SENT, "issues": [], "sent_at": now})
+                else:
+                    sr = sr.model_copy(update={"state": LocalState.REJECTED, "issues": list(receipt.issues)})
+                updates[rid] = sr.model_dump(mode="json")
+            if updates:
+
+                def apply(stored: dict[str, Any]) -> None:
+                    _replace_with(updates[stored["record"]["id"]])(stored)
+
+                self._records.update(apply, doc_ids=list(updates))
+
+    # ---- meta: a small encrypted key/value area ----------------------------------------------------
+    def get_meta(self, key: str, default: Any = None) -> Any:
+        with self._lock:
+            doc = self._meta.get(doc_id=key)
+            return copy.deepcopy(doc["value"]) if doc is not None else default
+
+    def set_meta(self, key: str, value: Any) -> None:
+        """Store a JSON-able ``value`` under ``key`` (TypeError/ValueError if it is not JSON)."""
+        doc = {"value": json.loads(json.dumps(value, allow_nan=False))}
+        with self._lock:
+            if self._meta.contains(doc_id=key):
+                self._meta.update(_replace_with(doc), doc_ids=[key])
+            else:
+                self._meta.insert(Document(doc, doc_id=key))
+
+    def delete_meta(self, key: str) -> None:
+        with self._lock:
+            if self._meta.contains(doc_id=key):
+                self._meta.remove(doc_ids=[key])
+
+    def save_pull(self, pull: PullResponse) -> None:
+        with self._lock:
+            self.set_meta(PULL_KEY, pull.model_dump(mode="json"))
+            self._forms = None
+
+    def cached_pull(self) -> PullResponse | None:
+        raw = self.get_meta(PULL_KEY)
+        if raw is None:
+            return None
+        try:
+            return PullResponse.model_validate(raw)
+        except ValidationError:  # saved by an older app whose contract differed: wait for the next pull
+            return None
+
+    # ---- internals ---------------------------------------------------------------------------------
+    def _require_form(self, record: Record) -> FormDefinition:
+        form = self.form_for(record)
+        if form is None:
+            raise ValidationFailed(check_record(record, None))
+        return form
+
+    def _put(self, sr: StoredRecord) -> StoredRecord:
+        doc = sr.model_dump(mode="json")
+        rid = doc["record"]["id"]
+        if self._records.contains(doc_id=rid):
+            self._records.update(_replace_with(doc), doc_ids=[rid])
+        else:
+            self._records.insert(Document(doc, doc_id=rid))
+        return sr
+
+
+def _revise(
+    record: Record,
+    *,
+    status: RecordStatus,
+    answers: dict[str, Any],
+    void_reason: str | None,
+    bump: bool = True,
+) -> Record:
+    """``record`` changed as given, re-validated; a new revision unless ``bump`` is False."""
+    data = record.model_dump()
+    data.update(status=status, answers=answers, void_reason=void_reason, updated_at=utcnow())
+    if bump:
+        data["revision"] = record.revision + 1
+    try:
+        return Record.model_validate(data)
+    except ValidationError as exc:
+        raise ValidationFailed(
+            [
+                Issue(
+                    field=".".join(str(p) for p in err["loc"]) or None,
+                    code="invalid_record",
+                    message=text(
+                        f"Phiếu không hợp lệ: {err['msg']}", f"The record is not valid: {err['msg']}"
+                    ),
+                )
+                for err in exc.errors()
+            ]
+        ) from exc
+
+
+def _without_calculated(form: FormDefinition, answers: dict[str, Any]) -> dict[str, Any]:
+    calculated = {f.name for f in form.fields if f.type == FieldType.CALCULATED}
+    return {k: v for k, v in answers.items() if k not in calculated}
+
+
+def _changed_at(doc: dict[str, Any]) -> tuple[datetime, str]:
+    rec = doc["record"]
+    return datetime.fromisoformat(rec["updated_at"].replace("Z", "+00:00")), rec["id"]
+
+
+def _form_mismatch(record: Record, form: FormDefinition) -> Issue:
+    return Issue(
+        field="form_id",
+        code="form_mismatch",
+        message=text(
+            f"Phiếu thuộc biểu mẫu {record.form_id} phiên bản {record.form_version}, không phải {form.id} "
+            f"phiên bản {form.version}.",
+            f"The record belongs to form {record.form_id} version {record.form_version}, not {form.id} "
+            f"version {form.version}.",
+        ),
+    )

@@ -1,0 +1,22 @@
+"""The encrypted store on the phone: ``Vault`` and the TinyDB storage beneath it.
+
+In five lines: a random 256-bit data key, stored only wrapped by scrypt(PIN)
+(``vault.key``); the state sealed with AES-256-GCM in ``vault.snap``; each
+save appended as one authenticated, fsynced frame to ``vault.journal``;
+compaction folds the journal into a new snapshot (atomic replace); unlock
+replays snapshot + journal, dropping a torn last frame. See ``journal.py``.
+"""
+
+from ..errors import PinThrottled, VaultCorrupt, VaultError, WrongPin
+from .storage import EncryptedStorage, TrackedDoc
+from .vault import Vault
+
+__all__ = [
+    "Vault",
+    "EncryptedStorage",
+    "TrackedDoc",
+    "VaultError",
+    "WrongPin",
+    "PinThrottled",
+    "VaultCorrupt",
+]

@@ -1,0 +1,262 @@
+"""The append-only encrypted journal ``vault.journal`` and the sealed snapshot ``vault.snap``.
+
+Journal layout::
+
+    header  b"FTVJ" | u16 format | 16-byte journal id                      (22 bytes)
+    frame*  u32 n | u32 crc32(n) | 12-byte nonce | AES-256-GCM(payload) + tag (n bytes)
+
+Each frame is one ``write()`` of the storage: every change it carries is
+applied or none is. The frame's associated data is
+``b"fieldtally/vault.journal" | format | journal id | frame number``, so a
+frame cannot be moved to another place, another journal, or reordered, and
+dropping a middle frame breaks every later one.
+
+Why append + fsync is atomic enough. Only the last frame of the file can be
+the victim of a crash (earlier frames were fsynced before it was started),
+and only before its fsync returned, i.e. before the write was reported done.
+After such a crash, ext4 (data=ordered) and f2fs leave the appended region
+either cut short or, at worst, with pages not yet written reading as zeros;
+they do not invent other bytes. So the reader treats as a *torn tail*
+(ignored, then cut off before the next append):
+
+- fewer bytes left than a frame header, or nothing but zeros to the end;
+- a frame whose declared length runs past the end of the file;
+- a last frame whose tag fails and which holds a run of >= 64 zero bytes
+  (ciphertext has such a run with probability ~2**-500).
+
+Everything else that fails (a bad header checksum, a bad tag on a frame that
+is followed by more data or that has no zero run) is damage or tampering:
+``VaultCorrupt``. What no append-only file can detect on its own is a cut at
+a frame boundary (or rollback to an older copy of the files); that needs a
+counter kept elsewhere, e.g. on the server, and is out of scope here.
+
+The snapshot holds the whole state, is replaced atomically (``atomic.py``)
+and names the journal that continues it (``journal_id``) and the one it
+replaced (``prev_journal_id``). Compaction writes the snapshot first, then
+a fresh journal: after a crash in between, the journal on disk still has
+the previous id, all of which the new snapshot already contains, so it is
+recognised and replaced; a journal with any other id is corrupt.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import struct
+import zlib
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from cryptography.exceptions import InvalidTag
+from cryptography.hazmat.primitives.ciphers.aead import AESGCM
+
+from ..errors import VaultCorrupt
+from .atomic import atomic_write, write_all
+
+FORMAT = 1
+J_MAGIC = b"FTVJ"
+J_HEADER = struct.Struct(">4sH16s")
+F_HEADER = struct.Struct(">II")
+NONCE = 12
+TAG = 16
+ZERO_RUN = b"\0" * 64
+MAX_FRAME = 1 << 31
+
+S_MAGIC = b"FTVS"
+S_PREFIX = struct.Struct(">4sHI")  # magic, format, length of the JSON header that follows
+
+
+def _frame_aad(journal_id: bytes, seq: int) -> bytes:
+    return b"fieldtally/vault.journal|" + struct.pack(">H", FORMAT) + journal_id + struct.pack(">Q", seq)
+
+
+def dumps(obj: Any) -> bytes:
+    return json.dumps(obj, ensure_ascii=False, separators=(",", ":")).encode("utf-8")
+
+
+# ---- journal -----------------------------------------------------------------------------------------
+
+
+@dataclass
+class JournalScan:
+    journal_id: bytes
+    payloads: list[Any]  # the decoded payload of each good frame, in order
+    good_end: int  # offset just past the last good frame
+    size: int  # file size as found
+    torn: bool  # bytes after good_end were a torn tail
+
+
+def new_journal(path: Path, journal_id: bytes) -> None:
+    atomic_write(path, J_HEADER.pack(J_MAGIC, FORMAT, journal_id))
+
+
+def read_journal_id(path: Path) -> bytes:
+    with open(path, "rb") as f:
+        head = f.read(J_HEADER.size)
+    if len(head) != J_HEADER.size:
+        raise VaultCorrupt(f"{path.name}: header is short")
+    magic, fmt, jid = J_HEADER.unpack(head)
+    if magic != J_MAGIC or fmt != FORMAT:
+        raise VaultCorrupt(f"{path.name}: not a format-{FORMAT} journal")
+    return jid
+
+
+def scan_journal(path: Path, key: bytes) -> JournalScan:
+    """Decrypt every frame of ``path``; a torn tail is reported, any other damage raises VaultCorrupt."""
+    data = Path(path).read_bytes()
+    jid = read_journal_id(path)
+    aead = AESGCM(key)
+    out: list[Any] = []
+    pos, seq, size = J_HEADER.size, 0, len(data)
+    while pos < size:
+        rest = size - pos
+        if rest < F_HEADER.size or data.count(0, pos) == rest:
+            return JournalScan(jid, out, pos, size, torn=True)
+        n, crc = F_HEADER.unpack_from(data, pos)
+        if zlib.crc32(data[pos : pos + 4]) != crc or not NONCE + TAG <= n <= MAX_FRAME:
+            raise VaultCorrupt(f"{path.name}: frame {seq} header at byte {pos} is damaged")
+        end = pos + F_HEADER.size + n
+        if end > size:
+            return JournalScan(jid, out, pos, size, torn=True)
+        body = data[pos + F_HEADER.size : end]
+        try:
+            plain = aead.decrypt(body[:NONCE], body[NONCE:], _frame_aad(jid, seq))
+        except InvalidTag as exc:
+            if end == size and ZERO_RUN in body:
+                return JournalScan(jid, out, pos, size, torn=True)
+            raise VaultCorrupt(f"{path.name}: frame {seq} at byte {pos} fails authentication") from exc
+        try:
+            out.append(json.loads(plain))
+        except ValueError as exc:  # authentic but unreadable: a bug of ours, still not a crash
+            raise VaultCorrupt(f"{path.name}: frame {seq} is not JSON") from exc
+        pos, seq = end, seq + 1
+    return JournalScan(jid, out, pos, size, torn=False)
+
+
+class JournalWriter:
+    """Appends frames to an open journal at a known-good offset, fsyncing each one."""
+
+    def __init__(self, path: Path, key: bytes, journal_id: bytes, *, end: int, seq: int, size: int) -> None:
+        self.path = Path(path)
+        self._aead = AESGCM(key)
+        self.journal_id = journal_id
+        self.end = end
+        self.seq = seq
+        self._fd = os.open(self.path, os.O_RDWR | getattr(os, "O_BINARY", 0))
+        self._junk_after_end = size > end
+        if self._junk_after_end:
+            self._cut()
+
+    def _cut(self) -> None:
+        os.ftruncate(self._fd, self.end)
+        _datasync(self._fd)
+        self._junk_after_end = False
+
+    def append(self, payload: Any) -> int:
+        """Write one frame durably; returns its size. On failure the journal is left as it was."""
+        plain = dumps(payload)
+        nonce = os.urandom(NONCE)
+        body = nonce + self._aead.encrypt(nonce, plain, _frame_aad(self.journal_id, self.seq))
+        n = len(body)
+        frame = F_HEADER.pack(n, zlib.crc32(struct.pack(">I", n))) + body
+        try:
+            if self._junk_after_end:
+                self._cut()
+            os.lseek(self._fd, self.end, os.SEEK_SET)
+            write_all(self._fd, frame)
+            _datasync(self._fd)
+        except BaseException:
+            # Whatever part of the frame reached the file must not precede the next frame.
+            self._junk_after_end = True
+            try:
+                self._cut()
+            except OSError:
+                pass
+            raise
+        self.end += len(frame)
+        self.seq += 1
+        return len(frame)
+
+    def close(self) -> None:
+        fd, self._fd = self._fd, -1
+        if fd >= 0:
+            try:
+                os.close(fd)
+            except OSError:  # already gone (e.g. the storage under it vanished); nothing left to release
+                pass
+
+
+def _datasync(fd: int) -> None:
+    # fdatasync also flushes the file size, which is all the metadata an append needs.
+    (getattr(os, "fdatasync", None) or os.fsync)(fd)
+
+
+# ---- snapshot ----------------------------------------------------------------------------------------
+
+
+@dataclass
+class Snapshot:
+    journal_id: bytes
+    prev_journal_id: bytes | None
+    generation: int
+    tables: dict[str, Any]
+    size: int
+
+
+def _snap_aad(header: bytes) -> bytes:
+    return b"fieldtally/vault.snap|" + struct.pack(">H", FORMAT) + header
+
+
+def write_snapshot(
+    path: Path,
+    key: bytes,
+    *,
+    vault_id: str,
+    tables_json: bytes,
+    journal_id: bytes,
+    prev_journal_id: bytes | None,
+    generation: int,
+) -> int:
+    """Seal ``tables_json`` into ``path`` atomically; returns the file size."""
+    header = dumps(
+        {
+            "vault_id": vault_id,
+            "journal_id": journal_id.hex(),
+            "prev_journal_id": prev_journal_id.hex() if prev_journal_id else None,
+            "generation": generation,
+        }
+    )
+    nonce = os.urandom(NONCE)
+    sealed = AESGCM(key).encrypt(nonce, tables_json, _snap_aad(header))
+    blob = S_PREFIX.pack(S_MAGIC, FORMAT, len(header)) + header + nonce + sealed
+    atomic_write(path, blob)
+    return len(blob)
+
+
+def read_snapshot(path: Path, key: bytes, *, vault_id: str) -> Snapshot:
+    try:
+        data = Path(path).read_bytes()
+    except FileNotFoundError as exc:
+        raise VaultCorrupt(f"{Path(path).name} is missing") from exc
+    name = Path(path).name
+    if len(data) < S_PREFIX.size:
+        raise VaultCorrupt(f"{name}: too short")
+    magic, fmt, hlen = S_PREFIX.unpack_from(data)
+    if magic != S_MAGIC or fmt != FORMAT or S_PREFIX.size + hlen + NONCE + TAG > len(data):
+        raise VaultCorrupt(f"{name}: not a format-{FORMAT} snapshot")
+    header = data[S_PREFIX.size : S_PREFIX.size + hlen]
+    rest = data[S_PREFIX.size + hlen :]
+    try:
+        plain = AESGCM(key).decrypt(rest[:NONCE], rest[NONCE:], _snap_aad(header))
+    except InvalidTag as exc:
+        raise VaultCorrupt(f"{name}: fails authentication") from exc
+    try:
+        h = json.loads(header)
+        tables = json.loads(plain)
+        if h["vault_id"] != vault_id or not isinstance(tables, dict):
+            raise ValueError("belongs to another vault")
+        prev = bytes.fromhex(h["prev_journal_id"]) if h["prev_journal_id"] else None
+        return Snapshot(bytes.fromhex(h["journal_id"]), prev, int(h["generation"]), tables, len(data))
+    except (ValueError, KeyError, TypeError) as exc:
+        raise VaultCorrupt(f"{name}: {exc}") from exc

@@ -1,0 +1,102 @@
+"""Turning the officer's PIN into a key-encryption key.
+
+scrypt is the default because every phone has it: Android's OpenSSL 3.0 has
+no Argon2id, and cryptography only offers Argon2id on OpenSSL >= 3.2. A vault
+made with Argon2id on a desktop would not open on such a phone, so Argon2id
+is used only when asked for (``{"name": "argon2id", ...}``) and available.
+
+The parameters are stored beside the salt in the key file, so they can be
+tuned per device and raised later without breaking old vaults. They are
+checked against sane bounds before use, so a damaged key file cannot make
+the app allocate gigabytes.
+"""
+
+from __future__ import annotations
+
+import unicodedata
+from typing import Any
+
+from cryptography.hazmat.primitives.kdf.scrypt import Scrypt
+
+KEY_LEN = 32
+SALT_LEN = 16
+
+# 32 MiB and ~0.1 s here, a few times that on a cheap phone; N=2**17 (128 MiB) is too much for one.
+DEFAULT_SCRYPT = {"name": "scrypt", "n": 2**15, "r": 8, "p": 1}
+DEFAULT_ARGON2ID = {"name": "argon2id", "memory_cost": 19 * 1024, "iterations": 2, "lanes": 1}
+
+_MAX_SCRYPT_MEMORY = 1 << 30  # 128 * n * r * p bytes
+
+
+class KdfParamsError(ValueError):
+    """Parameters that are unknown, out of bounds, or need a KDF this device lacks."""
+
+
+def argon2id_available() -> bool:
+    try:
+        from cryptography.hazmat.primitives.kdf.argon2 import Argon2id  # noqa: F401
+    except ImportError:  # cryptography < 44 (the Android build): no Argon2id at all
+        return False
+    try:
+        _argon2id(b"probe", b"\0" * SALT_LEN, {"memory_cost": 8, "iterations": 1, "lanes": 1})
+    except Exception:  # the module exists but OpenSSL < 3.2 cannot run it
+        return False
+    return True
+
+
+def _int(params: dict[str, Any], key: str, lo: int, hi: int) -> int:
+    v = params.get(key)
+    if isinstance(v, bool) or not isinstance(v, int) or not lo <= v <= hi:
+        raise KdfParamsError(f"kdf parameter {key}={v!r} is not an integer in [{lo}, {hi}]")
+    return v
+
+
+def normalize(params: dict[str, Any] | None) -> dict[str, Any]:
+    """Complete ``params`` with defaults and check them; raises KdfParamsError."""
+    params = dict(params or {})
+    name = params.setdefault("name", "scrypt")
+    if name == "scrypt":
+        p = {**DEFAULT_SCRYPT, **params}
+        n = _int(p, "n", 2, 1 << 22)
+        if n & (n - 1):
+            raise KdfParamsError(f"scrypt n={n} is not a power of two")
+        r, par = _int(p, "r", 1, 32), _int(p, "p", 1, 16)
+        if 128 * n * r * par > _MAX_SCRYPT_MEMORY:
+            raise KdfParamsError("scrypt parameters need more than 1 GiB of memory")
+        return {"name": "scrypt", "n": n, "r": r, "p": par}
+    if name == "argon2id":
+        p = {**DEFAULT_ARGON2ID, **params}
+        out = {
+            "name": "argon2id",
+            "memory_cost": _int(p, "memory_cost", 8, 1 << 20),
+            "iterations": _int(p, "iterations", 1, 16),
+            "lanes": _int(p, "lanes", 1, 16),
+        }
+        if out["memory_cost"] < 8 * out["lanes"]:
+            raise KdfParamsError("argon2id memory_cost must be at least 8 * lanes")
+        return out
+    raise KdfParamsError(f"unknown kdf {name!r}")
+
+
+def _argon2id(secret: bytes, salt: bytes, p: dict[str, Any]) -> bytes:
+    from cryptography.hazmat.primitives.kdf.argon2 import Argon2id
+
+    return Argon2id(
+        salt=salt, length=KEY_LEN, iterations=p["iterations"], lanes=p["lanes"], memory_cost=p["memory_cost"]
+    ).derive(secret)
+
+
+def pin_bytes(pin: str) -> bytes:
+    # NFC so a PIN typed on two keyboards that compose characters differently gives the same key.
+    return unicodedata.normalize("NFC", pin).encode("utf-8")
+
+
+def derive(pin: str, salt: bytes, params: dict[str, Any]) -> bytes:
+    """The 256-bit key-encryption key for ``pin``; ``params`` must come from ``normalize``."""
+    secret = pin_bytes(pin)
+    if params["name"] == "scrypt":
+        return Scrypt(salt=salt, length=KEY_LEN, n=params["n"], r=params["r"], p=params["p"]).derive(secret)
+    try:
+        return _argon2id(secret, salt, params)
+    except ImportError as exc:
+        raise KdfParamsError("Argon2id is not available on this device") from exc

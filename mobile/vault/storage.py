@@ -1,0 +1,330 @@
+"""``EncryptedStorage``: TinyDB's Storage interface on an encrypted snapshot + journal.
+
+TinyDB calls ``read()`` for the whole state, mutates the dict it got, and
+hands the whole dict back to ``write()``. Rewriting everything on each
+``write()`` costs O(n) in JSON alone (~150 ms at 10k records), so this
+storage writes only what changed:
+
+- ``read()`` returns the cached state; every document in it is a
+  ``TrackedDoc``, a dict that sets ``dirty`` on any top-level mutation
+  (TinyDB's ``update`` mutates documents in place).
+- TinyDB's ``_update_table`` always stores the table it changed as a *new*
+  dict object, so ``write()`` skips tables whose object is unchanged, and in
+  a changed table compares each document by identity with what it last
+  wrote (O(n) pointer checks, no serialisation): a new object is an insert
+  or a replacement, a ``dirty`` one an update, a missing key a removal.
+- The changes go into one encrypted journal frame (``journal.py``), appended
+  and fsynced: all of a ``write()`` or none of it survives a crash.
+- When the journal outgrows ``max(compact_min_bytes, snapshot size)`` the
+  whole state is sealed into a new snapshot and the journal starts afresh,
+  so replay on unlock stays bounded (at most about twice the data).
+
+Limits: a change made *inside* a nested value of a stored document (e.g. a
+custom ``update`` callable doing ``doc["answers"]["x"] = 1``) is not seen;
+replace the top-level value instead (``RecordStore`` always replaces whole
+documents). One writer at a time: TinyDB is not thread-safe, and the
+``RecordStore`` on top serialises its calls with a lock.
+
+If ``write()`` fails, the cache (which TinyDB already mutated) is dropped
+and the next ``read()`` reloads from disk, so memory never runs ahead of
+the files.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import threading
+from pathlib import Path
+from typing import Any
+
+from tinydb.storages import Storage
+
+from schemas.common import text
+
+from ..errors import VaultCorrupt, VaultError
+from . import journal as jn
+
+log = logging.getLogger(__name__)
+
+SNAP_NAME = "vault.snap"
+JOURNAL_NAME = "vault.journal"
+COMPACT_MIN_BYTES = 1 << 20
+
+
+class TrackedDoc(dict):
+    """A stored document that notices top-level changes."""
+
+    __slots__ = ("dirty",)
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.dirty = False
+
+    def __setitem__(self, key: Any, value: Any) -> None:
+        self.dirty = True
+        super().__setitem__(key, value)
+
+    def __delitem__(self, key: Any) -> None:
+        self.dirty = True
+        super().__delitem__(key)
+
+    def __ior__(self, other: Any) -> TrackedDoc:  # type: ignore[override,misc]
+        self.dirty = True
+        return super().__ior__(other)
+
+    def update(self, *args: Any, **kwargs: Any) -> None:
+        self.dirty = True
+        super().update(*args, **kwargs)
+
+    def pop(self, *args: Any) -> Any:
+        self.dirty = True
+        return super().pop(*args)
+
+    def popitem(self) -> tuple[Any, Any]:
+        self.dirty = True
+        return super().popitem()
+
+    def clear(self) -> None:
+        self.dirty = True
+        super().clear()
+
+    def setdefault(self, key: Any, default: Any = None) -> Any:
+        self.dirty = True
+        return super().setdefault(key, default)
+
+
+def _apply(tables: dict[str, dict[str, Any]], ops: list[list[Any]]) -> None:
+    for op in ops:
+        kind, name = op[0], op[1]
+        if kind == "p":
+            tables.setdefault(name, {})[op[2]] = TrackedDoc(op[3])
+        elif kind == "d":
+            tables.get(name, {}).pop(op[2], None)
+        elif kind == "t":
+            tables.setdefault(name, {})
+        elif kind == "D":
+            tables.pop(name, None)
+        else:
+            raise ValueError(f"unknown journal operation {kind!r}")
+
+
+class EncryptedStorage(Storage):
+    """TinyDB storage over ``vault.snap`` + ``vault.journal`` in ``folder``, under ``key``."""
+
+    def __init__(
+        self, folder: Path, key: bytes, vault_id: str, *, compact_min_bytes: int = COMPACT_MIN_BYTES
+    ):
+        self.folder = Path(folder)
+        self._key = key
+        self._vault_id = vault_id
+        self.compact_min_bytes = compact_min_bytes
+        self._lock = threading.RLock()
+        self._tables: dict[str, dict[str, Any]] | None = None
+        self._written: dict[str, dict[str, Any]] = {}  # table -> doc id -> the object last written
+        self._table_objs: dict[str, dict[str, Any]] = {}  # table -> the dict object last written
+        self._writer: jn.JournalWriter | None = None
+        self._snap_size = 0
+        self._generation = 0
+        self.torn_tail_recovered = False  # a crash had cut the journal's last frame; it was dropped
+        self._closed = False
+        self._load()
+
+    # ---- files -------------------------------------------------------------------------------------
+    @property
+    def snap_path(self) -> Path:
+        return self.folder / SNAP_NAME
+
+    @property
+    def journal_path(self) -> Path:
+        return self.folder / JOURNAL_NAME
+
+    @classmethod
+    def initialize(cls, folder: Path, key: bytes, vault_id: str) -> None:
+        """Write an empty snapshot and journal (for a new vault)."""
+        jid = os.urandom(16)
+        jn.write_snapshot(
+            Path(folder) / SNAP_NAME,
+            key,
+            vault_id=vault_id,
+            tables_json=b"{}",
+            journal_id=jid,
+            prev_journal_id=None,
+            generation=0,
+        )
+        jn.new_journal(Path(folder) / JOURNAL_NAME, jid)
+
+    def _load(self) -> None:
+        if self._writer is not None:
+            self._writer.close()
+            self._writer = None
+        snap = jn.read_snapshot(self.snap_path, self._key, vault_id=self._vault_id)
+        if not self.journal_path.exists():
+            raise VaultCorrupt(f"{JOURNAL_NAME} is missing")
+        jid = jn.read_journal_id(self.journal_path)
+        if jid != snap.journal_id:
+            if jid != snap.prev_journal_id:
+                raise VaultCorrupt(f"{JOURNAL_NAME} does not belong to {SNAP_NAME}")
+            # A compaction was cut after sealing the snapshot: the old journal is already in it.
+            jn.new_journal(self.journal_path, snap.journal_id)
+        scan = jn.scan_journal(self.journal_path, self._key)
+        try:
+            tables = {
+                name: {doc_id: TrackedDoc(doc) for doc_id, doc in table.items()}
+                for name, table in snap.tables.items()
+            }
+            for payload in scan.payloads:
+                _apply(tables, payload)
+        except (AttributeError, TypeError, ValueError, IndexError) as exc:
+            raise VaultCorrupt(f"unexpected content: {exc}") from exc
+        self._writer = jn.JournalWriter(
+            self.journal_path,
+            self._key,
+            snap.journal_id,
+            end=scan.good_end,
+            seq=len(scan.payloads),
+            size=scan.size,
+        )
+        self.torn_tail_recovered = self.torn_tail_recovered or scan.torn
+        self._snap_size = snap.size
+        self._generation = snap.generation
+        self._tables = tables
+        self._written = {name: dict(t) for name, t in tables.items()}
+        self._table_objs = dict(tables)
+
+    def _drop_caches(self) -> None:
+        self._tables = None
+        self._written = {}
+        self._table_objs = {}
+        if self._writer is not None:
+            self._writer.close()
+            self._writer = None
+
+    # ---- the TinyDB Storage interface --------------------------------------------------------------
+    def _check_open(self) -> None:
+        if self._closed:
+            raise VaultError(
+                text("Kho dữ liệu đã khóa. Hãy mở khóa lại.", "The data store is locked. Unlock it again."),
+                detail="storage used after close()",
+            )
+
+    def read(self) -> dict[str, dict[str, Any]]:
+        with self._lock:
+            self._check_open()
+            if self._tables is None:
+                self._load()
+            assert self._tables is not None
+            return self._tables
+
+    def write(self, data: dict[str, dict[str, Any]]) -> None:
+        with self._lock:
+            self._check_open()
+            try:
+                if self._tables is None or self._writer is None:
+                    # The cache was dropped after a failure: ``data`` may hold changes that never
+                    # reached the disk, so diff against the files rather than trust memory.
+                    self._load()
+                ops, commits = self._diff(data)
+                if ops:
+                    assert self._writer is not None
+                    self._writer.append(ops)
+            except BaseException:
+                self._drop_caches()
+                raise
+            for name, table, changed, removed in commits:
+                written = self._written.setdefault(name, {})
+                for doc_id in changed:
+                    doc = table[doc_id]
+                    if type(doc) is not TrackedDoc:
+                        doc = table[doc_id] = TrackedDoc(doc)
+                    doc.dirty = False
+                    written[doc_id] = doc
+                for doc_id in removed:
+                    written.pop(doc_id, None)
+                self._table_objs[name] = table
+            for name in [n for n in self._written if n not in data]:
+                del self._written[name]
+                self._table_objs.pop(name, None)
+            self._tables = data
+            if (
+                ops
+                and self._writer is not None
+                and self._writer.end > max(self.compact_min_bytes, self._snap_size)
+            ):
+                try:
+                    self.compact()
+                except Exception:  # the change itself is safe in the journal; compaction retries later
+                    log.exception("vault compaction failed")
+
+    def _diff(self, data: dict[str, dict[str, Any]]) -> tuple[list[list[Any]], list[tuple]]:
+        ops: list[list[Any]] = []
+        commits: list[tuple] = []
+        for name in self._written:
+            if name not in data:
+                ops.append(["D", name])
+        for name, table in data.items():
+            if table is self._table_objs.get(name):
+                continue
+            written = self._written.get(name)
+            if written is None:
+                ops.append(["t", name])
+                written = {}
+            changed: list[str] = []
+            new_keys = 0
+            for doc_id, doc in table.items():
+                old = written.get(doc_id)
+                if doc is not old:
+                    changed.append(doc_id)
+                    if old is None:
+                        new_keys += 1
+                elif doc.dirty:
+                    changed.append(doc_id)
+            removed: list[str] = []
+            if len(table) != len(written) + new_keys:
+                removed = [doc_id for doc_id in written if doc_id not in table]
+            for doc_id in changed:
+                ops.append(["p", name, str(doc_id), table[doc_id]])
+            for doc_id in removed:
+                ops.append(["d", name, str(doc_id)])
+            commits.append((name, table, changed, removed))
+        return ops, commits
+
+    def close(self) -> None:
+        with self._lock:
+            self._closed = True
+            self._drop_caches()
+
+    # ---- maintenance -------------------------------------------------------------------------------
+    def compact(self) -> None:
+        """Seal the whole state into a new snapshot and start an empty journal."""
+        with self._lock:
+            tables = self.read()
+            assert self._writer is not None
+            old_id, new_id = self._writer.journal_id, os.urandom(16)
+            try:
+                size = jn.write_snapshot(
+                    self.snap_path,
+                    self._key,
+                    vault_id=self._vault_id,
+                    tables_json=jn.dumps(tables),
+                    journal_id=new_id,
+                    prev_journal_id=old_id,
+                    generation=self._generation + 1,
+                )
+                self._writer.close()
+                self._writer = None
+                jn.new_journal(self.journal_path, new_id)
+                hsize = jn.J_HEADER.size
+                self._writer = jn.JournalWriter(
+                    self.journal_path, self._key, new_id, end=hsize, seq=0, size=hsize
+                )
+            except BaseException:
+                # Never append to a journal the snapshot may have superseded: reload from the files.
+                self._drop_caches()
+                raise
+            self._snap_size = size
+            self._generation += 1
+
+    @property
+    def journal_bytes(self) -> int:
+        return self._writer.end if self._writer else 0

@@ -1,0 +1,1 @@
+"""The HTTP layer: routes, dependencies, body reading and the error answers."""

@@ -1,0 +1,146 @@
+"""POST /api/v1/sync/push and GET /api/v1/sync/pull."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import uuid
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Header, Request, Response
+from fastapi.concurrency import run_in_threadpool
+
+from schemas.common import ErrorBody, Issue, text, utcnow
+from schemas.sync import PullResponse, PushBatch, PushResponse
+
+from ...config import Settings
+from ...db import Database
+from ...errors import InvalidInput
+from ...services.accounts import Caller
+from ...services.catalog import load_forms, load_plans
+from ...services.ingest import push_records
+from ...services.units import get_unit, subtree_rows, to_unit
+from ...tallies import build_report, standard_periods
+from ..body import parse_body, read_body
+from ..deps import CallerDep, DbDep, SettingsDep, local_today
+
+router = APIRouter(prefix="/api/v1/sync", tags=["sync"])
+
+_ERRORS: dict[int | str, dict[str, Any]] = {
+    400: {"model": ErrorBody, "description": "bad_body: not gzip or not JSON"},
+    401: {"model": ErrorBody, "description": "unauthorized"},
+    413: {"model": ErrorBody, "description": "too_large"},
+    415: {"model": ErrorBody, "description": "unsupported_encoding"},
+    422: {"model": ErrorBody, "description": "invalid: not a PushBatch; issues list the problems"},
+    503: {"model": ErrorBody, "description": "unavailable: retry later"},
+}
+
+
+def _store(db: Database, settings: Settings, caller: Caller, batch: PushBatch) -> PushResponse:
+    now = utcnow()
+    with db.session(write=True) as s:
+        receipts = push_records(
+            s, caller=caller, records=batch.records, today=local_today(settings, now), now=now
+        )
+    return PushResponse(receipts=receipts, server_time=utcnow())
+
+
+@router.post(
+    "/push",
+    response_model=PushResponse,
+    responses=_ERRORS,
+    openapi_extra={
+        "requestBody": {
+            "required": True,
+            "description": "A PushBatch as JSON, optionally with Content-Encoding: gzip.",
+            "content": {"application/json": {"schema": {"$ref": "#/components/schemas/PushBatch"}}},
+        }
+    },
+)
+async def push(
+    request: Request,
+    caller: CallerDep,
+    db: DbDep,
+    settings: SettingsDep,
+    idempotency_key: Annotated[str | None, Header(alias="Idempotency-Key")] = None,
+) -> PushResponse:
+    """Store a batch of records; exactly one receipt per record, in the same order.
+
+    Each record is ``stored`` (new, or a newer revision), ``duplicate``,
+    ``stale`` (the server holds a newer revision) or ``rejected`` with issues
+    in Vietnamese and English. Safe to retry: a resent batch changes nothing.
+    """
+    body = await read_body(request, limit=settings.max_body_bytes)
+    batch = parse_body(PushBatch, body)
+    if idempotency_key is not None and _as_uuid(idempotency_key) != batch.batch_id:
+        raise InvalidInput(
+            text("Yêu cầu không hợp lệ.", "The request is not valid."),
+            issues=[
+                Issue(
+                    field="Idempotency-Key",
+                    code="idempotency_key_mismatch",
+                    message=text(
+                        "Idempotency-Key phải trùng với batch_id.", "Idempotency-Key must equal the batch_id."
+                    ),
+                )
+            ],
+        )
+    return await run_in_threadpool(_store, db, settings, caller, batch)
+
+
+def _as_uuid(value: str) -> uuid.UUID | None:
+    try:
+        return uuid.UUID(value.strip())
+    except ValueError:
+        return None
+
+
+def _build_pull(db: Database, settings: Settings, caller: Caller) -> PullResponse:
+    now = utcnow()
+    today = local_today(settings, now)
+    with db.session() as s:
+        plans = load_plans(s)
+        root = get_unit(s, code=caller.unit_code)
+        tallies = [
+            build_report(s, plan=plan, root=root, start=start, end=end, as_of=now)
+            for plan in plans
+            for start, end in standard_periods(plan, today)
+        ]
+        return PullResponse(
+            server_time=now,
+            user=caller.info(),
+            forms=load_forms(s),
+            plans=plans,
+            units=[to_unit(r) for r in subtree_rows(s, root_path=root.path)],
+            tallies=tallies,
+        )
+
+
+def _etag(pull: PullResponse) -> str:
+    """A validator over everything but the clock fields, so an unchanged scope answers 304."""
+    data = pull.model_dump(mode="json", exclude={"server_time"})
+    for report in data["tallies"]:
+        report.pop("as_of", None)
+    digest = hashlib.sha256(json.dumps(data, sort_keys=True).encode("utf-8")).hexdigest()[:32]
+    return f'"{digest}"'
+
+
+@router.get(
+    "/pull",
+    response_model=PullResponse,
+    responses={304: {"description": "unchanged since If-None-Match"}, 401: _ERRORS[401], 503: _ERRORS[503]},
+)
+async def pull(
+    caller: CallerDep,
+    db: DbDep,
+    settings: SettingsDep,
+    response: Response,
+    if_none_match: Annotated[str | None, Header(alias="If-None-Match")] = None,
+) -> PullResponse | Response:
+    """Forms (every version), plans, the caller's unit subtree, and tallies for this year and this phase."""
+    result = await run_in_threadpool(_build_pull, db, settings, caller)
+    etag = _etag(result)
+    if if_none_match and etag in [t.strip() for t in if_none_match.split(",")]:
+        return Response(status_code=304, headers={"ETag": etag})
+    response.headers["ETag"] = etag
+    return result

@@ -1,0 +1,69 @@
+"""The FastAPI application, built from Settings; nothing happens at import."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from typing import Any
+
+from fastapi import FastAPI
+from fastapi.concurrency import run_in_threadpool
+from fastapi.openapi.utils import get_openapi
+from pydantic import TypeAdapter
+
+from schemas.sync import PushBatch
+
+from . import __version__
+from .api.errors import install_error_handlers
+from .api.routes import enroll, health, sync, tallies
+from .bootstrap import prepare_database
+from .config import Settings
+from .db import Database
+
+
+def create_app(settings: Settings, *, database: Database | None = None) -> FastAPI:
+    """The sync server for ``settings``.
+
+    With ``settings.init_db_on_startup`` the tables and shipped forms/plans
+    are made ready when the app starts (``with TestClient(app)`` in tests).
+    The engine is disposed when the app shuts down.
+    """
+    db = database or Database.from_settings(settings)
+
+    @asynccontextmanager
+    async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
+        if settings.init_db_on_startup:
+            await run_in_threadpool(prepare_database, db, settings)
+        try:
+            yield
+        finally:
+            db.dispose()
+
+    app = FastAPI(
+        title="fieldtally sync server",
+        version=__version__,
+        description="Receives field records exactly once and tallies them against plan targets.",
+        lifespan=lifespan,
+    )
+    app.state.settings = settings
+    app.state.db = db
+    install_error_handlers(app)
+    for module in (health, enroll, sync, tallies):
+        app.include_router(module.router)
+    app.openapi = lambda: _openapi(app)  # type: ignore[method-assign]
+    return app
+
+
+def _openapi(app: FastAPI) -> dict[str, Any]:
+    """FastAPI's schema plus PushBatch, which /push reads itself (to inflate and cap it)."""
+    if app.openapi_schema is None:
+        schema = get_openapi(
+            title=app.title, version=app.version, description=app.description, routes=app.routes
+        )
+        batch = TypeAdapter(PushBatch).json_schema(ref_template="#/components/schemas/{model}")
+        components = schema.setdefault("components", {}).setdefault("schemas", {})
+        for name, definition in batch.pop("$defs", {}).items():
+            components.setdefault(name, definition)
+        components["PushBatch"] = batch
+        app.openapi_schema = schema
+    return app.openapi_schema

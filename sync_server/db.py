@@ -1,0 +1,117 @@
+"""The database: engine, sessions and transactions, for SQLite and PostgreSQL alike.
+
+SQLite runs in WAL mode with foreign keys on and a busy timeout; the driver's
+own transaction handling is turned off so that SQLAlchemy's ``BEGIN`` is the
+one that runs, and a *write* session starts with ``BEGIN IMMEDIATE``: the
+write lock is taken up front, so two pushes never interleave and a reader
+never has to upgrade its snapshot. PostgreSQL runs READ COMMITTED and the
+services lock rows themselves (``SELECT ... FOR UPDATE``, ``ON CONFLICT``).
+
+Every SQLAlchemy / driver error leaving a session becomes ``StoreUnavailable``
+here: the one boundary where foreign errors are translated.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy import Engine, create_engine, event
+from sqlalchemy.engine import make_url
+from sqlalchemy.exc import DBAPIError
+from sqlalchemy.orm import Session, sessionmaker
+from sqlalchemy.pool import StaticPool
+
+from schemas.common import text
+
+from .config import Settings
+from .errors import StoreUnavailable
+
+log = logging.getLogger(__name__)
+
+_WRITE = "fieldtally_write"  # execution option: this transaction will write
+
+
+def make_engine(settings: Settings) -> Engine:
+    """An engine for ``settings.database_url``; SQLite files get their folder created."""
+    url = make_url(settings.database_url)
+    if url.get_backend_name() != "sqlite":
+        return create_engine(url, pool_size=settings.db_pool_size, max_overflow=10, pool_pre_ping=True)
+
+    database = url.database or ""
+    in_memory = database in ("", ":memory:") or "mode=memory" in database
+    if not in_memory and not database.startswith("file:"):
+        Path(database).expanduser().parent.mkdir(parents=True, exist_ok=True)
+    kwargs: dict[str, Any] = {"connect_args": {"check_same_thread": False}}
+    if in_memory:
+        kwargs["poolclass"] = StaticPool  # one shared connection, or each would see its own empty db
+    engine = create_engine(url, **kwargs)
+    busy_ms = settings.sqlite_busy_timeout_ms
+
+    @event.listens_for(engine, "connect")
+    def _on_connect(dbapi_conn: Any, _record: Any) -> None:
+        dbapi_conn.isolation_level = None  # let SQLAlchemy's "begin" event emit BEGIN
+        cur = dbapi_conn.cursor()
+        cur.execute(f"PRAGMA busy_timeout = {int(busy_ms)}")
+        if not in_memory:
+            cur.execute("PRAGMA journal_mode = WAL")
+        cur.execute("PRAGMA synchronous = NORMAL")  # durable at each checkpoint; safe with WAL
+        cur.execute("PRAGMA foreign_keys = ON")
+        cur.close()
+
+    @event.listens_for(engine, "begin")
+    def _on_begin(conn: Any) -> None:
+        conn.exec_driver_sql("BEGIN IMMEDIATE" if conn.get_execution_options().get(_WRITE) else "BEGIN")
+
+    return engine
+
+
+class Database:
+    """An engine and its two kinds of session: reading, and writing (serialised on SQLite)."""
+
+    def __init__(self, engine: Engine) -> None:
+        self.engine = engine
+        self._read = sessionmaker(engine, expire_on_commit=False)
+        self._write = sessionmaker(engine.execution_options(**{_WRITE: True}), expire_on_commit=False)
+
+    @classmethod
+    def from_settings(cls, settings: Settings) -> Database:
+        return cls(make_engine(settings))
+
+    @property
+    def kind(self) -> str:
+        """``"sqlite"`` or ``"postgresql"``."""
+        return self.engine.dialect.name
+
+    @contextmanager
+    def session(self, *, write: bool = False) -> Iterator[Session]:
+        """One transaction: committed when the block ends, rolled back if it raises.
+
+        Database errors leave as ``StoreUnavailable`` (retryable); the services'
+        own ``ServerError``\\ s pass through unchanged.
+        """
+        factory = self._write if write else self._read
+        try:
+            with factory() as session, session.begin():
+                yield session
+        except DBAPIError as exc:
+            log.warning("database error: %s", exc.__class__.__name__, exc_info=exc)
+            raise StoreUnavailable(
+                text(
+                    "Máy chủ dữ liệu đang bận hoặc gặp sự cố, vui lòng thử lại sau.",
+                    "The database is busy or failing; please try again shortly.",
+                )
+            ) from exc
+
+    def dispose(self) -> None:
+        self.engine.dispose()
+
+
+def init_db(engine: Engine) -> None:
+    """Create the tables that do not exist yet (Alembic migrations will take this over)."""
+    from .models import Base
+
+    Base.metadata.create_all(engine)

@@ -1,0 +1,174 @@
+"""The tables, as typed SQLAlchemy 2 ORM classes.
+
+The same models run on SQLite and PostgreSQL: UUIDs use ``Uuid`` (native on
+PostgreSQL), JSON becomes JSONB on PostgreSQL, and datetimes are stored in UTC
+and always come back timezone-aware.
+"""
+
+from __future__ import annotations
+
+import uuid
+from datetime import UTC, date, datetime
+from typing import Any
+
+from sqlalchemy import (
+    JSON,
+    Date,
+    DateTime,
+    Float,
+    ForeignKey,
+    Index,
+    Integer,
+    String,
+    Text,
+    TypeDecorator,
+    UniqueConstraint,
+    Uuid,
+)
+from sqlalchemy.dialects.postgresql import JSONB
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
+
+Json = JSON().with_variant(JSONB(), "postgresql")
+
+
+class UtcDateTime(TypeDecorator[datetime]):
+    """An aware datetime in, an aware UTC datetime out; SQLite keeps it as naive UTC text."""
+
+    impl = DateTime(timezone=True)
+    cache_ok = True
+
+    def process_bind_param(self, value: datetime | None, dialect: Any) -> datetime | None:
+        if value is None:
+            return None
+        if value.tzinfo is None:
+            raise ValueError("naive datetime given to a UTC column")
+        value = value.astimezone(UTC)
+        return value.replace(tzinfo=None) if dialect.name == "sqlite" else value
+
+    def process_result_value(self, value: datetime | None, dialect: Any) -> datetime | None:
+        if value is None:
+            return None
+        return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
+
+
+class Base(DeclarativeBase):
+    type_annotation_map = {datetime: UtcDateTime, dict[str, Any]: Json, list[str]: Json}
+
+
+class UnitRow(Base):
+    """A unit of the tree; ``path`` ("HN/HN-SS/HN-SS-MT") selects a subtree with one prefix query."""
+
+    __tablename__ = "units"
+
+    code: Mapped[str] = mapped_column(String(64), primary_key=True)
+    name: Mapped[str] = mapped_column(String(200))
+    type: Mapped[str] = mapped_column(String(32))
+    parent_code: Mapped[str | None] = mapped_column(ForeignKey("units.code", ondelete="RESTRICT"), index=True)
+    path: Mapped[str] = mapped_column(String(2000), unique=True)
+    tags: Mapped[list[str]] = mapped_column(default=list)
+    # {"2025": {"population": 1200, ...}, ...}; JSON keys are text
+    baselines: Mapped[dict[str, Any]] = mapped_column(default=dict)
+
+    __table_args__ = (Index("ix_units_path_prefix", "path", postgresql_ops={"path": "text_pattern_ops"}),)
+
+
+class UserRow(Base):
+    __tablename__ = "users"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    username: Mapped[str] = mapped_column(String(64), unique=True)
+    password_hash: Mapped[str] = mapped_column(String(255))
+    full_name: Mapped[str] = mapped_column(String(200))
+    role: Mapped[str] = mapped_column(String(16))
+    unit_code: Mapped[str] = mapped_column(ForeignKey("units.code", ondelete="RESTRICT"), index=True)
+    created_at: Mapped[datetime]
+    disabled_at: Mapped[datetime | None]
+
+
+class DeviceRow(Base):
+    """An enrolled phone of one user; only the SHA-256 of its token is kept."""
+
+    __tablename__ = "devices"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    device_id: Mapped[str] = mapped_column(String(64))
+    name: Mapped[str] = mapped_column(String(128), default="")
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
+    token_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    created_at: Mapped[datetime]
+    last_seen_at: Mapped[datetime]
+    revoked_at: Mapped[datetime | None]
+
+    __table_args__ = (UniqueConstraint("user_id", "device_id", name="uq_devices_user_device"),)
+
+
+class SigninFailureRow(Base):
+    """One failed (or in-flight) sign-in; the limiter counts these, so every worker sees the same."""
+
+    __tablename__ = "signin_failures"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    username: Mapped[str] = mapped_column(String(64))
+    client: Mapped[str] = mapped_column(String(64))
+    at: Mapped[datetime]
+
+    __table_args__ = (Index("ix_signin_failures_key", "username", "client", "at"),)
+
+
+class FormRow(Base):
+    __tablename__ = "forms"
+
+    form_id: Mapped[str] = mapped_column(String(64), primary_key=True)
+    version: Mapped[int] = mapped_column(Integer, primary_key=True)
+    definition: Mapped[dict[str, Any]]
+    updated_at: Mapped[datetime]
+
+
+class PlanRow(Base):
+    __tablename__ = "plans"
+
+    id: Mapped[str] = mapped_column(String(64), primary_key=True)
+    definition: Mapped[dict[str, Any]]
+    updated_at: Mapped[datetime]
+
+
+class RecordRow(Base):
+    """The highest revision of each record, and what it added to the tallies.
+
+    ``contributions`` is ``{plan_id: {measure_id: amount}}`` as counted at
+    (``unit_code``, ``period``): a later revision or a void takes back exactly that.
+    """
+
+    __tablename__ = "records"
+
+    id: Mapped[uuid.UUID] = mapped_column(Uuid, primary_key=True)
+    revision: Mapped[int] = mapped_column(Integer)
+    form_id: Mapped[str] = mapped_column(String(64))
+    form_version: Mapped[int] = mapped_column(Integer)
+    unit_code: Mapped[str] = mapped_column(ForeignKey("units.code", ondelete="RESTRICT"))
+    author: Mapped[str] = mapped_column(String(64))
+    device: Mapped[str] = mapped_column(String(64))
+    status: Mapped[str] = mapped_column(String(8))
+    created_at: Mapped[datetime]
+    updated_at: Mapped[datetime]
+    received_at: Mapped[datetime]
+    period: Mapped[date] = mapped_column(Date)
+    void_reason: Mapped[str | None] = mapped_column(Text)
+    answers: Mapped[dict[str, Any]]
+    contributions: Mapped[dict[str, Any]] = mapped_column(default=dict)
+
+    __table_args__ = (Index("ix_records_unit_period", "unit_code", "period"),)
+
+
+class TallyRow(Base):
+    """Sum of one plan measure's contributions at one unit (not its subtree) on one day."""
+
+    __tablename__ = "tallies"
+
+    plan_id: Mapped[str] = mapped_column(String(64), primary_key=True)
+    unit_code: Mapped[str] = mapped_column(String(64), primary_key=True)
+    day: Mapped[date] = mapped_column(Date, primary_key=True)
+    measure_id: Mapped[str] = mapped_column(String(64), primary_key=True)
+    total: Mapped[float] = mapped_column(Float)
+
+    __table_args__ = (Index("ix_tallies_plan_day", "plan_id", "day"),)

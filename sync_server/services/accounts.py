@@ -1,0 +1,233 @@
+"""Users, enrolled devices, sign-in with a database-kept rate limit, and who a token belongs to."""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from sqlalchemy import delete, func, select, update
+from sqlalchemy.orm import Session
+
+from schemas.common import text
+from schemas.sync import Role, UserInfo
+
+from ..config import Settings
+from ..db import Database
+from ..errors import BadCredentials, ConfigError, InvalidInput, TooManyAttempts, Unauthorized
+from ..models import DeviceRow, SigninFailureRow, UnitRow, UserRow
+from ..security import DEMO_PASSWORDS, hash_password, new_device_token, token_hash, verify_password
+from .units import get_unit
+
+# last_seen is refreshed at most this often, so reads do not turn into writes
+LAST_SEEN_RESOLUTION = timedelta(minutes=5)
+MIN_PASSWORD_LENGTH = 8
+
+
+@dataclass(frozen=True)
+class Caller:
+    """Who is asking: the device's user and the root of the subtree they may see."""
+
+    user_id: int
+    username: str
+    full_name: str
+    role: Role
+    unit_code: str
+    unit_name: str
+    unit_path: str
+    device_pk: int
+
+    def info(self) -> UserInfo:
+        return UserInfo(
+            username=self.username,
+            full_name=self.full_name,
+            role=self.role,
+            unit=self.unit_code,
+            unit_name=self.unit_name,
+        )
+
+
+def user_info(user: UserRow, unit: UnitRow) -> UserInfo:
+    return UserInfo(
+        username=user.username,
+        full_name=user.full_name,
+        role=Role(user.role),
+        unit=unit.code,
+        unit_name=unit.name,
+    )
+
+
+def check_password_policy(password: str, *, settings: Settings) -> None:
+    """Refuse passwords that must not guard real data (demo ones in production, very short ones)."""
+    if settings.environment == "production" and password in DEMO_PASSWORDS:
+        raise ConfigError("demo passwords are refused when FIELDTALLY_ENVIRONMENT=production")
+    if len(password) < MIN_PASSWORD_LENGTH:
+        raise InvalidInput(
+            text(
+                f"Mật khẩu phải có ít nhất {MIN_PASSWORD_LENGTH} ký tự.",
+                f"A password needs at least {MIN_PASSWORD_LENGTH} characters.",
+            ),
+            code="weak_password",
+        )
+
+
+def create_user(
+    session: Session,
+    *,
+    username: str,
+    password: str,
+    role: Role,
+    unit_code: str,
+    full_name: str,
+    settings: Settings,
+    now: datetime,
+    exist_ok: bool = False,
+) -> tuple[UserRow, bool]:
+    """Add a user; returns (user, created). An existing username is an error unless ``exist_ok``."""
+    check_password_policy(password, settings=settings)
+    existing = session.scalar(select(UserRow).where(UserRow.username == username))
+    if existing is not None:
+        if exist_ok:
+            return existing, False
+        raise InvalidInput(
+            text(f"Tên đăng nhập {username} đã có.", f"Username {username} is taken."), code="user_exists"
+        )
+    get_unit(session, code=unit_code)
+    user = UserRow(
+        username=username,
+        password_hash=hash_password(password),
+        full_name=full_name,
+        role=Role(role).value,
+        unit_code=unit_code,
+        created_at=now,
+    )
+    session.add(user)
+    session.flush()
+    return user, True
+
+
+def _too_many(retry_after: int) -> TooManyAttempts:
+    minutes = max(1, math.ceil(retry_after / 60))
+    return TooManyAttempts(
+        text(
+            f"Đăng nhập sai quá nhiều lần. Vui lòng thử lại sau {minutes} phút.",
+            f"Too many failed sign-ins. Please try again in {minutes} minute(s).",
+        ),
+        retry_after=retry_after,
+    )
+
+
+def sign_in(
+    db: Database,
+    *,
+    username: str,
+    password: str,
+    client: str,
+    device_id: str,
+    device_name: str,
+    settings: Settings,
+    now: datetime,
+) -> tuple[str, UserInfo]:
+    """Check a password and enroll the device; returns (device token, user).
+
+    Raises TooManyAttempts when ``settings.signin_max_failures`` failures for
+    this username and client address fall within the window, BadCredentials on a
+    wrong username or password. The attempt is written down *before* the
+    password is checked (and removed if it was right), so parallel guesses
+    cannot slip past the limit; the KDF runs outside any transaction.
+    """
+    window_start = now - timedelta(seconds=settings.signin_window_seconds)
+    key = (username[:64], client[:64])
+    with db.session(write=True) as s:
+        # SQLite's BEGIN IMMEDIATE already serialises this; PostgreSQL needs a lock per key
+        if db.kind == "postgresql":
+            s.execute(select(func.pg_advisory_xact_lock(func.hashtext(f"signin:{key[0]}:{key[1]}"))))
+        s.execute(delete(SigninFailureRow).where(SigninFailureRow.at < window_start))
+        count, oldest = s.execute(
+            select(func.count(), func.min(SigninFailureRow.at)).where(
+                SigninFailureRow.username == key[0], SigninFailureRow.client == key[1]
+            )
+        ).one()
+        if count >= settings.signin_max_failures:
+            oldest_at = oldest if oldest.tzinfo else oldest.replace(tzinfo=now.tzinfo)
+            raise _too_many(max(1, math.ceil((oldest_at - window_start).total_seconds())))
+        attempt = SigninFailureRow(username=key[0], client=key[1], at=now)
+        s.add(attempt)
+        s.flush()
+        attempt_id = attempt.id
+        user = s.scalar(select(UserRow).where(UserRow.username == username, UserRow.disabled_at.is_(None)))
+        phc = user.password_hash if user else None
+
+    if not verify_password(password, phc) or user is None:
+        raise BadCredentials(text("Sai tên đăng nhập hoặc mật khẩu.", "Wrong username or password."))
+
+    token = new_device_token()
+    with db.session(write=True) as s:
+        s.execute(
+            delete(SigninFailureRow).where(
+                SigninFailureRow.username == key[0], SigninFailureRow.client == key[1]
+            )
+        )
+        s.execute(delete(SigninFailureRow).where(SigninFailureRow.id == attempt_id))
+        device = s.scalar(
+            select(DeviceRow).where(DeviceRow.user_id == user.id, DeviceRow.device_id == device_id)
+        )
+        if device is None:
+            device = DeviceRow(user_id=user.id, device_id=device_id, created_at=now)
+            s.add(device)
+        # Re-enrolling a phone replaces its token: the old one stops working.
+        device.name, device.token_hash, device.last_seen_at, device.revoked_at = (
+            device_name,
+            token_hash(token),
+            now,
+            None,
+        )
+        unit = get_unit(s, code=user.unit_code)
+        return token, user_info(user, unit)
+
+
+def caller_for_token(db: Database, *, token: str | None, now: datetime) -> Caller:
+    """The caller behind a bearer token; Unauthorized if it is missing, unknown or revoked."""
+    if not token:
+        raise _unauthorized()
+    digest = token_hash(token)
+    with db.session() as s:
+        found = s.execute(
+            select(DeviceRow, UserRow, UnitRow)
+            .join(UserRow, UserRow.id == DeviceRow.user_id)
+            .join(UnitRow, UnitRow.code == UserRow.unit_code)
+            .where(
+                DeviceRow.token_hash == digest, DeviceRow.revoked_at.is_(None), UserRow.disabled_at.is_(None)
+            )
+        ).first()
+    if found is None:
+        raise _unauthorized()
+    device, user, unit = found
+    if now - device.last_seen_at > LAST_SEEN_RESOLUTION:
+        with db.session(write=True) as s:
+            s.execute(update(DeviceRow).where(DeviceRow.id == device.id).values(last_seen_at=now))
+    return Caller(
+        user_id=user.id,
+        username=user.username,
+        full_name=user.full_name,
+        role=Role(user.role),
+        unit_code=unit.code,
+        unit_name=unit.name,
+        unit_path=unit.path,
+        device_pk=device.id,
+    )
+
+
+def revoke_device(session: Session, *, device_pk: int, now: datetime) -> None:
+    device = session.get(DeviceRow, device_pk)
+    if device is not None and device.revoked_at is None:
+        device.revoked_at = now
+
+
+def _unauthorized() -> Unauthorized:
+    return Unauthorized(
+        text(
+            "Thiết bị chưa đăng nhập hoặc đã bị thu hồi. Vui lòng đăng nhập lại.",
+            "This device is not signed in or was revoked. Please sign in again.",
+        )
+    )

@@ -1,0 +1,71 @@
+"""Forms and plans in the database: seeding the shipped ones, and reading them back as models."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Iterable
+from datetime import datetime
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from schemas.common import text
+from schemas.forms import FormDefinition
+from schemas.plans import Plan
+
+from ..errors import NotFound
+from ..models import FormRow, PlanRow
+
+log = logging.getLogger(__name__)
+
+
+def seed_catalog(
+    session: Session, *, forms: Iterable[FormDefinition], plans: Iterable[Plan], now: datetime
+) -> list[str]:
+    """Insert or refresh forms and plans; returns the ids of plans that are new or changed.
+
+    A changed plan means its tallies must be rebuilt (the caller does that).
+    Idempotent: a second run with the same data changes nothing.
+    """
+    for form in forms:
+        data = form.model_dump(mode="json")
+        row = session.get(FormRow, (form.id, form.version))
+        if row is None:
+            session.add(FormRow(form_id=form.id, version=form.version, definition=data, updated_at=now))
+        elif row.definition != data:
+            # A published version should not change; the shipped file wins, but say so.
+            log.warning("form %s v%s differs from the shipped definition; updating it", form.id, form.version)
+            row.definition, row.updated_at = data, now
+    changed: list[str] = []
+    for plan in plans:
+        data = plan.model_dump(mode="json")
+        prow = session.get(PlanRow, plan.id)
+        if prow is None:
+            session.add(PlanRow(id=plan.id, definition=data, updated_at=now))
+            changed.append(plan.id)
+        elif prow.definition != data:
+            prow.definition, prow.updated_at = data, now
+            changed.append(plan.id)
+    session.flush()
+    return changed
+
+
+def load_forms(session: Session) -> list[FormDefinition]:
+    """Every version of every form, ordered by id and version."""
+    rows = session.scalars(select(FormRow).order_by(FormRow.form_id, FormRow.version)).all()
+    return [FormDefinition.model_validate(r.definition) for r in rows]
+
+
+def load_plans(session: Session) -> list[Plan]:
+    rows = session.scalars(select(PlanRow).order_by(PlanRow.id)).all()
+    return [Plan.model_validate(r.definition) for r in rows]
+
+
+def get_plan(session: Session, *, plan_id: str) -> Plan:
+    """The plan ``plan_id``; NotFound if there is none."""
+    row = session.get(PlanRow, plan_id)
+    if row is None:
+        raise NotFound(
+            text(f"Không có kế hoạch {plan_id}.", f"There is no plan {plan_id}."), code="unknown_plan"
+        )
+    return Plan.model_validate(row.definition)

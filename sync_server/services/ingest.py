@@ -1,0 +1,266 @@
+"""Receiving pushed records: screen each, upsert by (id, revision), move the tallies, in one transaction.
+
+For each record a pure step decides (``screen``, ``decide``) and a thin step
+does the I/O. Records are taken in id order (receipts still come back in the
+pushed order) and tally rows in key order, so two pushes touching the same
+rows lock them in the same order and never deadlock on PostgreSQL; on SQLite
+the caller's ``BEGIN IMMEDIATE`` serialises pushes anyway. A new record goes in
+with ``INSERT ... ON CONFLICT DO NOTHING``; if the id exists, its row is read
+``FOR UPDATE``, so the same record pushed over two connections is stored and
+counted once.
+"""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from datetime import date, datetime
+from typing import Any
+
+from sqlalchemy import Table, delete, select, update
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.orm import Session
+
+from schemas.common import Issue, text
+from schemas.forms import FormDefinition
+from schemas.plans import record_period
+from schemas.records import Record, RecordStatus, check_record, finalize_answers
+from schemas.sync import Receipt, ReceiptStatus
+
+from ..models import RecordRow, TallyRow, UnitRow
+from ..tallies import TallyKey, add_to, apply_deltas, contributions_of
+from .accounts import Caller
+from .catalog import load_forms, load_plans
+from .units import is_within
+
+
+def screen(
+    record: Record, *, caller: Caller, form: FormDefinition | None, unit_path: str | None, today: date
+) -> list[Issue]:
+    """Why ``record`` cannot be accepted from ``caller`` (empty: it can). Pure."""
+    issues: list[Issue] = []
+    if record.status == RecordStatus.DRAFT:
+        issues.append(
+            Issue(
+                field="status",
+                code="draft",
+                message=text(
+                    "Phiếu nháp không được gửi lên máy chủ; hãy hoàn tất phiếu trước.",
+                    "Drafts are not sent to the server; finish the record first.",
+                ),
+            )
+        )
+    if record.author != caller.username:
+        issues.append(
+            Issue(
+                field="author",
+                code="wrong_author",
+                message=text(
+                    f"Người ghi phiếu ({record.author}) không phải tài khoản đang đăng nhập "
+                    f"({caller.username}).",
+                    f"The record's author ({record.author}) is not the signed-in user ({caller.username}).",
+                ),
+            )
+        )
+    if unit_path is None:
+        issues.append(
+            Issue(
+                field="unit",
+                code="unknown_unit",
+                message=text(f"Không có đơn vị {record.unit}.", f"There is no unit {record.unit}."),
+            )
+        )
+    elif not is_within(unit_path, caller.unit_path):
+        issues.append(
+            Issue(
+                field="unit",
+                code="unit_out_of_scope",
+                message=text(
+                    f"Đơn vị {record.unit} không thuộc phạm vi của bạn ({caller.unit_code}).",
+                    f"Unit {record.unit} is outside your scope ({caller.unit_code}).",
+                ),
+            )
+        )
+    issues.extend(check_record(record, form, today=today))
+    return issues
+
+
+@dataclass(frozen=True)
+class Stored:
+    """What the database holds for an id, as far as the decision needs."""
+
+    revision: int
+    author: str
+    unit_code: str
+    unit_path: str
+    period: date
+    contributions: dict[str, Any]
+
+
+NOT_YOURS = Issue(
+    field="id",
+    code="not_yours",
+    message=text(
+        "Mã phiếu này đã thuộc về người hoặc đơn vị khác; không thể ghi đè.",
+        "This record id belongs to another user or unit; it cannot be overwritten.",
+    ),
+)
+
+
+def decide(record: Record, stored: Stored, *, caller: Caller) -> ReceiptStatus:
+    """What a pushed revision does to the stored one. Pure."""
+    if stored.author != record.author or not is_within(stored.unit_path, caller.unit_path):
+        return ReceiptStatus.REJECTED
+    if record.revision == stored.revision:
+        return ReceiptStatus.DUPLICATE
+    if record.revision < stored.revision:
+        return ReceiptStatus.STALE
+    return ReceiptStatus.STORED
+
+
+def _row_values(record: Record, *, period: date, contributions: Mapping, now: datetime) -> dict[str, Any]:
+    return {
+        "id": record.id,
+        "revision": record.revision,
+        "form_id": record.form_id,
+        "form_version": record.form_version,
+        "unit_code": record.unit,
+        "author": record.author,
+        "device": record.device,
+        "status": record.status.value,
+        "created_at": record.created_at,
+        "updated_at": record.updated_at,
+        "received_at": now,
+        "period": period,
+        "void_reason": record.void_reason,
+        "answers": record.answers,
+        "contributions": dict(contributions),
+    }
+
+
+def _records_table() -> Table:
+    return RecordRow.__table__  # type: ignore[return-value]
+
+
+def _insert_new(session: Session, values: dict[str, Any]) -> bool:
+    """Insert the row unless the id exists (waiting for a concurrent insert to settle); True if inserted."""
+    table = _records_table()
+    insert = postgresql.insert if session.get_bind().dialect.name == "postgresql" else sqlite.insert
+    stmt = insert(table).values(**values).on_conflict_do_nothing(index_elements=["id"]).returning(table.c.id)
+    return session.connection().execute(stmt).first() is not None
+
+
+def _lock_stored(session: Session, record_id: uuid.UUID) -> Stored:
+    row = session.execute(
+        select(
+            RecordRow.revision,
+            RecordRow.author,
+            RecordRow.unit_code,
+            UnitRow.path,
+            RecordRow.period,
+            RecordRow.contributions,
+        )
+        .join(UnitRow, UnitRow.code == RecordRow.unit_code)
+        .where(RecordRow.id == record_id)
+        .with_for_update(of=RecordRow)
+    ).one()
+    return Stored(*row)
+
+
+def push_records(
+    session: Session, *, caller: Caller, records: Sequence[Record], today: date, now: datetime
+) -> list[Receipt]:
+    """Store what can be stored and move the tallies; one receipt per record, in the given order.
+
+    Run inside a write transaction: everything here commits or nothing does.
+    """
+    forms = {f.key: f for f in load_forms(session)}
+    plans = load_plans(session)
+    codes = {r.unit for r in records}
+    paths = dict(
+        session.execute(select(UnitRow.code, UnitRow.path).where(UnitRow.code.in_(codes))).tuples().all()
+    )
+
+    receipts: list[Receipt | None] = [None] * len(records)
+    deltas: dict[TallyKey, float] = {}
+    # id order for locking; sorted() is stable, so revisions of one id keep their pushed order
+    for i in sorted(range(len(records)), key=lambda i: records[i].id):
+        record = records[i]
+        form = forms.get((record.form_id, record.form_version))
+        issues = screen(record, caller=caller, form=form, unit_path=paths.get(record.unit), today=today)
+        if issues or form is None:
+            receipts[i] = Receipt(
+                id=record.id, revision=record.revision, status=ReceiptStatus.REJECTED, issues=issues
+            )
+            continue
+        final = finalize_answers(record, form)
+        contributions = contributions_of(final, form, plans)
+        period = record_period(final, form)
+        values = _row_values(final, period=period, contributions=contributions, now=now)
+        if _insert_new(session, values):
+            add_to(deltas, unit_code=final.unit, day=period, contributions=contributions, sign=+1)
+            receipts[i] = Receipt(id=record.id, revision=record.revision, status=ReceiptStatus.STORED)
+            continue
+        stored = _lock_stored(session, record.id)
+        status = decide(final, stored, caller=caller)
+        if status == ReceiptStatus.STORED:
+            add_to(
+                deltas,
+                unit_code=stored.unit_code,
+                day=stored.period,
+                contributions=stored.contributions,
+                sign=-1,
+            )
+            add_to(deltas, unit_code=final.unit, day=period, contributions=contributions, sign=+1)
+            session.connection().execute(
+                update(_records_table()).where(RecordRow.id == record.id).values(**values)
+            )
+        issues = [NOT_YOURS] if status == ReceiptStatus.REJECTED else []
+        receipts[i] = Receipt(id=record.id, revision=record.revision, status=status, issues=issues)
+    apply_deltas(session, deltas)
+    return [r for r in receipts if r is not None]
+
+
+def row_to_record(row: RecordRow) -> Record:
+    """A stored row as the contract's Record (answers already finalized)."""
+    return Record(
+        id=row.id,
+        form_id=row.form_id,
+        form_version=row.form_version,
+        unit=row.unit_code,
+        author=row.author,
+        device=row.device,
+        created_at=row.created_at,
+        updated_at=row.updated_at,
+        revision=row.revision,
+        status=RecordStatus(row.status),
+        void_reason=row.void_reason,
+        answers=dict(row.answers),
+    )
+
+
+def rebuild_tallies(session: Session, *, plan_ids: Sequence[str] | None = None) -> int:
+    """Recount the tallies of some plans (all by default) from the stored records; returns records read.
+
+    Needed when a plan is added or its measures change after records arrived.
+    """
+    forms = {f.key: f for f in load_forms(session)}
+    plans = [p for p in load_plans(session) if plan_ids is None or p.id in plan_ids]
+    ids = [p.id for p in plans]
+    session.execute(delete(TallyRow).where(TallyRow.plan_id.in_(ids)))
+    deltas: dict[TallyKey, float] = {}
+    count = 0
+    for row in session.scalars(select(RecordRow).order_by(RecordRow.id).execution_options(yield_per=500)):
+        count += 1
+        form = forms.get((row.form_id, row.form_version))
+        if form is None:
+            continue
+        fresh = contributions_of(row_to_record(row), form, plans)
+        merged = {k: v for k, v in (row.contributions or {}).items() if k not in ids} | fresh
+        if merged != row.contributions:
+            row.contributions = merged
+        add_to(deltas, unit_code=row.unit_code, day=row.period, contributions=fresh, sign=+1)
+    session.flush()
+    apply_deltas(session, deltas)
+    return count

@@ -1,0 +1,110 @@
+"""The app's web build in a real Chromium at a phone-sized viewport.
+
+The app runs as a subprocess (``fieldtally-app --web``) against a real sync
+server on loopback; Playwright drives Debian's Chromium. Flutter draws on a
+canvas, so the tests turn its semantics tree on and find controls by role and
+label, the way a screen reader does. Screenshots go to test-artifacts/e2e/.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import socket
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+import requests
+
+ARTIFACTS = Path(__file__).resolve().parents[2] / "test-artifacts" / "e2e"
+PHONE = {"width": 360, "height": 640}
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+]
+
+
+def _chromium() -> str | None:
+    for name in ("chromium", "chromium-browser"):
+        path = shutil.which(name)
+        if path:
+            return path
+    return None
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+@pytest.fixture
+def app_url(tmp_path):
+    """A fresh copy of the app (empty data folder) served to the browser."""
+    port = _free_port()
+    log = open(tmp_path / "app.log", "w")
+    env = {**os.environ, "FLET_WEB_NO_CDN": "true"}
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "mobile.main", "--web", "--no-browser", "--port", str(port),
+         "--data-dir", str(tmp_path / "appdata")],
+        stdout=log, stderr=subprocess.STDOUT, env=env,
+    )
+    url = f"http://127.0.0.1:{port}/"
+    deadline = time.monotonic() + 60
+    while True:
+        try:
+            if requests.get(url, timeout=1).status_code == 200:
+                break
+        except requests.RequestException:
+            pass
+        if proc.poll() is not None or time.monotonic() > deadline:
+            proc.kill()
+            pytest.fail("the app did not start:\n" + (tmp_path / "app.log").read_text())
+        time.sleep(0.3)
+    yield url
+    proc.terminate()
+    try:
+        proc.wait(timeout=10)
+    except subprocess.TimeoutExpired:
+        proc.kill()
+    log.close()
+
+
+@pytest.fixture(scope="session")
+def browser():
+    path = _chromium()
+    if path is None:
+        pytest.skip("Chromium is not installed (scripts/test.sh installs Debian's chromium): browser tests skipped")
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as p:
+        b = p.chromium.launch(executable_path=path, args=CHROMIUM_ARGS)
+        yield b
+        b.close()
+
+
+@pytest.fixture
+def phone(browser, request):
+    """A phone-sized page; on failure its last screen is kept as a screenshot too."""
+    context = browser.new_context(viewport=PHONE, device_scale_factor=1, locale="vi-VN")
+    page = context.new_page()
+    ARTIFACTS.mkdir(parents=True, exist_ok=True)
+    yield page
+    if getattr(request.node, "rep_call", None) is not None and request.node.rep_call.failed:
+        page.screenshot(path=str(ARTIFACTS / f"{request.node.name}-failure.png"))
+    context.close()
+
+
+@pytest.hookimpl(tryfirst=True, hookwrapper=True)
+def pytest_runtest_makereport(item, call):
+    outcome = yield
+    rep = outcome.get_result()
+    setattr(item, "rep_" + rep.when, rep)
