@@ -4,8 +4,10 @@ set -euo pipefail
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 cd "$ROOT"
 PY="${PYTHON:-python3}"
-if [ ! -x .venv/bin/python ]; then
+if ! .venv/bin/python -m pip --version >/dev/null 2>&1; then
+  # Missing, or left half-made by an interrupted run: start it again.
   echo "==> creating .venv"
+  rm -rf .venv
   "$PY" -m venv .venv
 fi
 STAMP=".venv/.installed-$1-$(sha1sum pyproject.toml | cut -c1-12)"

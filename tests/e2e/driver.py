@@ -32,6 +32,7 @@ class App:
             self.page.mouse.wheel(0, 250)
             self.page.wait_for_timeout(150)
             if locator.count() and locator.first.is_visible():
+                self.page.wait_for_timeout(300)  # let the scroll settle before anyone clicks
                 return locator.first
         locator.first.wait_for(state="visible", timeout=timeout)
         return locator.first
@@ -50,6 +51,21 @@ class App:
 
     def radio(self, name: str, **kw) -> Locator:
         return self.find(self.page.get_by_role("radio", name=name, exact=True), **kw)
+
+    def choose(self, name: str) -> None:
+        """Tap a radio option and make sure it took: a tap during a re-layout can land elsewhere."""
+        for _ in range(3):
+            option = self.radio(name)
+            option.click()
+            try:
+                self.page.wait_for_function(
+                    "el => el.getAttribute('aria-checked') === 'true'",
+                    arg=option.element_handle(), timeout=2_000,
+                )
+                return
+            except PlaywrightTimeout:
+                continue
+        raise AssertionError(f"the option {name!r} could not be selected")
 
     def fill(self, name: str, value: str) -> None:
         box = self.textbox(name)

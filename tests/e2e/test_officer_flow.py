@@ -51,11 +51,11 @@ def test_officer_flow__survey_reaches_the_progress_screen(live_server, app_url, 
     app.shot("05-survey-errors")
     app.scroll_top()
 
-    app.radio("Nhân dân").click()
-    app.radio("30–44").click()
-    app.radio("Nữ").click()
+    app.choose("Nhân dân")
+    app.choose("30–44")
+    app.choose("Nữ")
     app.fill("Dân tộc", "Tày")
-    app.radio("Không").click()
+    app.choose("Không")
     for answer in [
         "Qua lại biên giới không qua cửa khẩu, không có giấy tờ hợp lệ",
         "Bị xử phạt và có thể bị đưa vào cai nghiện bắt buộc",
@@ -64,7 +64,7 @@ def test_officer_flow__survey_reaches_the_progress_screen(live_server, app_url, 
         "Cảnh giác, báo cho công an hoặc Bộ đội Biên phòng",
         "Nhờ tổ hòa giải ở cơ sở",
     ]:
-        app.radio(answer).click()
+        app.choose(answer)
     app.shot("06-survey-filled")
     app.button("Hoàn thành").click()
 
