@@ -8,20 +8,26 @@ from importlib import resources
 
 from .forms import FormDefinition
 from .plans import Plan
+from .quiz import BANK_FILE, expand_bank_questions, shipped_bank
 
 
-def _load(folder: str) -> list[dict]:
+def _load(folder: str, *, skip: tuple[str, ...] = ()) -> list[dict]:
     root = resources.files("schemas") / folder
     return [
         json.loads(p.read_text(encoding="utf-8"))
         for p in sorted(root.iterdir(), key=lambda p: p.name)
-        if p.name.endswith(".json")
+        if p.name.endswith(".json") and p.name not in skip
     ]
+
+
+def load_form(raw: dict) -> FormDefinition:
+    """A form definition from its JSON, with the quiz-bank questions it names filled in."""
+    return FormDefinition.model_validate(expand_bank_questions(raw, shipped_bank()))
 
 
 @lru_cache(maxsize=1)
 def shipped_forms() -> tuple[FormDefinition, ...]:
-    return tuple(FormDefinition.model_validate(d) for d in _load("forms"))
+    return tuple(load_form(d) for d in _load("forms", skip=(BANK_FILE,)))
 
 
 @lru_cache(maxsize=1)

@@ -4,14 +4,15 @@ from __future__ import annotations
 
 from datetime import date
 from enum import Enum
+from typing import Any
 from uuid import UUID
 
 from pydantic import AwareDatetime, Field
 
 from .common import Issue, Strict
 from .forms import FormDefinition
-from .plans import Plan, TallyReport
-from .records import Record
+from .plans import Approval, Plan, TallyReport, TallySeries
+from .records import Record, RecordStatus
 from .units import Unit
 
 MAX_BATCH_RECORDS = 500
@@ -39,10 +40,48 @@ class UserInfo(Strict):
     unit_name: str
 
 
+class RecoveryKeyInfo(Strict):
+    """The server's public recovery key: the phone wraps its data key for it (mobile/vault/recovery.py)."""
+
+    scheme: str = "x25519-hkdf-sha256-aes256gcm"
+    key_id: str
+    public_key: str  # base64 of the 32-byte X25519 public key
+
+
 class EnrollResponse(Strict):
     device_token: str
     user: UserInfo
     server_time: AwareDatetime
+    # Added with issue 6 (defaults keep older servers' answers readable):
+    device: int | None = None  # the server's number for this phone: revocation, unlock codes
+    recovery_key: RecoveryKeyInfo | None = None
+    unlock_key: str | None = None  # base64; checks a supervisor's unlock codes offline (schemas/unlock.py)
+
+
+class DeviceInfo(Strict):
+    """An enrolled phone, as supervisors and admins see it."""
+
+    id: int
+    name: str
+    username: str
+    unit: str
+    created_at: AwareDatetime
+    last_seen_at: AwareDatetime
+    revoked_at: AwareDatetime | None = None
+
+
+class DeviceList(Strict):
+    devices: list[DeviceInfo]
+
+
+class UnlockCodeRequest(Strict):
+    lockout: int = Field(ge=0, le=1_000_000, description="the lockout number the phone shows")
+
+
+class UnlockCode(Strict):
+    device: int
+    lockout: int
+    code: str
 
 
 class PushBatch(Strict):
@@ -70,12 +109,25 @@ class PushResponse(Strict):
 
 
 class PullResponse(Strict):
+    """Everything the phone caches to work and to show progress offline.
+
+    ``tallies``: for each plan and each standard period (this year so far,
+    the current phase), the report of the caller's unit with its children
+    ranked. ``subtree_tallies``: the same for every unit below the caller's
+    that has children of its own, so a supervisor drills down offline.
+    ``series``: each plan's monthly history over the current phase for the
+    caller's unit (for the chart). Fields added after the first release have
+    defaults, so an older cached pull still loads.
+    """
+
     server_time: AwareDatetime
     user: UserInfo
     forms: list[FormDefinition]
     plans: list[Plan]
     units: list[Unit]
     tallies: list[TallyReport]
+    subtree_tallies: list[TallyReport] = []
+    series: list[TallySeries] = []
 
 
 class TallyQuery(Strict):
@@ -84,3 +136,55 @@ class TallyQuery(Strict):
     start: date
     end: date
 
+
+
+class ApprovalRequest(Strict):
+    """Approve (POST) one unit's tallies of one plan for one period."""
+
+    plan_id: str = Field(max_length=64)
+    unit: str = Field(max_length=64)
+    start: date
+    end: date
+
+
+class ApprovalList(Strict):
+    approvals: list[Approval]
+
+
+class AuditEntry(Strict):
+    """One admin change: who (a username, or ``cli:<os user>``), when, what."""
+
+    id: int
+    at: AwareDatetime
+    actor: str
+    action: str
+    entity: str  # unit, plan, user, device, approval
+    entity_id: str
+    detail: dict[str, Any] = {}
+
+
+class AuditPage(Strict):
+    entries: list[AuditEntry]
+    next_before_id: int | None = None  # pass as before_id for the next (older) page
+
+
+class RecordRevision(Strict):
+    """One stored revision of a record, as received."""
+
+    record_id: UUID
+    revision: int
+    form_id: str
+    form_version: int
+    unit: str
+    period: date
+    author: str
+    device: str
+    status: RecordStatus
+    void_reason: str | None = None
+    answers: dict[str, Any]
+    received_at: AwareDatetime
+
+
+class RecordHistory(Strict):
+    record_id: UUID
+    revisions: list[RecordRevision]

@@ -8,6 +8,7 @@ from typing import Any
 
 from fastapi import FastAPI
 from fastapi.concurrency import run_in_threadpool
+from fastapi.middleware.gzip import GZipMiddleware
 from fastapi.openapi.utils import get_openapi
 from pydantic import TypeAdapter
 
@@ -15,7 +16,7 @@ from schemas.sync import PushBatch
 
 from . import __version__
 from .api.errors import install_error_handlers
-from .api.routes import enroll, health, sync, tallies
+from .api.routes import approvals, audit, devices, enroll, exports, health, sync, tallies
 from .bootstrap import prepare_database
 from .config import Settings
 from .db import Database
@@ -47,8 +48,10 @@ def create_app(settings: Settings, *, database: Database | None = None) -> FastA
     )
     app.state.settings = settings
     app.state.db = db
+    # Receipts and pulls compress ~5x; on a 2G link the answer would otherwise outweigh the gzip push.
+    app.add_middleware(GZipMiddleware, minimum_size=1024)
     install_error_handlers(app)
-    for module in (health, enroll, sync, tallies):
+    for module in (health, enroll, sync, tallies, devices, approvals, exports, audit):
         app.include_router(module.router)
     app.openapi = lambda: _openapi(app)  # type: ignore[method-assign]
     return app
@@ -65,5 +68,13 @@ def _openapi(app: FastAPI) -> dict[str, Any]:
         for name, definition in batch.pop("$defs", {}).items():
             components.setdefault(name, definition)
         components["PushBatch"] = batch
+        # Any JSON body that is not JSON at all is answered 400 bad_body (api/errors.py): say so everywhere.
+        for ops in schema.get("paths", {}).values():
+            for op in ops.values():
+                if isinstance(op, dict) and "requestBody" in op:
+                    body = {"schema": {"$ref": "#/components/schemas/ErrorBody"}}
+                    responses = op.setdefault("responses", {})
+                    bad_body = {"description": "bad_body", "content": {"application/json": body}}
+                    responses.setdefault("400", bad_body)
         app.openapi_schema = schema
     return app.openapi_schema

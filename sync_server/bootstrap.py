@@ -9,20 +9,25 @@ from schemas.common import utcnow
 
 from .config import Settings
 from .db import Database, init_db
+from .services.audit import audit
 from .services.catalog import seed_catalog
 from .services.ingest import rebuild_tallies
 
 log = logging.getLogger(__name__)
 
 
-def prepare_database(db: Database, settings: Settings, *, demo: bool = False) -> None:
-    """Create missing tables, seed the shipped forms and plans, recount plans that changed; idempotent.
+def prepare_database(db: Database, settings: Settings, *, demo: bool = False, demo_records: bool = False) -> None:
+    """Migrate the schema to head, seed the shipped forms and plans, recount plans that changed; idempotent.
 
-    With ``demo`` also the demo units and users (refused in production).
+    With ``demo`` also the demo units and users (refused in production), and with
+    ``demo_records`` two years of demo field records (once).
     """
     init_db(db.engine)
     with db.session(write=True) as s:
-        changed = seed_catalog(s, forms=shipped_forms(), plans=shipped_plans(), now=utcnow())
+        now = utcnow()
+        changed = seed_catalog(s, forms=shipped_forms(), plans=shipped_plans(), now=now)
+        for plan_id in changed:
+            audit(s, actor="system", action="seed", entity="plan", entity_id=plan_id, now=now)
         if changed:
             count = rebuild_tallies(s, plan_ids=changed)
             log.info("plans %s are new or changed; recounted %d records", ", ".join(changed), count)
@@ -30,3 +35,12 @@ def prepare_database(db: Database, settings: Settings, *, demo: bool = False) ->
         from .demo import seed_demo
 
         seed_demo(db, settings)
+        if demo_records:
+            from datetime import datetime
+
+            from .demo.records import seed_demo_records
+
+            today = datetime.now(settings.zone).date()
+            stored = seed_demo_records(db, today=today, now=utcnow())
+            if stored:
+                log.info("seeded %d demo records", stored)

@@ -1,4 +1,4 @@
-"""``fieldtally-server``: serve, init-db, seed-demo, create-user.
+"""``fieldtally-server``: serve, init-db, seed-demo, create-user, and the admin commands of ``admin_cli``.
 
 Settings come from FIELDTALLY_* variables; ``--database-url`` overrides
 FIELDTALLY_DATABASE_URL.
@@ -13,6 +13,7 @@ import sys
 from schemas.common import utcnow
 from schemas.sync import Role
 
+from . import admin_cli
 from .bootstrap import prepare_database
 from .config import Settings, get_settings
 from .db import Database
@@ -32,14 +33,25 @@ def _parser() -> argparse.ArgumentParser:
     serve.add_argument("--host", default="127.0.0.1")
     serve.add_argument("--port", type=int, default=8000)
     serve.add_argument("--demo", action="store_true", help="also seed the demo units and users")
+    serve.add_argument(
+        "--demo-records", action="store_true", help="with --demo: also two years of demo field records"
+    )
     add("init-db", "create the tables and seed the shipped forms and plans")
-    add("seed-demo", "add the demo units and users (not in production)")
+    seed = add("seed-demo", "add the demo units and users (not in production)")
+    seed.add_argument("--records", action="store_true", help="also two years of demo field records")
     user = add("create-user", "add a user")
     user.add_argument("--username", required=True)
     user.add_argument("--password", required=True)
     user.add_argument("--role", required=True, choices=[r.value for r in Role])
     user.add_argument("--unit", required=True, help="unit code, e.g. HN-SS-MT")
     user.add_argument("--full-name", required=True)
+    admin_cli.add_commands(add)
+    sub.add_parser("import-xlsform", help="convert an XLSForm workbook into a form definition (--help)", add_help=False)
+    rec = add("recover-vault", "open a phone's exported vault with the recovery key (forgotten PIN)")
+    rec.add_argument("vault", help="the exported vault: a folder with vault.key/.snap/.journal, or a .zip")
+    rec.add_argument("--out", required=True, help="write every record found to this JSON file")
+    rec.add_argument("--ingest", action="store_true", help="also store its finished records, as their authors")
+    rec.add_argument("--recovery-key-file", help="overrides FIELDTALLY_RECOVERY_KEY_FILE")
     return parser
 
 
@@ -48,13 +60,14 @@ def _serve(settings: Settings, db: Database, args: argparse.Namespace) -> None:
 
     from .app import create_app
 
-    prepare_database(db, settings, demo=args.demo)
+    prepare_database(db, settings, demo=args.demo, demo_records=args.demo and args.demo_records)
     app = create_app(settings.with_changes(init_db_on_startup=False), database=db)
     uvicorn.run(app, host=args.host, port=args.port, log_level=settings.log_level, access_log=False)
 
 
 def _create_user(settings: Settings, db: Database, args: argparse.Namespace) -> None:
     from .services.accounts import create_user
+    from .services.audit import cli_actor
 
     prepare_database(db, settings)
     with db.session(write=True) as s:
@@ -67,11 +80,17 @@ def _create_user(settings: Settings, db: Database, args: argparse.Namespace) -> 
             full_name=args.full_name,
             settings=settings,
             now=utcnow(),
+            actor=cli_actor(),
         )
     print(f"user {args.username} created at {args.unit}")
 
 
 def main(argv: list[str] | None = None) -> int:
+    argv = sys.argv[1:] if argv is None else argv
+    if argv[:1] == ["import-xlsform"]:  # its own arguments and help: sync_server/xlsform.py
+        from .xlsform import main as import_xlsform
+
+        return import_xlsform(argv[1:])
     args = _parser().parse_args(argv)
     try:
         settings = get_settings()
@@ -88,10 +107,16 @@ def main(argv: list[str] | None = None) -> int:
                 prepare_database(db, settings)
                 print("database ready")
             elif args.command == "seed-demo":
-                prepare_database(db, settings, demo=True)
+                prepare_database(db, settings, demo=True, demo_records=args.records)
                 print("demo data ready")
             elif args.command == "create-user":
                 _create_user(settings, db, args)
+            elif args.command in admin_cli.COMMANDS:
+                admin_cli.run(settings, db, args)
+            elif args.command == "recover-vault":
+                from .recovery import recover_vault_command
+
+                recover_vault_command(settings, db, args)
         finally:
             db.dispose()
     except ServerError as exc:

@@ -37,6 +37,9 @@ class Settings(BaseModel):
     timezone: str = "Asia/Ho_Chi_Minh"
     sqlite_busy_timeout_ms: int = Field(default=10_000, ge=0, le=600_000)
     db_pool_size: int = Field(default=5, ge=1, le=200)
+    # The X25519 key pair that can open phones' vaults after a forgotten PIN (made on first use).
+    # Default: recovery-key.json beside the SQLite file, or ./var/recovery-key.json. Back it up apart.
+    recovery_key_file: str | None = None
     # Create tables and seed the shipped forms and plans when the app starts.
     init_db_on_startup: bool = True
     log_level: Literal["debug", "info", "warning", "error"] = "info"

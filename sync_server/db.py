@@ -14,8 +14,9 @@ here: the one boundary where foreign errors are translated.
 from __future__ import annotations
 
 import logging
+import threading
 from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import contextmanager, nullcontext
 from pathlib import Path
 from typing import Any
 
@@ -76,6 +77,9 @@ class Database:
         self.engine = engine
         self._read = sessionmaker(engine, expire_on_commit=False)
         self._write = sessionmaker(engine.execution_options(**{_WRITE: True}), expire_on_commit=False)
+        # SQLite takes one writer at a time anyway; queueing writers of this process on a lock hands the
+        # database over at once, where SQLite's busy handler would poll (sleeping up to 100 ms a time).
+        self._write_lock = threading.Lock() if engine.dialect.name == "sqlite" else None
 
     @classmethod
     def from_settings(cls, settings: Settings) -> Database:
@@ -94,8 +98,9 @@ class Database:
         own ``ServerError``\\ s pass through unchanged.
         """
         factory = self._write if write else self._read
+        lock = self._write_lock if write else None
         try:
-            with factory() as session, session.begin():
+            with lock or nullcontext(), factory() as session, session.begin():
                 yield session
         except DBAPIError as exc:
             log.warning("database error: %s", exc.__class__.__name__, exc_info=exc)
@@ -111,7 +116,7 @@ class Database:
 
 
 def init_db(engine: Engine) -> None:
-    """Create the tables that do not exist yet (Alembic migrations will take this over)."""
-    from .models import Base
+    """Bring the schema to the newest migration (an empty database gets every table)."""
+    from .migrate import upgrade
 
-    Base.metadata.create_all(engine)
+    upgrade(engine)

@@ -171,4 +171,92 @@ class TallyRow(Base):
     measure_id: Mapped[str] = mapped_column(String(64), primary_key=True)
     total: Mapped[float] = mapped_column(Float)
 
-    __table_args__ = (Index("ix_tallies_plan_day", "plan_id", "day"),)
+    # on SQLite the rows live in the primary key's b-tree (WITHOUT ROWID): reading a subtree's days
+    # reads no second structure for ``total``
+    __table_args__ = (Index("ix_tallies_plan_day", "plan_id", "day"), {"sqlite_with_rowid": False})
+
+
+class TallyRollupRow(Base):
+    """``TallyRow`` summed over a whole month or year (``grain``), kept in the same transaction.
+
+    A report over a long period reads whole years and months from here and
+    only its partial-month edges from ``tallies``, so a province's year is
+    about one row per unit and measure instead of one per unit, day and measure.
+    """
+
+    __tablename__ = "tally_rollups"
+
+    plan_id: Mapped[str] = mapped_column(String(64), primary_key=True)
+    unit_code: Mapped[str] = mapped_column(String(64), primary_key=True)
+    grain: Mapped[str] = mapped_column(String(8), primary_key=True)  # "month" | "year"
+    start: Mapped[date] = mapped_column(Date, primary_key=True)  # the month's or year's first day
+    measure_id: Mapped[str] = mapped_column(String(64), primary_key=True)
+    total: Mapped[float] = mapped_column(Float)
+
+    __table_args__ = {"sqlite_with_rowid": False}
+
+
+class RecordRevisionRow(Base):
+    """Every stored revision of every record, as received: the audit trail of field data.
+
+    ``prev_unit_code`` / ``prev_period`` say where the revision it replaced
+    counted, so an edit that moves a record out of an approved period is
+    still seen by that period's approval.
+    """
+
+    __tablename__ = "record_revisions"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    record_id: Mapped[uuid.UUID] = mapped_column(Uuid)
+    revision: Mapped[int] = mapped_column(Integer)
+    form_id: Mapped[str] = mapped_column(String(64))
+    form_version: Mapped[int] = mapped_column(Integer)
+    unit_code: Mapped[str] = mapped_column(String(64))
+    period: Mapped[date] = mapped_column(Date)
+    prev_unit_code: Mapped[str | None] = mapped_column(String(64))
+    prev_period: Mapped[date | None] = mapped_column(Date)
+    author: Mapped[str] = mapped_column(String(64))
+    device: Mapped[str] = mapped_column(String(64))
+    status: Mapped[str] = mapped_column(String(8))
+    void_reason: Mapped[str | None] = mapped_column(Text)
+    answers: Mapped[dict[str, Any]]
+    received_at: Mapped[datetime]
+
+    __table_args__ = (
+        UniqueConstraint("record_id", "revision", name="uq_record_revisions_id_revision"),
+        Index("ix_record_revisions_received", "received_at"),
+    )
+
+
+class AuditRow(Base):
+    """One admin change (units, baselines, plans, users, devices, approvals): who, when, what."""
+
+    __tablename__ = "audit_log"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    at: Mapped[datetime]
+    actor: Mapped[str] = mapped_column(String(64))
+    action: Mapped[str] = mapped_column(String(32))
+    entity: Mapped[str] = mapped_column(String(32))
+    entity_id: Mapped[str] = mapped_column(String(200))
+    detail: Mapped[dict[str, Any]] = mapped_column(default=dict)
+
+    __table_args__ = (Index("ix_audit_log_entity", "entity", "entity_id"), Index("ix_audit_log_at", "at"))
+
+
+class ApprovalRow(Base):
+    """A supervisor's approval of one unit's tallies of one plan over one period."""
+
+    __tablename__ = "approvals"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    plan_id: Mapped[str] = mapped_column(String(64))
+    unit_code: Mapped[str] = mapped_column(ForeignKey("units.code", ondelete="CASCADE"))
+    start: Mapped[date] = mapped_column(Date)
+    end: Mapped[date] = mapped_column(Date)
+    approved_by: Mapped[str] = mapped_column(String(64))
+    approved_at: Mapped[datetime]
+
+    __table_args__ = (
+        UniqueConstraint("plan_id", "unit_code", "start", "end", name="uq_approvals_scope"),
+    )

@@ -1,8 +1,13 @@
-"""Demo data: a small Hanoi unit tree with baselines, and three users (refused in production).
+"""Demo data: unit trees with baselines for 2024-2026, and users (refused in production).
 
+Trees: Hà Nội (an urban district, Ba Đình, and a suburban one, Sóc Sơn, whose
+communes are key areas; mediation teams under communes), the capital command
+with two battalions, and a border-guard command with two posts.
 Users: ``canbo``/``canbo123`` (officer, HN-SS-MT), ``chihuy``/``chihuy123``
-(supervisor, HN), ``admin``/``admin123`` (admin, HN). ``fieldtally-demo`` runs
-a server on them.
+(supervisor, HN), ``giamsat``/``giamsat123`` (supervisor, HN-SS),
+``bienphong``/``bienphong123`` (supervisor, BP), ``admin``/``admin123``
+(admin, HN). ``fieldtally-demo`` runs a server on them. ``units.csv`` is the
+same tree as an ``import-units`` file.
 """
 
 from __future__ import annotations
@@ -63,4 +68,4 @@ def main(argv: list[str] | None = None) -> int:
 
     from ..cli import main as cli_main
 
-    return cli_main(["serve", "--demo", *(sys.argv[1:] if argv is None else argv)])
+    return cli_main(["serve", "--demo", "--demo-records", *(sys.argv[1:] if argv is None else argv)])

@@ -21,6 +21,8 @@ from .units import get_unit
 
 # last_seen is refreshed at most this often, so reads do not turn into writes
 LAST_SEEN_RESOLUTION = timedelta(minutes=5)
+# A device token unused this long stops working (a phone left in a drawer, or lost without a report).
+TOKEN_MAX_IDLE = timedelta(days=90)
 MIN_PASSWORD_LENGTH = 8
 
 
@@ -82,8 +84,12 @@ def create_user(
     settings: Settings,
     now: datetime,
     exist_ok: bool = False,
+    actor: str = "system",
 ) -> tuple[UserRow, bool]:
-    """Add a user; returns (user, created). An existing username is an error unless ``exist_ok``."""
+    """Add a user; returns (user, created). An existing username is an error unless ``exist_ok``.
+
+    A new user is written to the audit log as created by ``actor``.
+    """
     check_password_policy(password, settings=settings)
     existing = session.scalar(select(UserRow).where(UserRow.username == username))
     if existing is not None:
@@ -103,6 +109,17 @@ def create_user(
     )
     session.add(user)
     session.flush()
+    from .audit import audit
+
+    audit(
+        session,
+        actor=actor,
+        action="create",
+        entity="user",
+        entity_id=username,
+        now=now,
+        detail={"role": user.role, "unit": unit_code, "full_name": full_name},
+    )
     return user, True
 
 
@@ -182,6 +199,18 @@ def sign_in(
             now,
             None,
         )
+        s.flush()
+        from .audit import audit
+
+        audit(
+            s,
+            actor=user.username,
+            action="enroll",
+            entity="device",
+            entity_id=str(device.id),
+            now=now,
+            detail={"device_id": device_id, "name": device_name},
+        )
         unit = get_unit(s, code=user.unit_code)
         return token, user_info(user, unit)
 
@@ -203,6 +232,16 @@ def caller_for_token(db: Database, *, token: str | None, now: datetime) -> Calle
     if found is None:
         raise _unauthorized()
     device, user, unit = found
+    if now - device.last_seen_at > TOKEN_MAX_IDLE:
+        raise Unauthorized(
+            text(
+                f"Phiên đăng nhập của thiết bị đã hết hạn (không dùng quá {TOKEN_MAX_IDLE.days} ngày). "
+                "Vui lòng đăng nhập lại.",
+                f"This device's sign-in has expired (unused for over {TOKEN_MAX_IDLE.days} days). "
+                "Please sign in again.",
+            ),
+            code="token_expired",
+        )
     if now - device.last_seen_at > LAST_SEEN_RESOLUTION:
         with db.session(write=True) as s:
             s.execute(update(DeviceRow).where(DeviceRow.id == device.id).values(last_seen_at=now))

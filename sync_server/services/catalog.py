@@ -69,3 +69,32 @@ def get_plan(session: Session, *, plan_id: str) -> Plan:
             text(f"Không có kế hoạch {plan_id}.", f"There is no plan {plan_id}."), code="unknown_plan"
         )
     return Plan.model_validate(row.definition)
+
+
+def store_plan(session: Session, *, plan: Plan, actor: str, now: datetime) -> bool:
+    """Add or replace a plan (already checked with ``schemas.plan_check``) and audit it; True if it changed.
+
+    The caller recounts the plan's tallies (``ingest.rebuild_tallies``) in the same transaction.
+    """
+    from .audit import audit
+
+    data = plan.model_dump(mode="json")
+    row = session.get(PlanRow, plan.id)
+    if row is not None and row.definition == data:
+        return False
+    action = "create" if row is None else "update"
+    if row is None:
+        session.add(PlanRow(id=plan.id, definition=data, updated_at=now))
+    else:
+        row.definition, row.updated_at = data, now
+    session.flush()
+    audit(
+        session,
+        actor=actor,
+        action=action,
+        entity="plan",
+        entity_id=plan.id,
+        now=now,
+        detail={"indicators": [i.id for i in plan.indicators], "measures": [m.id for m in plan.measures]},
+    )
+    return True

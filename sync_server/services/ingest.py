@@ -28,8 +28,8 @@ from schemas.plans import record_period
 from schemas.records import Record, RecordStatus, check_record, finalize_answers
 from schemas.sync import Receipt, ReceiptStatus
 
-from ..models import RecordRow, TallyRow, UnitRow
-from ..tallies import TallyKey, add_to, apply_deltas, contributions_of
+from ..models import RecordRevisionRow, RecordRow, TallyRollupRow, TallyRow, UnitRow
+from ..tallies import Contributions, TallyKey, add_to, apply_deltas, contributions_of
 from .accounts import Caller
 from .catalog import load_forms, load_plans
 from .units import is_within
@@ -143,12 +143,34 @@ def _records_table() -> Table:
     return RecordRow.__table__  # type: ignore[return-value]
 
 
-def _insert_new(session: Session, values: dict[str, Any]) -> bool:
-    """Insert the row unless the id exists (waiting for a concurrent insert to settle); True if inserted."""
+_REVISION_COLUMNS = ("revision", "form_id", "form_version", "unit_code", "period", "author", "device",
+                     "status", "void_reason", "answers", "received_at")
+
+
+def _revision_values(values: Mapping[str, Any], *, prev: Stored | None) -> dict[str, Any]:
+    """The audit row of one stored revision; ``prev`` is where the revision it replaced counted."""
+    out = {k: values[k] for k in _REVISION_COLUMNS}
+    out["record_id"] = values["id"]
+    out["prev_unit_code"] = prev.unit_code if prev else None
+    out["prev_period"] = prev.period if prev else None
+    return out
+
+
+def _insert_new(session: Session, rows: Sequence[dict[str, Any]]) -> set[uuid.UUID]:
+    """Insert the rows whose id does not exist yet, in one multi-row statement; the ids inserted.
+
+    ``INSERT ... ON CONFLICT DO NOTHING RETURNING id`` sent as one executemany
+    (SQLAlchemy batches it into multi-row VALUES): one statement compiled once
+    per push instead of one per record, which was most of the ingest time. A
+    row that conflicts (the id exists, or a concurrent push is inserting it and
+    this one waits for it to settle) is simply not returned.
+    """
+    if not rows:
+        return set()
     table = _records_table()
     insert = postgresql.insert if session.get_bind().dialect.name == "postgresql" else sqlite.insert
-    stmt = insert(table).values(**values).on_conflict_do_nothing(index_elements=["id"]).returning(table.c.id)
-    return session.connection().execute(stmt).first() is not None
+    stmt = insert(table).on_conflict_do_nothing(index_elements=["id"]).returning(table.c.id)
+    return set(session.connection().execute(stmt, list(rows)).scalars().all())
 
 
 def _lock_stored(session: Session, record_id: uuid.UUID) -> Stored:
@@ -184,6 +206,8 @@ def push_records(
 
     receipts: list[Receipt | None] = [None] * len(records)
     deltas: dict[TallyKey, float] = {}
+    revisions: list[dict[str, Any]] = []
+    accepted: list[tuple[int, Record, Contributions, date, dict[str, Any]]] = []
     # id order for locking; sorted() is stable, so revisions of one id keep their pushed order
     for i in sorted(range(len(records)), key=lambda i: records[i].id):
         record = records[i]
@@ -198,7 +222,17 @@ def push_records(
         contributions = contributions_of(final, form, plans)
         period = record_period(final, form)
         values = _row_values(final, period=period, contributions=contributions, now=now)
-        if _insert_new(session, values):
+        accepted.append((i, final, contributions, period, values))
+    # The first revision of each id tries a plain insert (all in one statement); the rest, and every
+    # id that already exists, are decided against the stored row, locked, in id order.
+    first: dict[uuid.UUID, int] = {}
+    for i, final, *_ in accepted:
+        first.setdefault(final.id, i)
+    inserted = _insert_new(session, [v for i, final, _c, _p, v in accepted if first[final.id] == i])
+    for i, final, contributions, period, values in accepted:
+        record = records[i]
+        if first[final.id] == i and final.id in inserted:
+            revisions.append(_revision_values(values, prev=None))
             add_to(deltas, unit_code=final.unit, day=period, contributions=contributions, sign=+1)
             receipts[i] = Receipt(id=record.id, revision=record.revision, status=ReceiptStatus.STORED)
             continue
@@ -216,9 +250,12 @@ def push_records(
             session.connection().execute(
                 update(_records_table()).where(RecordRow.id == record.id).values(**values)
             )
+            revisions.append(_revision_values(values, prev=stored))
         issues = [NOT_YOURS] if status == ReceiptStatus.REJECTED else []
         receipts[i] = Receipt(id=record.id, revision=record.revision, status=status, issues=issues)
     apply_deltas(session, deltas)
+    if revisions:  # the audit trail of field data, in the same transaction
+        session.connection().execute(RecordRevisionRow.__table__.insert(), revisions)
     return [r for r in receipts if r is not None]
 
 
@@ -249,6 +286,7 @@ def rebuild_tallies(session: Session, *, plan_ids: Sequence[str] | None = None) 
     plans = [p for p in load_plans(session) if plan_ids is None or p.id in plan_ids]
     ids = [p.id for p in plans]
     session.execute(delete(TallyRow).where(TallyRow.plan_id.in_(ids)))
+    session.execute(delete(TallyRollupRow).where(TallyRollupRow.plan_id.in_(ids)))
     deltas: dict[TallyKey, float] = {}
     count = 0
     for row in session.scalars(select(RecordRow).order_by(RecordRow.id).execution_options(yield_per=500)):

@@ -120,3 +120,18 @@ def to_unit(row: UnitRow) -> Unit:
         tags=list(row.tags or []),
         baselines={int(year): dict(values) for year, values in (row.baselines or {}).items()},
     )
+
+
+def unit_in_scope(session: Session, *, code: str, scope_path: str, scope_code: str) -> UnitRow:
+    """The unit ``code`` if it lies in the subtree at ``scope_path``; NotFound or Forbidden otherwise."""
+    from ..errors import Forbidden
+
+    row = get_unit(session, code=code)
+    if not is_within(row.path, scope_path):
+        raise Forbidden(
+            text(
+                f"Đơn vị {row.code} không thuộc phạm vi của bạn ({scope_code}).",
+                f"Unit {row.code} is outside your scope ({scope_code}).",
+            )
+        )
+    return row

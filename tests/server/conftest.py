@@ -22,8 +22,11 @@ def db_url(request: pytest.FixtureRequest) -> str:
 
 
 @pytest.fixture
-def settings(db_url: str) -> Settings:
-    return make_settings({"database_url": db_url, "environment": "test"})
+def settings(db_url: str, tmp_path) -> Settings:
+    # The recovery key goes to the test's folder, never into the working tree.
+    return make_settings(
+        {"database_url": db_url, "environment": "test", "recovery_key_file": str(tmp_path / "recovery-key.json")}
+    )
 
 
 @pytest.fixture

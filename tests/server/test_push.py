@@ -83,7 +83,7 @@ def test_push__two_revisions_in_one_batch(api: Api) -> None:
 
 def test_push__rejections_keep_the_rest_of_the_batch(api: Api) -> None:
     good = record("awareness_survey", survey_answers(DAY, correct=5))
-    unknown_form = record("mediation_case", {"x": 1})
+    unknown_form = record("no_such_form", {"x": 1})
     missing = survey_answers(DAY, correct=5)
     del missing["sex"]
     invalid = record("awareness_survey", missing)
@@ -109,7 +109,7 @@ def test_push__rejections_keep_the_rest_of_the_batch(api: Api) -> None:
         ["wrong_author"],
     ]
     messages = {i["code"]: i["message"] for r in receipts for i in r["issues"]}
-    assert messages["unknown_form"]["vi"] == "Không có biểu mẫu mediation_case phiên bản 1."
+    assert messages["unknown_form"]["vi"] == "Không có biểu mẫu no_such_form phiên bản 1."
     assert "bắt buộc" in messages["required"]["vi"]
     assert "phạm vi" in messages["unit_out_of_scope"]["vi"]
     assert "nháp" in messages["draft"]["vi"]

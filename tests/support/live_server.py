@@ -41,11 +41,18 @@ class LiveServer:
     """A real uvicorn subprocess on 127.0.0.1 with a fixed port and database."""
 
     def __init__(
-        self, workdir: pathlib.Path, database_url: str, *, demo: bool = True, port: int | None = None
+        self,
+        workdir: pathlib.Path,
+        database_url: str,
+        *,
+        demo: bool = True,
+        demo_records: bool = False,
+        port: int | None = None,
     ) -> None:
         self.workdir = pathlib.Path(workdir)
         self.database_url = database_url
         self.demo = demo
+        self.demo_records = demo_records
         self.port = port or free_port()
         self.url = f"http://127.0.0.1:{self.port}"
         self.log_path = self.workdir / f"sync-server-{self.port}.log"
@@ -64,6 +71,8 @@ class LiveServer:
         cmd += ["--port", str(self.port), "--database-url", self.database_url]
         if self.demo:
             cmd.append("--demo")
+            if self.demo_records:
+                cmd.append("--demo-records")
         env = dict(os.environ)
         env["PYTHONPATH"] = os.pathsep.join(p for p in (str(REPO_ROOT), env.get("PYTHONPATH", "")) if p)
         env.setdefault("FIELDTALLY_ENVIRONMENT", "development")
@@ -141,7 +150,7 @@ class LiveServer:
 
 
 def start_live_server(
-    workdir: pathlib.Path, database_url: str | None = None, demo: bool = True
+    workdir: pathlib.Path, database_url: str | None = None, demo: bool = True, demo_records: bool = False
 ) -> LiveServer:
     """Start a sync server for a test; by default on a fresh SQLite file in ``workdir``, with demo data.
 
@@ -151,6 +160,6 @@ def start_live_server(
     workdir = pathlib.Path(workdir)
     if database_url is None:
         database_url = f"sqlite:///{(workdir / 'live-server.sqlite3').resolve()}"
-    server = LiveServer(workdir, database_url, demo=demo)
+    server = LiveServer(workdir, database_url, demo=demo, demo_records=demo_records)
     server.start()
     return server

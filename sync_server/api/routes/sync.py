@@ -20,11 +20,14 @@ from ...services.accounts import Caller
 from ...services.catalog import load_forms, load_plans
 from ...services.ingest import push_records
 from ...services.units import get_unit, subtree_rows, to_unit
-from ...tallies import build_report, standard_periods
+from ...tallies import build_reports, build_series, standard_periods
 from ..body import parse_body, read_body
 from ..deps import CallerDep, DbDep, SettingsDep, local_today
 
 router = APIRouter(prefix="/api/v1/sync", tags=["sync"])
+
+# Reports per plan a pull carries for offline drill-down (the caller's own always come first).
+MAX_PULL_REPORTS = 200
 
 _ERRORS: dict[int | str, dict[str, Any]] = {
     400: {"model": ErrorBody, "description": "bad_body: not gzip or not JSON"},
@@ -101,11 +104,26 @@ def _build_pull(db: Database, settings: Settings, caller: Caller) -> PullRespons
     with db.session() as s:
         plans = load_plans(s)
         root = get_unit(s, code=caller.unit_code)
-        tallies = [
-            build_report(s, plan=plan, root=root, start=start, end=end, as_of=now)
-            for plan in plans
-            for start, end in standard_periods(plan, today)
-        ]
+        tallies, below, series = [], [], []
+        for plan in plans:
+            spans = standard_periods(plan, today)
+            reports = build_reports(s, plan=plan, root=root, spans=spans, as_of=now, max_reports=MAX_PULL_REPORTS)
+            tallies += [r for r in reports if r.unit == root.code]
+            below += [r for r in reports if r.unit != root.code]
+            phase_start, phase_end = spans[-1]
+            if phase_start <= today:
+                series.append(
+                    build_series(
+                        s,
+                        plan=plan,
+                        root=root,
+                        start=phase_start,
+                        end=min(phase_end, today),
+                        granularity="month",
+                        cumulative=True,
+                        as_of=now,
+                    )
+                )
         return PullResponse(
             server_time=now,
             user=caller.info(),
@@ -113,13 +131,15 @@ def _build_pull(db: Database, settings: Settings, caller: Caller) -> PullRespons
             plans=plans,
             units=[to_unit(r) for r in subtree_rows(s, root_path=root.path)],
             tallies=tallies,
+            subtree_tallies=below,
+            series=series,
         )
 
 
 def _etag(pull: PullResponse) -> str:
     """A validator over everything but the clock fields, so an unchanged scope answers 304."""
     data = pull.model_dump(mode="json", exclude={"server_time"})
-    for report in data["tallies"]:
+    for report in data["tallies"] + data["subtree_tallies"] + data["series"]:
         report.pop("as_of", None)
     digest = hashlib.sha256(json.dumps(data, sort_keys=True).encode("utf-8")).hexdigest()[:32]
     return f'"{digest}"'

@@ -1,0 +1,183 @@
+"""Approval, as DHIS2 does it: a supervisor signs off a unit's tallies for a period.
+
+Records stored later (new, edited or voided) that count, or counted before
+the edit, inside the approved unit's subtree and period are listed with the
+approval, so the supervisor's screen can flag that the approved numbers have
+moved. Only supervisors and admins approve, and only inside their subtree.
+"""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+
+from sqlalchemy import and_, delete, or_, select
+from sqlalchemy.orm import Session
+
+from schemas.common import text
+from schemas.plans import Approval
+from schemas.sync import Role
+
+from ..errors import Forbidden, InvalidInput, NotFound
+from ..models import ApprovalRow, RecordRevisionRow, UnitRow
+from .accounts import Caller
+from .audit import audit
+from .catalog import get_plan
+from .units import PATH_SEP, get_unit, is_within
+
+MAX_CHANGED_IDS = 50
+
+
+def _in_subtree(path_col, root: UnitRow):
+    return or_(path_col == root.path, path_col.startswith(root.path + PATH_SEP, autoescape=True))
+
+
+def changed_since(
+    session: Session, *, unit: UnitRow, start: date, end: date, since: datetime
+) -> tuple[int, list]:
+    """(how many, up to MAX_CHANGED_IDS ids of) records of the subtree and period stored after ``since``."""
+    now_unit = UnitRow.__table__.alias("now_unit")
+    prev_unit = UnitRow.__table__.alias("prev_unit")
+    r = RecordRevisionRow
+    q = (
+        select(r.record_id)
+        .outerjoin(now_unit, now_unit.c.code == r.unit_code)
+        .outerjoin(prev_unit, prev_unit.c.code == r.prev_unit_code)
+        .where(
+            r.received_at > since,
+            or_(
+                and_(r.period >= start, r.period <= end, _in_subtree(now_unit.c.path, unit)),
+                and_(r.prev_period >= start, r.prev_period <= end, _in_subtree(prev_unit.c.path, unit)),
+            ),
+        )
+        .distinct()
+    )
+    ids = sorted(session.scalars(q).all())
+    return len(ids), ids[:MAX_CHANGED_IDS]
+
+
+def _to_model(session: Session, row: ApprovalRow, unit: UnitRow) -> Approval:
+    count, ids = changed_since(session, unit=unit, start=row.start, end=row.end, since=row.approved_at)
+    return Approval(
+        plan_id=row.plan_id,
+        unit=row.unit_code,
+        start=row.start,
+        end=row.end,
+        approved_by=row.approved_by,
+        approved_at=row.approved_at,
+        changed_records=count,
+        changed_record_ids=ids,
+    )
+
+
+def approval_for(session: Session, *, plan_id: str, unit: UnitRow, start: date, end: date) -> Approval | None:
+    """The approval of exactly this plan, unit and period, if any, with what changed since."""
+    row = session.scalar(
+        select(ApprovalRow).where(
+            ApprovalRow.plan_id == plan_id,
+            ApprovalRow.unit_code == unit.code,
+            ApprovalRow.start == start,
+            ApprovalRow.end == end,
+        )
+    )
+    return _to_model(session, row, unit) if row else None
+
+
+def _check_approver(session: Session, caller: Caller, *, plan_id: str, unit_code: str) -> UnitRow:
+    if caller.role not in (Role.SUPERVISOR, Role.ADMIN):
+        raise Forbidden(
+            text("Chỉ cán bộ phụ trách mới được phê duyệt số liệu.", "Only supervisors may approve tallies."),
+            code="not_a_supervisor",
+        )
+    get_plan(session, plan_id=plan_id)
+    unit = get_unit(session, code=unit_code)
+    if not is_within(unit.path, caller.unit_path):
+        raise Forbidden(
+            text(
+                f"Đơn vị {unit.code} không thuộc phạm vi của bạn ({caller.unit_code}).",
+                f"Unit {unit.code} is outside your scope ({caller.unit_code}).",
+            )
+        )
+    return unit
+
+
+def approve(
+    session: Session, *, caller: Caller, plan_id: str, unit_code: str, start: date, end: date, now: datetime
+) -> Approval:
+    """Approve (or re-approve, which resets what counts as changed) a unit's tallies for a period."""
+    if start > end:
+        raise InvalidInput(
+            text("Ngày bắt đầu phải trước ngày kết thúc.", "The start date must not be after the end date.")
+        )
+    unit = _check_approver(session, caller, plan_id=plan_id, unit_code=unit_code)
+    row = session.scalar(
+        select(ApprovalRow)
+        .where(
+            ApprovalRow.plan_id == plan_id,
+            ApprovalRow.unit_code == unit.code,
+            ApprovalRow.start == start,
+            ApprovalRow.end == end,
+        )
+        .with_for_update()
+    )
+    if row is None:
+        row = ApprovalRow(plan_id=plan_id, unit_code=unit.code, start=start, end=end)
+        session.add(row)
+    row.approved_by, row.approved_at = caller.username, now
+    session.flush()
+    audit(
+        session,
+        actor=caller.username,
+        action="approve",
+        entity="approval",
+        entity_id=f"{plan_id}/{unit.code}/{start}/{end}",
+        now=now,
+    )
+    return _to_model(session, row, unit)
+
+
+def withdraw(
+    session: Session, *, caller: Caller, plan_id: str, unit_code: str, start: date, end: date, now: datetime
+) -> None:
+    """Take an approval back; NotFound if there is none."""
+    unit = _check_approver(session, caller, plan_id=plan_id, unit_code=unit_code)
+    gone = session.execute(
+        delete(ApprovalRow).where(
+            ApprovalRow.plan_id == plan_id,
+            ApprovalRow.unit_code == unit.code,
+            ApprovalRow.start == start,
+            ApprovalRow.end == end,
+        )
+    ).rowcount
+    if not gone:
+        raise NotFound(text("Chưa có phê duyệt này.", "There is no such approval."), code="unknown_approval")
+    audit(
+        session,
+        actor=caller.username,
+        action="withdraw",
+        entity="approval",
+        entity_id=f"{plan_id}/{unit.code}/{start}/{end}",
+        now=now,
+    )
+
+
+def list_approvals(
+    session: Session, *, caller: Caller, plan_id: str | None = None, unit_code: str | None = None
+) -> list[Approval]:
+    """Approvals inside the caller's subtree (of one unit's subtree, if given), newest first."""
+    root = get_unit(session, code=unit_code or caller.unit_code)
+    if not is_within(root.path, caller.unit_path):
+        raise Forbidden(
+            text(
+                f"Đơn vị {root.code} không thuộc phạm vi của bạn ({caller.unit_code}).",
+                f"Unit {root.code} is outside your scope ({caller.unit_code}).",
+            )
+        )
+    q = (
+        select(ApprovalRow, UnitRow)
+        .join(UnitRow, UnitRow.code == ApprovalRow.unit_code)
+        .where(_in_subtree(UnitRow.path, root))
+        .order_by(ApprovalRow.approved_at.desc(), ApprovalRow.id.desc())
+    )
+    if plan_id:
+        q = q.where(ApprovalRow.plan_id == plan_id)
+    return [_to_model(session, row, unit) for row, unit in session.execute(q).tuples()]
