@@ -12,12 +12,14 @@ import math
 import re
 from datetime import date, timedelta
 from enum import Enum
+from functools import lru_cache
 from typing import Any
 
 from pydantic import Field as PField
 from pydantic import model_validator
 
 from .common import Issue, LocalizedText, Strict, text
+from .expr import CURRENT, Expression, ExpressionError, parse
 
 
 class FieldType(str, Enum):
@@ -28,7 +30,18 @@ class FieldType(str, Enum):
     SELECT_ONE = "select_one"
     SELECT_MANY = "select_many"
     DATE = "date"
+    TIME = "time"  # "HH:MM", 24-hour
+    GEOPOINT = "geopoint"  # {"lat": .., "lon": .., "accuracy": metres or absent}
+    COUNT_GRID = "count_grid"  # {row: {column: count}}: audience groups by sex
+    NOTE = "note"  # a sentence shown to the officer; never answered
     CALCULATED = "calculated"  # derived by derive_answers(); never typed by the officer
+
+
+# The columns a count grid gets when its definition names none: person-times by sex.
+SEX_COLUMNS = [
+    {"value": "female", "label": {"vi": "Nữ", "en": "Female"}},
+    {"value": "male", "label": {"vi": "Nam", "en": "Male"}},
+]
 
 
 class Choice(Strict):
@@ -52,17 +65,53 @@ class FormField(Strict):
     required: bool = False
     min: float | None = None
     max: float | None = None
-    max_length: int | None = None
+    min_length: int | None = PField(default=None, ge=0)
+    max_length: int | None = PField(default=None, ge=1)
     pattern: str | None = None
     choices: list[Choice] = []
+    rows: list[Choice] = []  # count grid: the audience groups
+    columns: list[Choice] = []  # count grid: female / male unless given
     quiz: QuizKey | None = None
+    bank: str | None = None  # id of the quiz-bank question this field was made from
     section: str | None = None
+    # Logic, in the expression language of schemas.expr (XLSForm syntax):
+    relevant: str | None = None  # shown (and answered) only when this holds
+    required_if: str | None = None  # required only when this holds
+    constraint: str | None = None  # "." is this answer; may name other fields
+    constraint_message: LocalizedText | None = None
+    calculation: str | None = None  # the value of a calculated field
 
     @model_validator(mode="after")
-    def _choices_fit_type(self) -> "FormField":
+    def _choices_fit_type(self) -> FormField:
         has_choices = self.type in (FieldType.SELECT_ONE, FieldType.SELECT_MANY)
         if has_choices and not self.choices:
             raise ValueError(f"field {self.name}: a choice question needs choices")
+        if self.type == FieldType.COUNT_GRID:
+            if not self.rows:
+                raise ValueError(f"field {self.name}: a count grid needs rows")
+            if not self.columns:
+                self.columns = [Choice.model_validate(c) for c in SEX_COLUMNS]
+        if self.type == FieldType.NOTE and (self.required or self.required_if or self.constraint):
+            raise ValueError(f"field {self.name}: a note is never answered, so it cannot be required")
+        if self.calculation and self.type != FieldType.CALCULATED:
+            raise ValueError(f"field {self.name}: only a calculated field has a calculation")
+        if self.pattern:
+            try:
+                re.compile(self.pattern)
+            except re.error as exc:
+                raise ValueError(
+                    f"field {self.name}: pattern is not a valid regular expression: {exc}"
+                ) from None
+        for kind in ("relevant", "required_if", "constraint", "calculation"):
+            source = getattr(self, kind)
+            if source is None:
+                continue
+            try:
+                refs = compiled(source).refs
+            except ExpressionError as exc:
+                raise ValueError(f"field {self.name}: {kind}: {exc}") from None
+            if CURRENT in refs and kind != "constraint":
+                raise ValueError(f"field {self.name}: {kind}: '.' (this answer) is only for constraints")
         if self.quiz and self.type != FieldType.SELECT_ONE:
             raise ValueError(f"field {self.name}: only select_one can be a quiz question")
         if self.quiz and self.quiz.correct not in {c.value for c in self.choices}:
@@ -91,7 +140,7 @@ class FormDefinition(Strict):
     quiz: Quiz | None = None
 
     @model_validator(mode="after")
-    def _consistent(self) -> "FormDefinition":
+    def _consistent(self) -> FormDefinition:
         names = [f.name for f in self.fields]
         if len(names) != len(set(names)):
             raise ValueError(f"form {self.id}: field names repeat")
@@ -99,10 +148,19 @@ class FormDefinition(Strict):
         pf = by_name.get(self.period_field)
         if pf is None or pf.type != FieldType.DATE or not pf.required:
             raise ValueError(f"form {self.id}: period_field must name a required date field")
+        quiz_outputs: set[str] = set()
         if self.quiz:
-            for fname in (self.quiz.score_field, self.quiz.result_field):
+            quiz_outputs = {self.quiz.score_field, self.quiz.result_field}
+            for fname in quiz_outputs:
                 if fname not in by_name or by_name[fname].type != FieldType.CALCULATED:
                     raise ValueError(f"form {self.id}: quiz field {fname} must be a calculated field")
+        for f in self.fields:
+            if f.type == FieldType.CALCULATED and not f.calculation and f.name not in quiz_outputs:
+                raise ValueError(f"form {self.id}: calculated field {f.name} needs a calculation")
+            for source in (f.relevant, f.required_if, f.constraint, f.calculation):
+                unknown = sorted(compiled(source).refs - set(by_name) - {CURRENT}) if source else []
+                if unknown:
+                    raise ValueError(f"form {self.id}: field {f.name} refers to unknown field {unknown[0]}")
         return self
 
     @property
@@ -119,28 +177,47 @@ class FormDefinition(Strict):
         return [f for f in self.fields if f.quiz is not None]
 
 
+@lru_cache(maxsize=4096)
+def compiled(source: str) -> Expression:
+    """The parsed form of an expression; forms repeat the same few, so parse each once."""
+    return parse(source)
+
+
 # Earliest date any record may carry; the programme (Decision 1521) began in 2020.
 EARLIEST_DATE = date(2020, 1, 1)
+MAX_COUNT = 100_000  # a count grid cell with no max of its own: person-times in one session
+
+_MESSAGES = {
+    "required": ("«{lv}» là bắt buộc.", "“{le}” is required."),
+    "not_integer": ("«{lv}» phải là số nguyên.", "“{le}” must be a whole number."),
+    "not_number": ("«{lv}» phải là một số.", "“{le}” must be a number."),
+    "too_small": ("«{lv}» phải từ {min} trở lên.", "“{le}” must be at least {min}."),
+    "too_large": ("«{lv}» không được lớn hơn {max}.", "“{le}” must be at most {max}."),
+    "too_long": ("«{lv}» dài quá {max_length} ký tự.", "“{le}” is longer than {max_length} characters."),
+    "too_short": ("«{lv}» cần ít nhất {min_length} ký tự.", "“{le}” needs at least {min_length} characters."),
+    "pattern": ("«{lv}» không đúng định dạng.", "“{le}” is not in the expected format."),
+    "bad_choice": ("«{lv}»: lựa chọn không hợp lệ.", "“{le}”: not one of the choices."),
+    "not_text": ("«{lv}» phải là văn bản.", "“{le}” must be text."),
+    "bad_date": ("«{lv}» phải là ngày hợp lệ (dd/mm/yyyy).", "“{le}” must be a valid date (dd/mm/yyyy)."),
+    "date_too_early": ("«{lv}» không được trước {earliest}.", "“{le}” cannot be before {earliest}."),
+    "date_in_future": ("«{lv}» không được ở tương lai.", "“{le}” cannot be in the future."),
+    "bad_time": ("«{lv}» phải là giờ hợp lệ (hh:mm).", "“{le}” must be a valid time (hh:mm)."),
+    "bad_location": (
+        "«{lv}» phải là vĩ độ (−90 đến 90) và kinh độ (−180 đến 180).",
+        "“{le}” must be a latitude (−90 to 90) and a longitude (−180 to 180).",
+    ),
+    "bad_grid": ("«{lv}»: bảng số lượng không hợp lệ.", "“{le}”: the count table is not valid."),
+    "grid_cell": (
+        "«{lv}» — {cell}: phải là số nguyên từ 0 đến {max}.",
+        "“{le}” — {cell}: must be a whole number from 0 to {max}.",
+    ),
+    "constraint": ("«{lv}»: giá trị không hợp lệ.", "“{le}”: the value is not allowed."),
+}
 
 
 def _msg(code: str, field: FormField, **kw: Any) -> Issue:
-    label_vi, label_en = field.label.vi, field.label.en
-    messages = {
-        "required": ("«{lv}» là bắt buộc.", "“{le}” is required."),
-        "not_integer": ("«{lv}» phải là số nguyên.", "“{le}” must be a whole number."),
-        "not_number": ("«{lv}» phải là một số.", "“{le}” must be a number."),
-        "too_small": ("«{lv}» phải từ {min} trở lên.", "“{le}” must be at least {min}."),
-        "too_large": ("«{lv}» không được lớn hơn {max}.", "“{le}” must be at most {max}."),
-        "too_long": ("«{lv}» dài quá {max_length} ký tự.", "“{le}” is longer than {max_length} characters."),
-        "pattern": ("«{lv}» không đúng định dạng.", "“{le}” is not in the expected format."),
-        "bad_choice": ("«{lv}»: lựa chọn không hợp lệ.", "“{le}”: not one of the choices."),
-        "not_text": ("«{lv}» phải là văn bản.", "“{le}” must be text."),
-        "bad_date": ("«{lv}» phải là ngày hợp lệ (dd/mm/yyyy).", "“{le}” must be a valid date (dd/mm/yyyy)."),
-        "date_too_early": ("«{lv}» không được trước {earliest}.", "“{le}” cannot be before {earliest}."),
-        "date_in_future": ("«{lv}» không được ở tương lai.", "“{le}” cannot be in the future."),
-    }
-    vi, en = messages[code]
-    fmt = {"lv": label_vi, "le": label_en, **{k: _num(v) for k, v in kw.items()}}
+    vi, en = _MESSAGES[code]
+    fmt = {"lv": field.label.vi, "le": field.label.en, **{k: _num(v) for k, v in kw.items()}}
     return Issue(field=field.name, code=code, message=text(vi.format(**fmt), en.format(**fmt)))
 
 
@@ -151,15 +228,16 @@ def _num(v: Any) -> Any:
 
 
 def _is_blank(value: Any) -> bool:
-    return value is None or value == "" or value == []
+    return value is None or value == "" or value == [] or value == {}
+
+
+def _is_number(value: Any) -> bool:
+    return not isinstance(value, bool) and isinstance(value, (int, float)) and math.isfinite(value)
 
 
 def _check_number(f: FormField, value: Any, issues: list[Issue]) -> None:
-    if isinstance(value, bool) or not isinstance(value, (int, float)):
+    if not _is_number(value):
         issues.append(_msg("not_integer" if f.type == FieldType.INTEGER else "not_number", f))
-        return
-    if isinstance(value, float) and not math.isfinite(value):
-        issues.append(_msg("not_number", f))
         return
     if f.type == FieldType.INTEGER and isinstance(value, float) and not value.is_integer():
         issues.append(_msg("not_integer", f))
@@ -183,6 +261,48 @@ def _check_date(f: FormField, value: Any, issues: list[Issue], today: date) -> N
         issues.append(_msg("date_in_future", f))
 
 
+_TIME = re.compile(r"^([01]\d|2[0-3]):[0-5]\d$")
+
+
+def _check_geopoint(f: FormField, value: Any, issues: list[Issue]) -> None:
+    ok = (
+        isinstance(value, dict)
+        and set(value) <= {"lat", "lon", "accuracy"}
+        and _is_number(value.get("lat"))
+        and _is_number(value.get("lon"))
+        and -90 <= value["lat"] <= 90
+        and -180 <= value["lon"] <= 180
+        and (value.get("accuracy") is None or (_is_number(value["accuracy"]) and value["accuracy"] >= 0))
+    )
+    if not ok:
+        issues.append(_msg("bad_location", f))
+
+
+def _check_grid(f: FormField, value: Any, issues: list[Issue]) -> None:
+    rows = {c.value: c.label for c in f.rows}
+    cols = {c.value: c.label for c in f.columns}
+    if not isinstance(value, dict) or not all(isinstance(v, dict) for v in value.values()):
+        issues.append(_msg("bad_grid", f))
+        return
+    if not set(value) <= set(rows) or not all(set(cells) <= set(cols) for cells in value.values()):
+        issues.append(_msg("bad_grid", f))
+        return
+    top = f.max if f.max is not None else MAX_COUNT
+    for r, cells in value.items():
+        for c, n in cells.items():
+            if n is None:
+                continue
+            if not _is_number(n) or (isinstance(n, float) and not n.is_integer()) or not 0 <= n <= top:
+                vi, en = _MESSAGES["grid_cell"]
+                cell_vi, cell_en = f"{rows[r].vi}, {cols[c].vi}", f"{rows[r].en}, {cols[c].en}"
+                message = text(
+                    vi.format(lv=f.label.vi, cell=cell_vi, max=_num(top)),
+                    en.format(le=f.label.en, cell=cell_en, max=_num(top)),
+                )
+                issues.append(Issue(field=f.name, code="grid_cell", message=message))
+                return
+
+
 def _check_value(f: FormField, value: Any, issues: list[Issue], today: date) -> None:
     t = f.type
     if t in (FieldType.TEXT, FieldType.LONG_TEXT):
@@ -192,6 +312,8 @@ def _check_value(f: FormField, value: Any, issues: list[Issue], today: date) -> 
         limit = f.max_length or (200 if t == FieldType.TEXT else 4000)
         if len(value) > limit:
             issues.append(_msg("too_long", f, max_length=limit))
+        elif f.min_length and len(value) < f.min_length:
+            issues.append(_msg("too_short", f, min_length=f.min_length))
         if f.pattern and not re.fullmatch(f.pattern, value):
             issues.append(_msg("pattern", f))
     elif t in (FieldType.INTEGER, FieldType.DECIMAL):
@@ -206,6 +328,96 @@ def _check_value(f: FormField, value: Any, issues: list[Issue], today: date) -> 
             issues.append(_msg("bad_choice", f))
     elif t == FieldType.DATE:
         _check_date(f, value, issues, today)
+    elif t == FieldType.TIME:
+        if not isinstance(value, str) or not _TIME.match(value):
+            issues.append(_msg("bad_time", f))
+    elif t == FieldType.GEOPOINT:
+        _check_geopoint(f, value, issues)
+    elif t == FieldType.COUNT_GRID:
+        _check_grid(f, value, issues)
+
+
+# ---- logic: what is shown, what is computed -----------------------------------------------------
+
+_NO_ANSWER = (FieldType.CALCULATED, FieldType.NOTE)
+
+
+class FormState:
+    """What a set of answers means under a form: which questions are hidden, and the computed values.
+
+    Relevance is decided in form order, and a hidden question counts as blank
+    for every expression after it (so hiding a question also hides what
+    depends on it), the way ODK does it. Calculations may refer to fields
+    further down; the evaluation repeats until nothing changes (a few rounds
+    at most).
+    """
+
+    def __init__(self, form: FormDefinition, answers: dict[str, Any]):
+        typed = {k: v for k, v in answers.items() if not _computed(form, k)}
+        hidden: set[str] = set()
+        values: dict[str, Any] = {}
+        for _ in range(1 + min(len(form.fields), 8)):
+            env = {k: v for k, v in typed.items() if k not in hidden}
+            env.update(values)
+            new_hidden: set[str] = set()
+            new_values: dict[str, Any] = {}
+            for f in form.fields:
+                if f.relevant and not compiled(f.relevant).test(env):
+                    new_hidden.add(f.name)
+                    env.pop(f.name, None)
+                    continue
+                if f.type == FieldType.CALCULATED:
+                    v = _calculate(form, f, env)
+                    if v is None:
+                        env.pop(f.name, None)
+                    else:
+                        env[f.name] = new_values[f.name] = v
+            done = new_hidden == hidden and new_values == values
+            hidden, values = new_hidden, new_values
+            if done:
+                break
+        self.hidden = hidden
+        self.values = values
+        self.env = env
+
+    def shown(self, name: str) -> bool:
+        return name not in self.hidden
+
+    def required(self, f: FormField) -> bool:
+        if f.name in self.hidden or f.type in _NO_ANSWER:
+            return False
+        return f.required or bool(f.required_if and compiled(f.required_if).test(self.env))
+
+
+def _computed(form: FormDefinition, name: str) -> bool:
+    f = form.field(name)
+    return f is not None and f.type in _NO_ANSWER
+
+
+def _score(form: FormDefinition, env: dict[str, Any]) -> int:
+    return sum(f.quiz.points for f in form.quiz_fields() if f.quiz and env.get(f.name) == f.quiz.correct)
+
+
+def _calculate(form: FormDefinition, f: FormField, env: dict[str, Any]) -> Any:
+    if form.quiz and f.name == form.quiz.score_field:
+        return _score(form, env)
+    if form.quiz and f.name == form.quiz.result_field:
+        return "yes" if _score(form, env) >= form.quiz.pass_mark else "no"
+    value = compiled(f.calculation).evaluate(env) if f.calculation else None
+    if isinstance(value, float) and value.is_integer():
+        value = int(value)
+    return value
+
+
+def form_state(form: FormDefinition, answers: dict[str, Any]) -> FormState:
+    """Which questions ``answers`` hide and what the calculated fields come to (phone and server alike)."""
+    return FormState(form, answers)
+
+
+def _constraint_issue(f: FormField) -> Issue:
+    if f.constraint_message:
+        return Issue(field=f.name, code="constraint", message=f.constraint_message)
+    return _msg("constraint", f)
 
 
 def validate_answers(
@@ -215,7 +427,8 @@ def validate_answers(
 
     Drafts (``final=False``) may leave required questions empty, but what is
     filled in must still be well-formed. Calculated fields are not checked
-    here: ``derive_answers`` overwrites them.
+    here: ``derive_answers`` overwrites them. A hidden question's answer is
+    not checked either: ``derive_answers`` drops it.
     """
     today = today or date.today()
     issues: list[Issue] = []
@@ -232,29 +445,37 @@ def validate_answers(
                     ),
                 )
             )
+    state = form_state(form, answers)
     for f in form.fields:
-        if f.type == FieldType.CALCULATED:
+        if f.type in _NO_ANSWER or not state.shown(f.name):
             continue
         value = answers.get(f.name)
         if _is_blank(value):
-            if final and f.required:
+            if final and state.required(f):
                 issues.append(_msg("required", f))
             continue
+        before = len(issues)
         _check_value(f, value, issues, today)
+        if f.constraint and len(issues) == before and not compiled(f.constraint).test(state.env, value):
+            issues.append(_constraint_issue(f))
     return issues
 
 
 def quiz_score(form: FormDefinition, answers: dict[str, Any]) -> int:
-    return sum(f.quiz.points for f in form.quiz_fields() if f.quiz and answers.get(f.name) == f.quiz.correct)
+    """Points for the right answers to the quiz questions the respondent was shown."""
+    state = form_state(form, answers)
+    return _score(form, {k: v for k, v in answers.items() if state.shown(k)})
 
 
 def derive_answers(form: FormDefinition, answers: dict[str, Any]) -> dict[str, Any]:
-    """Answers with the calculated fields (quiz score and pass) filled in; the input is not changed."""
-    out = {k: v for k, v in answers.items() if not (form.field(k) and form.field(k).type == FieldType.CALCULATED)}  # type: ignore[union-attr]
-    if form.quiz:
-        score = quiz_score(form, out)
-        out[form.quiz.score_field] = score
-        out[form.quiz.result_field] = "yes" if score >= form.quiz.pass_mark else "no"
+    """Answers as they are stored: calculated fields (quiz score and pass) filled in, hidden ones dropped.
+
+    The input is not changed. Whatever a phone sent for a calculated field is
+    replaced, so a tally never trusts a computed value it did not compute.
+    """
+    state = form_state(form, answers)
+    out = {k: v for k, v in answers.items() if not _computed(form, k) and state.shown(k)}
+    out.update(state.values)
     return out
 
 

@@ -3,11 +3,15 @@
 An input turns what was typed into an answer value and shows a message under
 itself. It does not judge the value: text that is not a number is passed on
 as text, so the shared validator in ``schemas.forms`` words the error the same
-way the server would.
+way the server would. ``on_change`` (set by the form screen) is called after
+the officer changes the answer, so the screen can show or hide the questions
+that depend on it.
 """
 
 from __future__ import annotations
 
+import re
+from collections.abc import Callable
 from datetime import date
 from typing import Any
 
@@ -15,8 +19,9 @@ import flet as ft
 
 from schemas.forms import FieldType, FormField
 
-from .formatting import fmt_date, parse_date
+from .formatting import fmt_date, fmt_number, parse_date
 from .i18n import tr
+from .widgets import icon_button
 
 
 class FieldInput:
@@ -24,6 +29,7 @@ class FieldInput:
         self.field = field
         self.lang = lang
         self.label = field.label.get(lang) + (" *" if field.required else "")
+        self.on_change: Callable[[], None] | None = None
         self.error = ft.Text("", color=ft.Colors.ERROR, size=12, visible=False)
         self.control: ft.Control = ft.Column([self.build(), self.error], spacing=2)
 
@@ -40,6 +46,12 @@ class FieldInput:
         self.error.value = message or ""
         self.error.visible = bool(message)
 
+    def changed(self, e: Any = None) -> None:
+        if self.error.visible:  # the officer is fixing it: the old message no longer applies
+            self.show_error(None)
+        if self.on_change is not None:
+            self.on_change()
+
 
 class TextInput(FieldInput):
     def build(self) -> ft.Control:
@@ -50,8 +62,9 @@ class TextInput(FieldInput):
             min_lines=3 if multiline else None,
             max_lines=6 if multiline else 1,
             hint_text=self.field.hint.get(self.lang) if self.field.hint else None,
+            on_change=self.changed,
         )
-        return self.box
+        return _full_width(self.box)
 
     def value(self) -> Any:
         v = (self.box.value or "").strip()
@@ -61,19 +74,25 @@ class TextInput(FieldInput):
         self.box.value = "" if value is None else str(value)
 
 
+def _full_width(box: ft.TextField) -> ft.Control:
+    """A text box as wide as the screen allows, like the number boxes beside their steppers."""
+    box.expand = True
+    return ft.Row([box])
+
+
 class NumberInput(TextInput):
     def build(self) -> ft.Control:
-        self.box = ft.TextField(label=self.label, keyboard_type=ft.KeyboardType.NUMBER, expand=True)
+        self.box = ft.TextField(
+            label=self.label, keyboard_type=ft.KeyboardType.NUMBER, expand=True, on_change=self.changed
+        )
         if self.field.type != FieldType.INTEGER:
             return self.box
         label = self.field.label.get(self.lang)
         return ft.Row(
             [
-                ft.IconButton(
-                    icon=ft.Icons.REMOVE, tooltip=tr(self.lang, "decrease", label=label), on_click=self._step(-1)
-                ),
+                icon_button(ft.Icons.REMOVE, tr(self.lang, "decrease", label=label), self._step(-1)),
                 self.box,
-                ft.IconButton(icon=ft.Icons.ADD, tooltip=tr(self.lang, "increase", label=label), on_click=self._step(1)),
+                icon_button(ft.Icons.ADD, tr(self.lang, "increase", label=label), self._step(1)),
             ],
             spacing=4,
         )
@@ -83,27 +102,36 @@ class NumberInput(TextInput):
             current = self.value()
             base = current if isinstance(current, int) else 0
             self.box.value = str(max(int(self.field.min or 0), base + delta))
+            self.changed()
 
         return handler
 
     def value(self) -> Any:
-        raw = (self.box.value or "").strip().replace(" ", "")
-        if not raw:
-            return None
-        try:
-            if self.field.type == FieldType.INTEGER:
-                return int(raw.replace(".", "")) if raw.replace(".", "").lstrip("-").isdigit() else raw
-            return float(raw.replace(",", "."))
-        except ValueError:
-            return raw  # the validator explains what is wrong with it
+        return _number(self.box.value, integer=self.field.type == FieldType.INTEGER)
+
+
+def _number(text: str | None, *, integer: bool) -> Any:
+    """What was typed as a number (1.234 and 1 234 are a thousand, 2,5 is two and a half), else the text."""
+    raw = (text or "").strip().replace(" ", "")
+    if not raw:
+        return None
+    try:
+        if integer:
+            return int(raw.replace(".", "")) if raw.replace(".", "").lstrip("-").isdigit() else raw
+        return float(raw.replace(",", "."))
+    except ValueError:
+        return raw  # the validator explains what is wrong with it
 
 
 class DateInput(TextInput):
     def build(self) -> ft.Control:
         self.box = ft.TextField(
-            label=self.label, hint_text=tr(self.lang, "date_hint"), keyboard_type=ft.KeyboardType.DATETIME
+            label=self.label,
+            hint_text=tr(self.lang, "date_hint"),
+            keyboard_type=ft.KeyboardType.DATETIME,
+            on_change=self.changed,
         )
-        return self.box
+        return _full_width(self.box)
 
     def value(self) -> Any:
         raw = (self.box.value or "").strip()
@@ -119,12 +147,38 @@ class DateInput(TextInput):
             self.box.value = str(value)
 
 
+_TIME = re.compile(r"^(\d{1,2})\s*[:hH.]\s*(\d{2})?$")
+
+
+class TimeInput(TextInput):
+    """Hours and minutes, typed as 7:30, 07.30 or 7h30; stored as "07:30"."""
+
+    def build(self) -> ft.Control:
+        self.box = ft.TextField(
+            label=self.label,
+            hint_text=tr(self.lang, "time_hint"),
+            keyboard_type=ft.KeyboardType.DATETIME,
+            on_change=self.changed,
+        )
+        return _full_width(self.box)
+
+    def value(self) -> Any:
+        raw = (self.box.value or "").strip()
+        if not raw:
+            return None
+        m = _TIME.match(raw)
+        if not m:
+            return raw
+        return f"{int(m.group(1)):02d}:{m.group(2) or '00'}"
+
+
 class SelectOneInput(FieldInput):
     def build(self) -> ft.Control:
         self.group = ft.RadioGroup(
             content=ft.Column(
                 [ft.Radio(value=c.value, label=c.label.get(self.lang)) for c in self.field.choices], spacing=0
-            )
+            ),
+            on_change=self.changed,
         )
         return ft.Column([ft.Text(self.label, weight=ft.FontWeight.W_500), self.group], spacing=2)
 
@@ -137,10 +191,11 @@ class SelectOneInput(FieldInput):
 
 class SelectManyInput(FieldInput):
     def build(self) -> ft.Control:
-        self.boxes = {c.value: ft.Checkbox(label=c.label.get(self.lang), value=False) for c in self.field.choices}
-        return ft.Column(
-            [ft.Text(self.label, weight=ft.FontWeight.W_500), *self.boxes.values()], spacing=0
-        )
+        self.boxes = {
+            c.value: ft.Checkbox(label=c.label.get(self.lang), value=False, on_change=self.changed)
+            for c in self.field.choices
+        }
+        return ft.Column([ft.Text(self.label, weight=ft.FontWeight.W_500), *self.boxes.values()], spacing=0)
 
     def value(self) -> Any:
         return [v for v, box in self.boxes.items() if box.value] or None
@@ -151,18 +206,256 @@ class SelectManyInput(FieldInput):
             box.value = v in chosen
 
 
+class GeopointInput(FieldInput):
+    """Latitude and longitude: from the phone's location service where the app has one, typed elsewhere."""
+
+    def build(self) -> ft.Control:
+        kw = {"keyboard_type": ft.KeyboardType.NUMBER, "expand": True, "on_change": self.changed}
+        self.lat = ft.TextField(label=tr(self.lang, "latitude"), hint_text="21.0285", **kw)
+        self.lon = ft.TextField(label=tr(self.lang, "longitude"), hint_text="105.8542", **kw)
+        self.accuracy: float | None = None
+        self.status = ft.Text("", size=12, visible=False)
+        parts: list[ft.Control] = [
+            ft.Text(self.label, weight=ft.FontWeight.W_500),
+            ft.Row([self.lat, self.lon]),
+        ]
+        if _geolocator_available():
+            parts.append(
+                ft.TextButton(
+                    content=tr(self.lang, "use_my_location"), icon=ft.Icons.MY_LOCATION, on_click=self._locate
+                )
+            )
+        else:
+            parts.append(ft.Text(tr(self.lang, "location_manual"), size=12, italic=True))
+        parts.append(self.status)
+        return ft.Column(parts, spacing=4)
+
+    async def _locate(self, e) -> None:
+        self.status.value, self.status.visible = tr(self.lang, "locating"), True
+        self.status.update()
+        try:
+            import flet_geolocator as ftg  # optional: only where the phone build carries it
+
+            geo = ftg.Geolocator()
+            await geo.request_permission()
+            pos = await geo.get_current_position()
+            self.lat.value, self.lon.value = f"{pos.latitude:.6f}", f"{pos.longitude:.6f}"
+            self.accuracy = float(pos.accuracy) if getattr(pos, "accuracy", None) is not None else None
+            self.status.value = tr(
+                self.lang, "location_found", metres=fmt_number(self.accuracy or 0, self.lang)
+            )
+        except Exception:  # no permission, no fix, no service: typing it in still works
+            self.status.value = tr(self.lang, "location_failed")
+        self.changed()
+
+    def value(self) -> Any:
+        lat, lon = (self.lat.value or "").strip(), (self.lon.value or "").strip()
+        if not lat and not lon:
+            return None
+        out: dict[str, Any] = {"lat": _number(lat, integer=False), "lon": _number(lon, integer=False)}
+        if self.accuracy is not None:
+            out["accuracy"] = self.accuracy
+        return out
+
+    def set(self, value: Any) -> None:
+        value = value if isinstance(value, dict) else {}
+        self.lat.value = "" if value.get("lat") is None else str(value["lat"])
+        self.lon.value = "" if value.get("lon") is None else str(value["lon"])
+        acc = value.get("accuracy")
+        self.accuracy = float(acc) if isinstance(acc, (int, float)) and not isinstance(acc, bool) else None
+
+
+def _geolocator_available() -> bool:
+    try:
+        import flet_geolocator  # noqa: F401
+    except ImportError:
+        return False
+    return True
+
+
+class CountGridInput(FieldInput):
+    """Audience groups down, female / male across, with row, column and grand totals kept up to date.
+
+    Sized for a 360 px screen: the group name takes what is left after the
+    number boxes, and wraps rather than pushing the boxes off the edge.
+    """
+
+    CELL = 62
+    TOTAL = 48
+
+    def build(self) -> ft.Control:
+        f, lang = self.field, self.lang
+        self.cells: dict[tuple[str, str], ft.TextField] = {}
+        self.row_totals: dict[str, ft.Text] = {}
+        self.col_totals: dict[str, ft.Text] = {}
+
+        def header(label: str, width: int) -> ft.Control:
+            return ft.Container(
+                ft.Text(label, size=12, weight=ft.FontWeight.W_600, text_align=ft.TextAlign.CENTER),
+                width=width,
+            )
+
+        total_label = tr(lang, "grid_total")
+        # Each cell shows its column's name (Nữ / Nam) itself; the header only names the totals.
+        rows: list[ft.Control] = [
+            ft.Row(
+                [
+                    ft.Container(expand=True),
+                    *(ft.Container(width=self.CELL) for _ in f.columns),
+                    header(total_label, self.TOTAL),
+                ],
+                spacing=4,
+            )
+        ]
+        for r in f.rows:
+            boxes = []
+            for c in f.columns:
+                box = ft.TextField(
+                    keyboard_type=ft.KeyboardType.NUMBER,
+                    width=self.CELL,
+                    dense=True,
+                    text_align=ft.TextAlign.CENTER,
+                    content_padding=ft.Padding.symmetric(horizontal=4, vertical=8),
+                    # shows the column; a screen reader (and a test) hears the row too: "Cadres — Female"
+                    label=ft.Text(
+                        c.label.get(lang),
+                        size=12,
+                        semantics_label=f"{r.label.get(lang)} — {c.label.get(lang)}",
+                    ),
+                    on_change=self._cell_changed,
+                )
+                self.cells[(r.value, c.value)] = box
+                boxes.append(box)
+            self.row_totals[r.value] = ft.Text("0", width=self.TOTAL, text_align=ft.TextAlign.CENTER)
+            rows.append(
+                ft.Row(
+                    [ft.Text(r.label.get(lang), expand=True, size=13), *boxes, self.row_totals[r.value]],
+                    spacing=4,
+                    vertical_alignment=ft.CrossAxisAlignment.CENTER,
+                )
+            )
+        for c in f.columns:
+            self.col_totals[c.value] = ft.Text(
+                "0", width=self.CELL, text_align=ft.TextAlign.CENTER, weight=ft.FontWeight.W_600
+            )
+        self.grand = ft.Text(
+            "0", width=self.TOTAL, text_align=ft.TextAlign.CENTER, weight=ft.FontWeight.W_600
+        )
+        rows.append(
+            ft.Row(
+                [
+                    ft.Text(total_label, expand=True, size=13, weight=ft.FontWeight.W_600),
+                    *self.col_totals.values(),
+                    self.grand,
+                ],
+                spacing=4,
+            )
+        )
+        return ft.Column([ft.Text(self.label, weight=ft.FontWeight.W_500), *rows], spacing=6)
+
+    def _cell_changed(self, e: Any = None) -> None:
+        self._retotal()
+        self.changed()
+
+    def _retotal(self) -> None:
+        def num(box: ft.TextField) -> int:
+            v = _number(box.value, integer=True)
+            return v if isinstance(v, int) and v >= 0 else 0
+
+        for r in self.field.rows:
+            self.row_totals[r.value].value = fmt_number(
+                sum(num(self.cells[(r.value, c.value)]) for c in self.field.columns), self.lang
+            )
+        for c in self.field.columns:
+            self.col_totals[c.value].value = fmt_number(
+                sum(num(self.cells[(r.value, c.value)]) for r in self.field.rows), self.lang
+            )
+        self.grand.value = fmt_number(sum(num(b) for b in self.cells.values()), self.lang)
+
+    def value(self) -> Any:
+        out: dict[str, dict[str, Any]] = {}
+        for (r, c), box in self.cells.items():
+            v = _number(box.value, integer=True)
+            if v is not None:
+                out.setdefault(r, {})[c] = v
+        return out or None
+
+    def set(self, value: Any) -> None:
+        value = value if isinstance(value, dict) else {}
+        for (r, c), box in self.cells.items():
+            cells = value.get(r)
+            v = cells.get(c) if isinstance(cells, dict) else None
+            box.value = "" if v is None else str(v)
+        self._retotal()
+
+
+class NoteDisplay(FieldInput):
+    """A sentence for the officer (an instruction, a reminder to read aloud); nothing to answer."""
+
+    def build(self) -> ft.Control:
+        return ft.Container(
+            ft.Text(self.field.label.get(self.lang), size=14, italic=True),
+            padding=ft.Padding.symmetric(horizontal=10, vertical=8),
+            border_radius=8,
+            bgcolor=ft.Colors.SECONDARY_CONTAINER,
+        )
+
+    def value(self) -> Any:
+        return None
+
+    def set(self, value: Any) -> None:
+        pass
+
+
+class CalculatedDisplay(FieldInput):
+    """A value the form computes (a total, the quiz score): shown as it changes, never typed."""
+
+    def build(self) -> ft.Control:
+        self.shown = ft.Text("—", weight=ft.FontWeight.W_600)
+        return ft.Row(
+            [
+                ft.Icon(ft.Icons.CALCULATE, size=18),
+                ft.Text(self.field.label.get(self.lang) + ":"),
+                self.shown,
+            ],
+            spacing=6,
+            wrap=True,
+        )
+
+    def value(self) -> Any:
+        return None  # derive_answers computes it on the phone and again on the server
+
+    def set(self, value: Any) -> None:
+        self.show_value(value)
+
+    def show_value(self, value: Any) -> None:
+        if value is None or value == "":
+            self.shown.value = "—"
+        elif value in ("yes", "no"):
+            self.shown.value = tr(self.lang, value)
+        elif isinstance(value, (int, float)) and not isinstance(value, bool):
+            self.shown.value = fmt_number(value, self.lang)
+        else:
+            self.shown.value = str(value)
+
+
 _KINDS: dict[FieldType, type[FieldInput]] = {
     FieldType.TEXT: TextInput,
     FieldType.LONG_TEXT: TextInput,
     FieldType.INTEGER: NumberInput,
     FieldType.DECIMAL: NumberInput,
     FieldType.DATE: DateInput,
+    FieldType.TIME: TimeInput,
     FieldType.SELECT_ONE: SelectOneInput,
     FieldType.SELECT_MANY: SelectManyInput,
+    FieldType.GEOPOINT: GeopointInput,
+    FieldType.COUNT_GRID: CountGridInput,
+    FieldType.NOTE: NoteDisplay,
+    FieldType.CALCULATED: CalculatedDisplay,
 }
 
 
 def make_input(field: FormField, lang: str) -> FieldInput | None:
-    """The input for one question, or None for what the officer does not type (calculated values)."""
+    """The widget for one question (calculated values and notes are shown, not typed); None for an unknown type."""
     kind = _KINDS.get(field.type)
     return kind(field, lang) if kind else None
