@@ -22,6 +22,7 @@ import gzip
 import json
 import time
 from typing import Any, TypeVar
+from urllib.parse import urlencode
 
 import requests
 from pydantic import BaseModel, ValidationError
@@ -124,6 +125,20 @@ class ServerClient:
     def pull(self) -> PullResponse:
         """Forms, plans, units and tallies for the officer's scope."""
         return self._parse(self._send("GET", PULL), PullResponse)
+
+    def get_model(self, path: str, model: type[M], *, params: dict[str, str] | None = None) -> M:
+        """GET a read-only resource (tallies, series, approvals) and parse it as ``model``."""
+        query = ("?" + urlencode(params)) if params else ""
+        return self._parse(self._send("GET", path + query), model)
+
+    def get_bytes(self, path: str, *, params: dict[str, str] | None = None) -> bytes:
+        """GET a file (an export) as bytes."""
+        query = ("?" + urlencode(params)) if params else ""
+        return self._send("GET", path + query, headers={"Accept": "*/*"}).content
+
+    def post_model(self, path: str, body: Any, model: type[M]) -> M:
+        """POST a JSON body and parse the answer as ``model``."""
+        return self._parse(self._send("POST", path, json_body=body), model)
 
     # ---- the one boundary --------------------------------------------------------------------------
     def _url(self, path: str) -> str:

@@ -1,13 +1,34 @@
-"""The unit's tallies against the plan, from the last sync: readable offline."""
+"""Progress against the plan: a unit's indicators, a chart over time, its child units furthest behind first.
+
+Officers see their own unit; supervisors start at theirs and drill down
+through their subtree. What the last sync brought is shown offline with its
+"as of" time; other periods and deeper units are asked of the server. Rules
+live in ``mobile/reports.py`` and ``schemas/``: this screen only lays out
+and wires events.
+"""
 
 from __future__ import annotations
 
+import asyncio
+from dataclasses import dataclass, field
+from datetime import date
+
 import flet as ft
+import flet_charts as fch
 
-from schemas.plans import IndicatorProgress, Plan, ProgressStatus, TallyReport
+from schemas.plans import IndicatorProgress, Plan, ProgressStatus, TallyReport, TallySeries, UnitTally
 
+from ...errors import FieldTallyError
+from ...reports import (
+    NOT_CACHED,
+    PeriodChoice,
+    ProgressSource,
+    period_choices,
+    today_in_programme,
+    worst_status,
+)
 from ..formatting import fmt_date, fmt_datetime, fmt_number
-from ..widgets import frame
+from ..widgets import frame, icon_button
 
 _STATUS = {
     ProgressStatus.REACHED: ("status_reached", ft.Colors.GREEN_700),
@@ -15,88 +36,476 @@ _STATUS = {
     ProgressStatus.BEHIND: ("status_behind", ft.Colors.ORANGE_800),
     ProgressStatus.NO_DATA: ("status_no_data", ft.Colors.GREY_600),
 }
+_LINE_COLOURS = [
+    ft.Colors.BLUE_600,
+    ft.Colors.GREEN_600,
+    ft.Colors.PURPLE_400,
+    ft.Colors.ORANGE_700,
+    ft.Colors.TEAL_600,
+]
+BAR_WIDTH = 300  # the progress bar's drawn width; the screen is at least 360 wide
+
+
+@dataclass
+class View:
+    """Where the supervisor is: plan, unit, period, and the units walked through to get here."""
+
+    plan_id: str
+    unit: str
+    period: PeriodChoice
+    trail: list[str] = field(default_factory=list)
 
 
 class ProgressScreen:
-    def __init__(self, shell, report_index: int = 0):
+    def __init__(self, shell, source: ProgressSource, view: View | None) -> None:
         self.shell = shell
-        self.report_index = report_index
+        self.source = source
+        self.view = view
+        self.report: TallyReport | None = None
+        self.series: TallySeries | None = None
+        self.live = False  # the report on screen came from the server just now
+        self.busy = False
+        self.problem: str | None = None
 
-    def build(self) -> ft.View:
-        t, svc = self.shell.t, self.shell.service
-        self.shell.sync_listeners[:] = []
-        plans, reports, as_of = svc.progress()
-        controls: list[ft.Control] = []
-        if not reports:
-            controls.append(ft.Text(t("progress_none")))
-        else:
-            self.report_index = min(self.report_index, len(reports) - 1)
-            report = reports[self.report_index]
-            plan = next((p for p in plans if p.id == report.plan_id), None)
-            controls.append(ft.Text(t("progress_as_of", when=fmt_datetime(as_of)), size=13, italic=True))
-            if len(reports) > 1:
-                controls.append(
-                    ft.SegmentedButton(
-                        segments=[
-                            ft.Segment(value=str(i), label=ft.Text(f"{fmt_date(r.start)}–{fmt_date(r.end)}"))
-                            for i, r in enumerate(reports)
-                        ],
-                        selected=[str(self.report_index)],
-                        on_change=self.on_period,
-                    )
+    @classmethod
+    async def open(cls, shell) -> None:
+        source = await shell.service.progress_source()
+        view = None
+        if source.plans and source.home_unit:
+            plan = source.plans[0]
+            view = View(plan.id, source.home_unit, period_choices(plan, _today(source))[0])
+        screen = cls(shell, source, view)
+        screen._load_cached()
+        shell.show(screen)
+
+    # ---- state ----------------------------------------------------------------------------------
+    @property
+    def plan(self) -> Plan | None:
+        return self.source.plan(self.view.plan_id) if self.view else None
+
+    def _load_cached(self) -> None:
+        v = self.view
+        if v is None:
+            return
+        self.report = self.source.cached(
+            v.plan_id, v.unit, v.period.start, v.period.end, so_far=v.period.kind == "year_to_date"
+        )
+        series = self.source.cached_series(v.plan_id, v.unit)
+        self.series = series if series is not None else None
+        self.live = False
+        self.problem = None if self.report is not None else self.shell.t("progress_not_cached")
+
+    async def _fetch(self) -> None:
+        """Ask the server for the report (and chart) on screen; keep the cached one if it cannot answer."""
+        v = self.view
+        if v is None or self.busy:
+            return
+        self.busy = True
+        self.shell.refresh()
+        try:
+            self.report = await asyncio.to_thread(
+                self.source.fetch, v.plan_id, v.unit, v.period.start, v.period.end
+            )
+            plan = self.plan
+            if plan is not None:
+                self.series = await asyncio.to_thread(
+                    self.source.fetch_series, v.plan_id, v.unit, _chart_start(plan, v.period), v.period.end
                 )
-            controls += self._report(plan, report)
-        return frame("/progress", t("progress"), controls, on_back=lambda e: self.shell.home(), back_label=t("back"))
+            self.live, self.problem = True, None
+        except FieldTallyError as err:
+            self.problem = (
+                self.shell.say(err) if self.report is None else self.shell.t("progress_kept_cached")
+            )
+        finally:
+            self.busy = False
+        self.shell.refresh()
 
-    def on_period(self, e) -> None:
-        selected = e.control.selected
-        if selected:
-            self.report_index = int(next(iter(selected)))
+    # ---- events ---------------------------------------------------------------------------------
+    async def on_period(self, e) -> None:
+        key = e.control.data
+        plan = self.plan
+        if plan is None or self.view is None:
+            return
+        self.view.period = next(c for c in period_choices(plan, _today(self.source)) if c.key == key)
+        self._load_cached()
+        if self.report is None:
+            await self._fetch()
+        else:
             self.shell.refresh()
 
-    def _report(self, plan: Plan | None, report: TallyReport) -> list[ft.Control]:
-        t, lang = self.shell.t, self.shell.service.lang
-        out: list[ft.Control] = [
-            ft.Text(plan.title.get(lang) if plan else report.plan_id, weight=ft.FontWeight.W_600),
-            ft.Text(f"{report.unit_name} · {t('period', start=fmt_date(report.start), end=fmt_date(report.end))}"),
+    async def on_refresh(self, e) -> None:
+        await self._fetch()
+
+    async def on_child(self, e) -> None:
+        if self.view is None:
+            return
+        self.view.trail.append(self.view.unit)
+        self.view.unit = e.control.data
+        self._load_cached()
+        if self.report is None:
+            await self._fetch()
+        else:
+            self.shell.refresh()
+
+    async def on_back(self, e) -> None:
+        if self.view is not None and self.view.trail:
+            self.view.unit = self.view.trail.pop()
+            self._load_cached()
+            self.shell.refresh()
+        else:
+            self.shell.home()
+
+    async def on_approve(self, e) -> None:
+        v = self.view
+        if v is None:
+            return
+        # Approve exactly what is on screen, then read it back with its approval from the server.
+        start, end = (self.report.start, self.report.end) if self.report else (v.period.start, v.period.end)
+        await asyncio.to_thread(self.source.approve, v.plan_id, v.unit, start, end)
+        self.shell.toast(self.shell.t("approved_done"))
+        await self._fetch()
+
+    async def on_export(self, e) -> None:
+        v = self.view
+        if v is None:
+            return
+        data = await asyncio.to_thread(
+            self.source.export, v.plan_id, v.unit, v.period.start, v.period.end, "xlsx"
+        )
+        name = f"tien-do_{v.unit}_{v.period.start:%Y%m%d}-{v.period.end:%Y%m%d}.xlsx"
+        saved = await ft.FilePicker().save_file(
+            dialog_title=self.shell.t("export"),
+            file_name=name,
+            src_bytes=data,
+            file_type=ft.FilePickerFileType.CUSTOM,
+            allowed_extensions=["xlsx"],
+        )
+        if saved or self.shell.page.web:
+            self.shell.toast(self.shell.t("export_done", name=name))
+
+    # ---- layout ---------------------------------------------------------------------------------
+    def build(self) -> ft.View:
+        t = self.shell.t
+        self.shell.sync_listeners[:] = []
+        actions = []
+        if self.view is not None:
+            actions.append(
+                icon_button(ft.Icons.REFRESH, t("progress_refresh"), self.shell.guard(self.on_refresh))
+            )
+        controls: list[ft.Control] = []
+        if self.view is None or self.plan is None:
+            controls.append(ft.Text(t("progress_none")))
+        else:
+            controls += self._header()
+            if self.busy:
+                controls.append(ft.ProgressBar(semantics_label=t("progress_loading")))
+            if self.problem:
+                controls.append(
+                    ft.Text(self.problem, color=ft.Colors.ORANGE_900, semantics_label=self.problem)
+                )
+            if self.report is not None:
+                controls += self._approval()
+                controls += [self._indicator(ind) for ind in self.report.totals]
+                controls += self._chart()
+                controls += self._children()
+                controls += self._supervisor_actions()
+        return frame(
+            "/progress",
+            t("progress"),
+            controls,
+            on_back=self.shell.guard(self.on_back),
+            back_label=t("back"),
+            actions=actions,
+        )
+
+    def _header(self) -> list[ft.Control]:
+        t, lang, v, plan = self.shell.t, self.shell.service.lang, self.view, self.plan
+        assert v is not None and plan is not None
+        names = [self._unit_name(code) for code in [*v.trail, v.unit]]
+        as_of = self.report.as_of if self.report is not None else self.source.as_of
+        chips = [
+            ft.Chip(
+                label=ft.Text(c.label.get(lang), size=13),
+                selected=c.key == v.period.key,
+                data=c.key,
+                on_select=self.shell.guard(self.on_period),
+                tooltip=c.label.get(lang),
+            )
+            for c in period_choices(plan, _today(self.source))
         ]
-        titles = {i.id: i.title.get(lang) for i in plan.indicators} if plan else {}
-        for ind in report.totals:
-            out.append(self._indicator(titles.get(ind.indicator_id, ind.indicator_id), ind))
+        where = t("progress_live") if self.live else t("progress_cached")
+        # A cached "so far" report ends on the day it was synced, not today.
+        start, end = (
+            (self.report.start, self.report.end)
+            if self.report is not None
+            else (v.period.start, v.period.end)
+        )
+        return [
+            ft.Text(plan.title.get(lang), weight=ft.FontWeight.W_600),
+            ft.Text(" › ".join(names), size=15, weight=ft.FontWeight.W_500),
+            ft.Row(chips, wrap=True, spacing=6, run_spacing=4),
+            ft.Text(t("period", start=fmt_date(start), end=fmt_date(end)), size=13),
+            ft.Text(
+                f"{t('progress_as_of', when=fmt_datetime(as_of)) if as_of else ''} · {where}",
+                size=12,
+                italic=True,
+            ),
+        ]
+
+    def _unit_name(self, code: str) -> str:
+        if self.report is not None and self.report.unit == code:
+            return self.report.unit_name
+        unit = self.source.unit(code)
+        return unit.name if unit else code
+
+    def _approval(self) -> list[ft.Control]:
+        t, r = self.shell.t, self.report
+        if r is None or r.approval is None:
+            return []
+        a = r.approval
+        out: list[ft.Control] = [
+            ft.Text(
+                t("approved_by", who=a.approved_by, when=fmt_datetime(a.approved_at)),
+                color=ft.Colors.GREEN_800,
+                size=13,
+            )
+        ]
+        if a.changed_records:
+            msg = t("approved_changed", n=a.changed_records)
+            out.append(
+                ft.Container(
+                    ft.Row(
+                        [
+                            ft.Icon(ft.Icons.WARNING_AMBER, color=ft.Colors.ORANGE_900),
+                            ft.Text(msg, color=ft.Colors.ORANGE_900, expand=True),
+                        ]
+                    ),
+                    bgcolor=ft.Colors.ORANGE_50,
+                    padding=8,
+                    border_radius=6,
+                )
+            )
         return out
 
-    def _indicator(self, title: str, ind: IndicatorProgress) -> ft.Control:
-        t, lang = self.shell.t, self.shell.service.lang
-        status_key, color = _STATUS[ind.status]
-        pct = ind.pct or 0.0
-        lines = [
+    def _indicator(self, ind: IndicatorProgress) -> ft.Control:
+        t, lang, plan = self.shell.t, self.shell.service.lang, self.plan
+        spec = plan.indicator(ind.indicator_id) if plan else None
+        title = spec.title.get(lang) if spec else ind.indicator_id
+        status_key, colour = _STATUS[ind.status]
+        value = f"{fmt_number(ind.pct, lang)}%" if ind.pct is not None else "—"
+        lines: list[ft.Control] = [
             ft.Text(f"{ind.number}. {title}", weight=ft.FontWeight.W_500),
             ft.Row(
                 [
-                    ft.Text(f"{fmt_number(pct, lang)}%" if ind.pct is not None else "—", size=22, weight=ft.FontWeight.BOLD),
-                    ft.Text(t(status_key), color=color, weight=ft.FontWeight.W_600),
+                    ft.Text(value, size=22, weight=ft.FontWeight.BOLD),
+                    ft.Text(t(status_key), color=colour, weight=ft.FontWeight.W_600),
                 ],
                 alignment=ft.MainAxisAlignment.SPACE_BETWEEN,
             ),
-            ft.ProgressBar(
-                value=min(pct / ind.target_pct, 1.0) if ind.target_pct else 0,
-                color=color,
-                bar_height=10,
-                semantics_label=f"{title}: {fmt_number(pct, lang)}%",
-            ),
-            ft.Text(
-                " · ".join(
-                    x
-                    for x in [
-                        t("value_of", num=fmt_number(ind.numerator, lang), den=fmt_number(ind.denominator, lang)),
-                        t("target", pct=fmt_number(ind.target_pct, lang)),
-                        t("milestone", pct=fmt_number(ind.milestone_pct, lang), due=fmt_date(ind.milestone_due))
-                        if ind.milestone_pct is not None
-                        else "",
-                    ]
-                    if x
-                ),
-                size=12,
-            ),
         ]
+        if ind.kind == "decrease":
+            lines.append(ft.Text(self._decrease_line(ind), size=12))
+        else:
+            lines.append(self._bar(title, ind.pct, ind.target_pct, ind.milestone_pct, colour))
+            lines.append(ft.Text(self._percent_line(ind), size=12))
+            for seg in ind.segments:
+                label = (
+                    next((s.label.get(lang) for s in spec.segments if s.id == seg.segment_id), seg.segment_id)
+                    if spec
+                    else seg.segment_id
+                )
+                s_key, s_colour = _STATUS[seg.status]
+                s_value = f"{fmt_number(seg.pct, lang)}%" if seg.pct is not None else "—"
+                lines.append(
+                    ft.Text(
+                        f"{label}: {s_value} · {t('target', pct=fmt_number(seg.target_pct, lang))}"
+                        f" · {t(s_key)}",
+                        size=12,
+                        color=s_colour,
+                    )
+                )
         return ft.Card(content=ft.Container(ft.Column(lines, spacing=6), padding=12))
+
+    def _percent_line(self, ind: IndicatorProgress) -> str:
+        t, lang = self.shell.t, self.shell.service.lang
+        parts = [
+            t("value_of", num=fmt_number(ind.numerator, lang), den=fmt_number(ind.denominator, lang)),
+            t("target", pct=fmt_number(ind.target_pct, lang)),
+        ]
+        if ind.milestone_pct is not None and ind.milestone_due is not None:
+            parts.append(
+                t("milestone", pct=fmt_number(ind.milestone_pct, lang), due=fmt_date(ind.milestone_due))
+            )
+        if ind.gap:
+            parts.append(t("gap", pts=fmt_number(ind.gap, lang)))
+        return " · ".join(parts)
+
+    def _decrease_line(self, ind: IndicatorProgress) -> str:
+        t, lang = self.shell.t, self.shell.service.lang
+        if ind.previous_pct is None or ind.change_pct is None:
+            return t("decrease_no_base", num=fmt_number(ind.numerator, lang))
+        return t(
+            "decrease_line",
+            num=fmt_number(ind.numerator, lang),
+            prev=fmt_number(ind.previous_numerator or 0, lang),
+            change=fmt_number(ind.change_pct, lang),
+        )
+
+    def _bar(
+        self, title: str, pct: float | None, target: float, milestone: float | None, colour
+    ) -> ft.Control:
+        """A bar scaled to the target, with a tick where the milestone due lies."""
+        lang = self.shell.service.lang
+        value = min((pct or 0) / target, 1.0) if target else 0.0
+        layers: list[ft.Control] = [
+            ft.Container(width=BAR_WIDTH, height=12, bgcolor=ft.Colors.GREY_300, border_radius=6),
+            ft.Container(width=BAR_WIDTH * value, height=12, bgcolor=colour, border_radius=6),
+        ]
+        if milestone is not None and target:
+            left = BAR_WIDTH * min(milestone / target, 1.0) - 1
+            layers.append(
+                ft.Container(width=3, height=20, bgcolor=ft.Colors.ON_SURFACE, left=max(0, left), top=-4)
+            )
+        label = f"{title}: {fmt_number(pct or 0, lang)}% / {fmt_number(target, lang)}%"
+        bar = ft.Container(
+            ft.Stack(layers, width=BAR_WIDTH, height=12, clip_behavior=ft.ClipBehavior.NONE),
+            padding=ft.Padding.symmetric(vertical=4),
+        )
+        return ft.Semantics(content=bar, label=label)
+
+    def _chart(self) -> list[ft.Control]:
+        t, lang, plan, s = self.shell.t, self.shell.service.lang, self.plan, self.series
+        if s is None or plan is None or len(s.points) < 2:
+            return []
+        percent_ids = [i.id for i in plan.indicators if i.kind == "percent"]
+        lines = []
+        legend = []
+        for n, ind_id in enumerate(percent_ids):
+            pts = []
+            for x, point in enumerate(s.points):
+                p = next((i for i in point.indicators if i.indicator_id == ind_id), None)
+                if p is not None and p.pct is not None:
+                    pts.append(
+                        fch.LineChartDataPoint(
+                            x, min(p.pct, 100.0), tooltip=f"{point.end:%m/%Y}: {fmt_number(p.pct, lang)}%"
+                        )
+                    )
+            if not pts:
+                continue
+            colour = _LINE_COLOURS[n % len(_LINE_COLOURS)]
+            number = plan.indicator(ind_id).number
+            lines.append(fch.LineChartData(points=pts, color=colour, stroke_width=3, point=True))
+            legend.append(
+                ft.Row(
+                    [
+                        ft.Container(width=12, height=12, bgcolor=colour, border_radius=6),
+                        ft.Text(t("chart_indicator", n=number), size=12),
+                    ],
+                    spacing=4,
+                )
+            )
+        if not lines:
+            return []
+        step = max(1, len(s.points) // 4)
+        bottom = fch.ChartAxis(
+            labels=[
+                fch.ChartAxisLabel(value=x, label=ft.Text(f"{p.end:%m/%y}", size=10))
+                for x, p in enumerate(s.points)
+                if x % step == 0
+            ],
+            label_size=24,
+        )
+        left = fch.ChartAxis(
+            labels=[
+                fch.ChartAxisLabel(value=v, label=ft.Text(f"{v}%", size=10)) for v in (0, 25, 50, 75, 100)
+            ],
+            label_size=36,
+        )
+        chart = fch.LineChart(
+            data_series=lines,
+            min_y=0,
+            max_y=100,
+            min_x=0,
+            max_x=len(s.points) - 1,
+            left_axis=left,
+            bottom_axis=bottom,
+            height=180,
+            expand=False,
+            horizontal_grid_lines=fch.ChartGridLines(interval=25, color=ft.Colors.GREY_300, width=1),
+        )
+        summary = t("chart_summary", start=fmt_date(s.points[0].start), end=fmt_date(s.points[-1].end))
+        return [
+            ft.Text(t("chart_title"), weight=ft.FontWeight.W_600),
+            ft.Semantics(content=ft.Container(chart, padding=ft.Padding.only(right=8)), label=summary),
+            ft.Row(legend, wrap=True, spacing=10),
+        ]
+
+    def _children(self) -> list[ft.Control]:
+        t, lang, r = self.shell.t, self.shell.service.lang, self.report
+        if r is None or not r.children:
+            return []
+        out: list[ft.Control] = [ft.Text(t("children_title"), weight=ft.FontWeight.W_600)]
+        for child in r.children:
+            out.append(self._child_tile(child, lang))
+        return out
+
+    def _child_tile(self, child: UnitTally, lang: str) -> ft.Control:
+        t = self.shell.t
+        status = worst_status(child.indicators)
+        key, colour = _STATUS[status]
+        behind = (
+            f"{fmt_number(round((child.shortfall or 0) * 100), lang)}%"
+            if child.shortfall is not None
+            else "—"
+        )
+        subtitle = t("child_line", behind=behind, status=t(key))
+        return ft.ListTile(
+            title=ft.Text(child.unit_name),
+            subtitle=ft.Text(subtitle, color=colour, size=12),
+            trailing=ft.Icon(ft.Icons.CHEVRON_RIGHT),
+            data=child.unit,
+            on_click=self.shell.guard(self.on_child),
+            min_height=56,
+        )
+
+    def _supervisor_actions(self) -> list[ft.Control]:
+        t = self.shell.t
+        if not self.source.is_supervisor:
+            return []
+        return [
+            ft.Row(
+                [
+                    ft.OutlinedButton(
+                        content=t("export"),
+                        icon=ft.Icons.DOWNLOAD,
+                        height=52,
+                        expand=True,
+                        on_click=self.shell.guard(self.on_export),
+                        tooltip=t("export"),
+                    ),
+                    ft.FilledButton(
+                        content=t("approve"),
+                        icon=ft.Icons.VERIFIED,
+                        height=52,
+                        expand=True,
+                        on_click=self.shell.guard(self.on_approve),
+                        tooltip=t("approve"),
+                    ),
+                ],
+                spacing=8,
+            ),
+            ft.Text(t("approve_hint"), size=12, italic=True),
+        ]
+
+
+def _today(source: ProgressSource) -> date:
+    return today_in_programme()
+
+
+def _chart_start(plan: Plan, period: PeriodChoice) -> date:
+    """A chart covers at least the current phase, so a month or a quarter still shows a trend."""
+    phase = next((p for p in plan.phases if p.start <= period.end <= p.end), None)
+    return min(period.start, phase.start) if phase else period.start
+
+
+__all__ = ["NOT_CACHED", "ProgressScreen", "View"]
