@@ -6,6 +6,9 @@
     ├── VaultError                    the encrypted store
     │   ├── WrongPin                  .attempts (failures in a row), .wait_seconds before the next try
     │   ├── PinThrottled              a try came too early; .wait_seconds left
+    │   ├── PinLocked                 too many wrong PINs: a supervisor's unlock code is needed;
+    │   │                             .device and .lockout are what the supervisor asks the server for
+    │   ├── BadUnlockCode             a wrong unlock code; .wait_seconds before the next try
     │   └── VaultCorrupt              a file is damaged or was altered; .detail says which (for logs)
     ├── SyncError                     talking to the sync server
     │   ├── RetryableSyncError        network down, timeout, 408/425/429/5xx, an unreadable answer;
@@ -86,6 +89,35 @@ class PinThrottled(VaultError):
             text(
                 f"Đã nhập sai mã PIN nhiều lần. Hãy chờ {w.vi} rồi thử lại.",
                 f"Too many wrong PINs. Wait {w.en} and try again.",
+            )
+        )
+
+
+class PinLocked(VaultError):
+    def __init__(self, *, attempts: int, device: int, lockout: int) -> None:
+        self.attempts = attempts
+        self.device = device
+        self.lockout = lockout
+        super().__init__(
+            text(
+                f"Ứng dụng đã khóa vì nhập sai mã PIN {attempts} lần liên tiếp. Hãy báo chỉ huy hoặc quản "
+                f"trị viên để lấy mã mở khóa cho thiết bị số {device}, lần khóa {lockout}, rồi nhập mã đó. "
+                "Dữ liệu trên máy vẫn an toàn.",
+                f"The app is locked after {attempts} wrong PINs in a row. Ask your supervisor or "
+                f"administrator for the unlock code of device {device}, lockout {lockout}, and type it in. "
+                "The data on this phone is safe.",
+            )
+        )
+
+
+class BadUnlockCode(VaultError):
+    def __init__(self, wait_seconds: float) -> None:
+        self.wait_seconds = float(wait_seconds)
+        w = wait_text(wait_seconds)
+        super().__init__(
+            text(
+                f"Mã mở khóa không đúng. Hãy kiểm tra lại số thiết bị và lần khóa, chờ {w.vi} rồi thử lại.",
+                f"Wrong unlock code. Check the device and lockout numbers, wait {w.en} and try again.",
             )
         )
 

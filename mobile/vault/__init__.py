@@ -1,13 +1,14 @@
 """The encrypted store on the phone: ``Vault`` and the TinyDB storage beneath it.
 
 In five lines: a random 256-bit data key, stored only wrapped by scrypt(PIN)
-(``vault.key``); the state sealed with AES-256-GCM in ``vault.snap``; each
+and by the server's recovery key (``vault.key``); the state sealed with AES-256-GCM in ``vault.snap``; each
 save appended as one authenticated, fsynced frame to ``vault.journal``;
 compaction folds the journal into a new snapshot (atomic replace); unlock
 replays snapshot + journal, dropping a torn last frame. See ``journal.py``.
 """
 
-from ..errors import PinThrottled, VaultCorrupt, VaultError, WrongPin
+from ..errors import BadUnlockCode, PinLocked, PinThrottled, VaultCorrupt, VaultError, WrongPin
+from .keyfile import UnlockKey
 from .storage import EncryptedStorage, TrackedDoc
 from .vault import Vault
 
@@ -18,5 +19,8 @@ __all__ = [
     "VaultError",
     "WrongPin",
     "PinThrottled",
+    "PinLocked",
+    "BadUnlockCode",
+    "UnlockKey",
     "VaultCorrupt",
 ]

@@ -1,13 +1,23 @@
-"""Slowing down wrong PINs: a persisted failure count and an increasing wait.
+"""Slowing down wrong PINs, then locking: a persisted failure count, an increasing wait, a lock.
 
 The count lives in ``vault.attempts``, a small plain JSON file (it needs
 integrity, not secrecy). The wait is enforced by refusing tries that come
 too early (``PinThrottled``), never by sleeping, so the UI stays responsive
 and a restart of the app does not reset anything.
 
+After ``LOCK_AFTER`` wrong PINs in a row a vault that has an unlock key
+(given by the server at enrollment) *locks*: no PIN is tried until a
+supervisor's one-time unlock code is typed (``schemas/unlock.py``). The file
+also keeps the lockout number (how many locks were lifted: the code of lock
+n works once) and the wrong codes typed (each costs ``CODE_WAIT`` seconds
+more, so ten-digit codes cannot be guessed). A vault without an unlock key
+(made before the server handed one out) only keeps waiting, up to an hour
+per try.
+
 What this defends against: someone holding the phone and guessing PINs in
-the app. Someone who copies the files can delete this counter; against them
-the defence is the cost of the KDF (see ``kdf.py``).
+the app. Someone who copies or edits the files can delete this counter;
+against them the defence is the cost of the KDF (see ``kdf.py``), and the
+PIN's length.
 
 A damaged counter file is not a reason to lock the officer out of their
 records: it is treated as ``DAMAGED_FAILURES`` failures, rewritten at once,
@@ -21,6 +31,7 @@ import json
 import os
 import time
 from collections.abc import Callable
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 from ..errors import PinThrottled
@@ -29,6 +40,8 @@ from .atomic import atomic_write, fsync_dir
 # Wait (seconds) before the next try, indexed by consecutive failures; the last value repeats.
 WAITS = (0, 0, 0, 5, 15, 30, 60, 120, 300, 600, 900, 1800, 3600)
 DAMAGED_FAILURES = 3
+LOCK_AFTER = 10  # wrong PINs in a row that lock a vault which has an unlock key
+CODE_WAIT = 30.0  # seconds added per wrong unlock code in a row
 
 Clock = Callable[[], float]
 
@@ -37,40 +50,73 @@ def wait_after(failures: int) -> float:
     return float(WAITS[min(max(failures, 0), len(WAITS) - 1)])
 
 
+@dataclass(frozen=True)
+class Attempts:
+    failures: int = 0  # wrong PINs in a row
+    last_failure: float = 0.0
+    lockouts: int = 0  # locks lifted so far: the next unlock code is for this number
+    code_failures: int = 0  # wrong unlock codes in a row
+    last_code_failure: float = 0.0
+
+
 class Throttle:
     def __init__(self, path: Path, clock: Clock = time.time) -> None:
         self.path = Path(path)
         self.clock = clock
 
-    def _load(self) -> tuple[int, float]:
+    def _load(self) -> Attempts:
         try:
             raw = self.path.read_bytes()
         except FileNotFoundError:
-            return 0, 0.0
+            return Attempts()
         try:
             body = json.loads(raw)
-            failures, last = body["failures"], body["last_failure"]
-            if body["check"] != _check(failures, last) or not isinstance(failures, int) or failures < 0:
+            if "lockouts" not in body:  # written by an app before locking existed
+                body = {**body, "lockouts": 0, "code_failures": 0, "last_code_failure": 0.0}
+                if body["check"] != _check_v1(body["failures"], body["last_failure"]):
+                    raise ValueError("check mismatch")
+            elif body["check"] != _check(body):
                 raise ValueError("check mismatch")
-            return failures, float(last)
-        except (ValueError, KeyError, TypeError):
+            a = Attempts(
+                failures=body["failures"],
+                last_failure=float(body["last_failure"]),
+                lockouts=body["lockouts"],
+                code_failures=body["code_failures"],
+                last_code_failure=float(body["last_code_failure"]),
+            )
+            for n in (a.failures, a.lockouts, a.code_failures):
+                if isinstance(n, bool) or not isinstance(n, int) or n < 0:
+                    raise ValueError("counts must be non-negative integers")
+            return a
+        except (ValueError, KeyError, TypeError, AttributeError, OverflowError):
             now = self.clock()
-            self._save(DAMAGED_FAILURES, now)
-            return DAMAGED_FAILURES, now
+            damaged = Attempts(failures=DAMAGED_FAILURES, last_failure=now)
+            self._save(damaged)
+            return damaged
 
-    def _save(self, failures: int, last: float) -> None:
-        body = {"failures": failures, "last_failure": last, "check": _check(failures, last)}
+    def _save(self, a: Attempts) -> None:
+        body = {
+            "failures": a.failures,
+            "last_failure": a.last_failure,
+            "lockouts": a.lockouts,
+            "code_failures": a.code_failures,
+            "last_code_failure": a.last_code_failure,
+        }
+        body["check"] = _check(body)
         atomic_write(self.path, json.dumps(body).encode("ascii"))
+
+    def attempts(self) -> Attempts:
+        return self._load()
 
     def status(self) -> tuple[int, float]:
         """(consecutive failures, seconds still to wait before a try is allowed)."""
-        failures, last = self._load()
+        a = self._load()
         now = self.clock()
-        if now < last:
+        if now < a.last_failure:
             # The clock went back: restart the wait from now rather than lock out until it catches up.
-            self._save(failures, now)
-            last = now
-        return failures, max(0.0, wait_after(failures) - (now - last))
+            a = replace(a, last_failure=now)
+            self._save(a)
+        return a.failures, max(0.0, wait_after(a.failures) - (now - a.last_failure))
 
     def check(self) -> None:
         """Raise PinThrottled when a try now would come too early."""
@@ -80,12 +126,39 @@ class Throttle:
 
     def record_failure(self) -> tuple[int, float]:
         """Count one more wrong PIN; returns (failures, wait before the next try)."""
-        failures, _ = self._load()
-        failures += 1
-        self._save(failures, self.clock())
+        a = self._load()
+        failures = a.failures + 1
+        self._save(replace(a, failures=failures, last_failure=self.clock()))
         return failures, wait_after(failures)
 
+    def code_wait(self) -> float:
+        """Seconds before another unlock code may be tried."""
+        a = self._load()
+        now = self.clock()
+        if now < a.last_code_failure:
+            a = replace(a, last_code_failure=now)
+            self._save(a)
+        return max(0.0, CODE_WAIT * a.code_failures - (now - a.last_code_failure))
+
+    def record_code_failure(self) -> float:
+        """Count one more wrong unlock code; returns the wait before the next one."""
+        a = self._load()
+        a = replace(a, code_failures=a.code_failures + 1, last_code_failure=self.clock())
+        self._save(a)
+        return CODE_WAIT * a.code_failures
+
+    def lift_lock(self) -> None:
+        """A valid unlock code: the PIN may be tried again, and that code is spent."""
+        a = self._load()
+        self._save(Attempts(lockouts=a.lockouts + 1))
+
     def reset(self) -> None:
+        """The right PIN: forget the failures (keeping the lockout number, so spent codes stay spent)."""
+        a = self._load() if self.path.exists() else Attempts()
+        if a.lockouts:
+            if a != Attempts(lockouts=a.lockouts):
+                self._save(Attempts(lockouts=a.lockouts))
+            return
         try:
             os.unlink(self.path)
         except FileNotFoundError:
@@ -93,5 +166,11 @@ class Throttle:
         fsync_dir(self.path.parent)
 
 
-def _check(failures: object, last: object) -> str:
+def _check_v1(failures: object, last: object) -> str:
     return hashlib.sha256(f"fieldtally-attempts|{failures}|{last!r}".encode()).hexdigest()[:16]
+
+
+def _check(body: dict) -> str:
+    fields = [body["failures"], body["last_failure"], body["lockouts"], body["code_failures"]]
+    fields.append(body["last_code_failure"])
+    return hashlib.sha256(("fieldtally-attempts-v2|" + "|".join(map(repr, fields))).encode()).hexdigest()[:16]

@@ -2,7 +2,7 @@
 
 Files in the folder::
 
-    vault.key       the data key wrapped by scrypt(PIN) + KDF parameters and salt (keyfile.py)
+    vault.key       the data key wrapped by scrypt(PIN), and for the server's recovery key (keyfile.py)
     vault.snap      the whole state, sealed with AES-256-GCM under the data key (journal.py)
     vault.journal   encrypted changes since the snapshot, one frame per save (journal.py)
     vault.attempts  consecutive wrong PINs and when the last one was (throttle.py)
@@ -11,6 +11,12 @@ Files in the folder::
 Create writes the snapshot and journal first and the key file last, so a
 crash during creation leaves no half-made vault (``exists`` looks for the key
 file, and a new ``create`` overwrites the leftovers).
+
+The key file alone changes when the PIN changes (``change_pin``): the data
+key stays, so records are never re-encrypted, and the file is replaced
+atomically, so a crash leaves the old PIN or the new one working, never
+neither. Wrong PINs slow down and then lock (``throttle.py``);
+``lift_lock`` takes a supervisor's unlock code.
 """
 
 from __future__ import annotations
@@ -25,12 +31,14 @@ from typing import Any
 from tinydb import TinyDB
 
 from schemas.common import text
+from schemas.unlock import code_matches
 
-from ..errors import VaultError, WrongPin
+from ..errors import BadUnlockCode, PinLocked, VaultError, WrongPin
 from . import keyfile as kf
+from . import recovery as rc
 from .atomic import fsync_dir, remove_stray_temps
 from .storage import COMPACT_MIN_BYTES, EncryptedStorage
-from .throttle import Throttle
+from .throttle import LOCK_AFTER, Throttle
 
 try:  # POSIX (Android included); elsewhere the lock is skipped
     import fcntl
@@ -60,16 +68,26 @@ class Vault:
         return (Path(folder) / KEY_NAME).is_file()
 
     @classmethod
-    def create(cls, folder: Path, pin: str, *, kdf_params: dict | None = None, **options: Any) -> Vault:
-        """A new vault with a random 256-bit data key wrapped by a key derived from ``pin``."""
+    def create(
+        cls,
+        folder: Path,
+        pin: str,
+        *,
+        kdf_params: dict | None = None,
+        recovery_public_key: bytes | None = None,
+        unlock_key: kf.UnlockKey | None = None,
+        **options: Any,
+    ) -> Vault:
+        """A new vault with a random 256-bit data key wrapped by a key derived from ``pin``.
+
+        ``recovery_public_key`` (the server's, from enrollment) adds a second
+        wrap so an admin can recover the records if the PIN is forgotten;
+        ``unlock_key`` (also from enrollment) lets a locked vault be opened
+        again with a supervisor's unlock code. Both are optional (a vault
+        without them keeps working, with those two doors shut).
+        """
         folder = Path(folder)
-        if len(pin) < MIN_PIN_LEN:
-            raise VaultError(
-                text(
-                    f"Mã PIN cần ít nhất {MIN_PIN_LEN} ký tự.",
-                    f"The PIN needs at least {MIN_PIN_LEN} characters.",
-                )
-            )
+        _check_pin(pin)
         if cls.exists(folder):
             raise VaultError(
                 text("Trên máy đã có kho dữ liệu.", "There is already a data store on this phone."),
@@ -80,7 +98,9 @@ class Vault:
         lock_fd = _lock(folder)
         try:
             data_key = os.urandom(32)
-            keyfile = kf.new_keyfile(pin, data_key, kdf_params)
+            keyfile = kf.new_keyfile(
+                pin, data_key, kdf_params, recovery_public_key=recovery_public_key, unlock=unlock_key
+            )
             remove_stray_temps(folder)
             EncryptedStorage.initialize(folder, data_key, keyfile.vault_id)
             Throttle(folder / ATTEMPTS_NAME).reset()
@@ -95,11 +115,13 @@ class Vault:
     def unlock(
         cls, folder: Path, pin: str, *, clock: Callable[[], float] = time.time, **options: Any
     ) -> Vault:
-        """Open the vault with ``pin``. Raises WrongPin, PinThrottled or VaultCorrupt.
+        """Open the vault with ``pin``. Raises WrongPin, PinThrottled, PinLocked or VaultCorrupt.
 
         A try that comes before the wait of the previous failures is over is
-        refused with PinThrottled without deriving any key. ``clock`` is for
-        tests (seconds, like ``time.time``).
+        refused with PinThrottled without deriving any key; a locked vault
+        refuses every PIN until ``lift_lock``. A key file of an older format
+        is rewritten in the current one (same data key, same PIN). ``clock``
+        is for tests (seconds, like ``time.time``).
         """
         folder = Path(folder)
         if not cls.exists(folder):
@@ -110,20 +132,95 @@ class Vault:
         lock_fd = _lock(folder)
         try:
             throttle = Throttle(folder / ATTEMPTS_NAME, clock)
-            throttle.check()
             keyfile = kf.read_keyfile(folder / KEY_NAME)
-            try:
-                data_key = keyfile.unwrap(pin)
-            except kf.BadKey:
-                attempts, wait = throttle.record_failure()
-                raise WrongPin(attempts, wait) from None
+            _refuse_if_locked(throttle, keyfile)
+            throttle.check()
+            data_key = _unwrap_counted(keyfile, pin, throttle)
             throttle.reset()
+            if keyfile.format < kf.FORMAT:
+                keyfile = keyfile.rewrapped(pin, data_key)
+                kf.write_keyfile(folder / KEY_NAME, keyfile)
             remove_stray_temps(folder)
             storage = EncryptedStorage(folder, data_key, keyfile.vault_id, **_storage_options(options))
         except BaseException:
             _unlock(lock_fd)
             raise
         return cls(folder, storage, lock_fd, keyfile.vault_id)
+
+    @classmethod
+    def lock_status(cls, folder: Path, *, clock: Callable[[], float] = time.time) -> PinLocked | None:
+        """The PinLocked a PIN try would meet now (to show the unlock-code screen first), or None."""
+        throttle = Throttle(Path(folder) / ATTEMPTS_NAME, clock)
+        try:
+            _refuse_if_locked(throttle, kf.read_keyfile(Path(folder) / KEY_NAME))
+        except PinLocked as exc:
+            return exc
+        return None
+
+    @classmethod
+    def lift_lock(cls, folder: Path, code: str, *, clock: Callable[[], float] = time.time) -> None:
+        """Take a supervisor's unlock code for the current lockout; BadUnlockCode if it is wrong.
+
+        The code only lets PINs be tried again (and is spent): it opens no data.
+        """
+        folder = Path(folder)
+        lock_fd = _lock(folder)
+        try:
+            keyfile = kf.read_keyfile(folder / KEY_NAME)
+            throttle = Throttle(folder / ATTEMPTS_NAME, clock)
+            if keyfile.unlock is None:
+                raise VaultError(
+                    text(
+                        "Kho dữ liệu này không dùng mã mở khóa; hãy chờ rồi nhập lại mã PIN.",
+                        "This data store does not take unlock codes; wait, then enter the PIN again.",
+                    )
+                )
+            wait = throttle.code_wait()
+            if wait > 0:
+                raise BadUnlockCode(wait)
+            lockout = throttle.attempts().lockouts
+            if not code_matches(keyfile.unlock.key, code, device=keyfile.unlock.device, lockout=lockout):
+                raise BadUnlockCode(throttle.record_code_failure())
+            throttle.lift_lock()
+        finally:
+            _unlock(lock_fd)
+
+    # ---- keys of an open vault ---------------------------------------------------------------------
+    def _keyfile(self) -> kf.KeyFile:
+        return kf.read_keyfile(self.folder / KEY_NAME)
+
+    def change_pin(self, old_pin: str, new_pin: str, *, clock: Callable[[], float] = time.time) -> None:
+        """Wrap the data key under ``new_pin``; the records are not touched (no re-encryption).
+
+        ``old_pin`` is checked (and a wrong one counted) as at unlock, so an
+        unattended unlocked phone cannot have its PIN changed by someone else.
+        """
+        _check_pin(new_pin)
+        throttle = Throttle(self.folder / ATTEMPTS_NAME, clock)
+        keyfile = self._keyfile()
+        throttle.check()
+        data_key = _unwrap_counted(keyfile, old_pin, throttle)
+        throttle.reset()
+        kf.write_keyfile(self.folder / KEY_NAME, keyfile.rewrapped(new_pin, data_key))
+
+    def set_recovery_key(self, server_public_key: bytes) -> None:
+        """Wrap the data key for the server's recovery key (again, e.g. after the server's key changed)."""
+        keyfile = self._keyfile()
+        try:
+            block = rc.wrap_for_server(self._storage._key, server_public_key, vault_id=self.vault_id)
+        except rc.RecoveryError as exc:
+            raise VaultError(detail=f"recovery key: {exc}") from exc
+        kf.write_keyfile(self.folder / KEY_NAME, keyfile.with_recovery(block))
+
+    def set_unlock_key(self, unlock_key: kf.UnlockKey | None) -> None:
+        """Store (or replace) the key that checks supervisors' unlock codes."""
+        kf.write_keyfile(self.folder / KEY_NAME, self._keyfile().with_unlock(unlock_key))
+
+    @property
+    def recovery_key_id(self) -> str | None:
+        """The id of the server key the data key is wrapped for, or None."""
+        block = self._keyfile().recovery
+        return block["key_id"] if block else None
 
     # ---- use ---------------------------------------------------------------------------------------
     @property
@@ -151,6 +248,34 @@ class Vault:
 
     def __exit__(self, *exc: object) -> None:
         self.close()
+
+
+def _check_pin(pin: str) -> None:
+    if len(pin) < MIN_PIN_LEN:
+        raise VaultError(
+            text(
+                f"Mã PIN cần ít nhất {MIN_PIN_LEN} ký tự.",
+                f"The PIN needs at least {MIN_PIN_LEN} characters.",
+            )
+        )
+
+
+def _refuse_if_locked(throttle: Throttle, keyfile: kf.KeyFile) -> None:
+    if keyfile.unlock is None:
+        return  # no unlock code could ever lift a lock: the waits alone slow guessing down
+    a = throttle.attempts()
+    if a.failures >= LOCK_AFTER:
+        raise PinLocked(attempts=a.failures, device=keyfile.unlock.device, lockout=a.lockouts)
+
+
+def _unwrap_counted(keyfile: kf.KeyFile, pin: str, throttle: Throttle) -> bytes:
+    try:
+        return keyfile.unwrap(pin)
+    except kf.BadKey:
+        attempts, wait = throttle.record_failure()
+        if keyfile.unlock is not None and attempts >= LOCK_AFTER:
+            _refuse_if_locked(throttle, keyfile)
+        raise WrongPin(attempts, wait) from None
 
 
 def _storage_options(options: dict[str, Any]) -> dict[str, Any]:

@@ -1,0 +1,30 @@
+"""Exporting the sealed vault for recovery: the officer forgot the PIN, an admin can open it on the server.
+
+The export is the three encrypted files as they are (a zip, mode 0600):
+nothing in it is readable without the PIN or the server's private recovery
+key, so it may travel by any means (USB cable, a shared folder). The admin
+runs ``fieldtally-server recover-vault export.zip --out records.json
+--ingest``. Works on a locked vault: no key is needed to copy ciphertext.
+"""
+
+from __future__ import annotations
+
+import os
+import zipfile
+from pathlib import Path
+
+from .storage import JOURNAL_NAME, SNAP_NAME
+from .vault import KEY_NAME
+
+EXPORTED = (KEY_NAME, SNAP_NAME, JOURNAL_NAME)
+
+
+def export_for_recovery(folder: Path, dest: Path) -> Path:
+    """Write ``dest`` (a .zip) holding the vault's sealed files; returns ``dest``."""
+    folder, dest = Path(folder), Path(dest)
+    dest.parent.mkdir(parents=True, exist_ok=True)
+    fd = os.open(dest, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    with os.fdopen(fd, "wb") as raw, zipfile.ZipFile(raw, "w", compression=zipfile.ZIP_STORED) as z:
+        for name in EXPORTED:
+            z.write(folder / name, arcname=name)
+    return dest
