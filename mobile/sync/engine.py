@@ -1,7 +1,13 @@
 """Sync, "plan, then apply": a pure plan of batches, then thin I/O around it.
 
 ``plan_batches`` decides what goes in which request (a pure function of the
-outbox). ``SyncEngine.run`` then, for each batch: pushes it (the same batch
+outbox); the engine cuts the same way, batch by batch, with a record limit
+that adapts to the link (``next_batch_limit``): it starts at
+``FIRST_BATCH`` records, doubles while a push takes well under
+``TARGET_SECONDS`` and shrinks when one takes longer or timed out, so a fast
+link sends few large requests (each one a gzip body, over one kept-alive
+connection) and a 2G link sends requests small enough to finish between two
+cuts. ``SyncEngine.run`` then, for each batch: pushes it (the same batch
 id on every retry, so the server's Idempotency-Key sees one batch), retries
 retryable failures with exponential backoff, full jitter and Retry-After,
 and applies the receipts at once, so a sync cut midway resumes where it
@@ -18,9 +24,12 @@ the ``SyncReport`` (``AuthRejected`` too); the records stay in the outbox.
 
 from __future__ import annotations
 
+import gc
 import random
+import threading
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import datetime
 from uuid import uuid4
@@ -34,12 +43,15 @@ from ..records import LocalState, RecordStore, StoredRecord
 from .client import ServerClient
 
 BATCH_OVERHEAD = 128  # bytes of JSON around the records: {"batch_id": "...", "records": [...]}
+FIRST_BATCH = 200  # records in the first push of a run, before the link's speed is known
+TARGET_SECONDS = 8.0  # aim for pushes this long: short enough to fit between two cuts of a 2G link
+DEFAULT_MAX_BYTES = 1_000_000  # uncompressed JSON per push (the server takes up to MAX_BODY_BYTES)
 SPLITTABLE_STATUS = {400, 413, 422}
 MAX_DELAY = 30.0  # never sleep longer than this between tries; a longer Retry-After ends the run
 
 
 def plan_batches(
-    outbox: Sequence[StoredRecord], *, max_records: int = 200, max_bytes: int = 256_000
+    outbox: Sequence[StoredRecord], *, max_records: int = MAX_BATCH_RECORDS, max_bytes: int = DEFAULT_MAX_BYTES
 ) -> list[list[Record]]:
     """The PENDING records of ``outbox`` cut into batches, in order.
 
@@ -47,25 +59,58 @@ def plan_batches(
     of uncompressed JSON, except that a single record bigger than that goes
     alone. Each record appears once (the first time, if repeated).
     """
-    max_records = max(1, min(max_records, MAX_BATCH_RECORDS))
-    max_bytes = min(max_bytes, MAX_BODY_BYTES)
+    sized = sized_pending(outbox)
     batches: list[list[Record]] = []
-    current: list[Record] = []
-    size = BATCH_OVERHEAD
+    pos = 0
+    while pos < len(sized):
+        end = cut_batch(sized, pos, max_records=max_records, max_bytes=max_bytes)
+        batches.append([r for r, _ in sized[pos:end]])
+        pos = end
+    return batches
+
+
+def sized_pending(outbox: Sequence[StoredRecord]) -> list[tuple[Record, int]]:
+    """The PENDING records of ``outbox``, each once, in order, with its size in the push body."""
+    out: list[tuple[Record, int]] = []
     seen: set = set()
     for sr in outbox:
         if sr.state != LocalState.PENDING or sr.record.id in seen:
             continue
         seen.add(sr.record.id)
-        rec_size = len(sr.record.model_dump_json()) + 1
-        if current and (len(current) >= max_records or size + rec_size > max_bytes):
-            batches.append(current)
-            current, size = [], BATCH_OVERHEAD
-        current.append(sr.record)
-        size += rec_size
-    if current:
-        batches.append(current)
-    return batches
+        out.append((sr.record, len(sr.record.model_dump_json()) + 1))
+    return out
+
+
+def cut_batch(sized: Sequence[tuple[Record, int]], pos: int, *, max_records: int, max_bytes: int) -> int:
+    """Where the batch starting at ``pos`` ends (exclusive): within both limits, at least one record."""
+    max_records = max(1, min(max_records, MAX_BATCH_RECORDS))
+    max_bytes = min(max_bytes, MAX_BODY_BYTES)
+    end, size = pos, BATCH_OVERHEAD
+    while end < len(sized) and end - pos < max_records:
+        size += sized[end][1]
+        if size > max_bytes and end > pos:
+            break
+        end += 1
+    return end
+
+
+def next_batch_limit(
+    limit: int, *, sent: int, seconds: float, timed_out: bool, max_records: int, target: float = TARGET_SECONDS
+) -> int:
+    """The record limit for the next push, from how the last one (``sent`` records) went. Pure.
+
+    A push that timed out halves the limit; otherwise the limit moves toward
+    ``target`` seconds per push at the speed just seen, at most doubling and
+    at least halving at each step, within 1 .. ``max_records``.
+    """
+    if timed_out:
+        new = max(1, min(limit, sent) // 2)
+    elif seconds <= 0:
+        new = limit * 2
+    else:
+        rate = sent / seconds
+        new = int(min(max(rate * target, limit / 2), limit * 2))
+    return max(1, min(new, max_records, MAX_BATCH_RECORDS))
 
 
 def receipts_summary(receipts: Sequence[Receipt]) -> dict[ReceiptStatus, int]:
@@ -109,6 +154,37 @@ _GAVE_UP_WAITING = text(
 )
 
 
+_frozen_runs = 0
+_frozen_lock = threading.Lock()
+
+
+@contextmanager
+def _gc_frozen() -> Iterator[None]:
+    """Freeze the objects alive now out of the cyclic garbage collector until the last sync ends.
+
+    A full collection holds the GIL while it walks every object the process
+    holds (the vault's records, the app's screens): about 110 ms with 1,000
+    records in the app's web build on a 2-core machine, during which the
+    app's event loop can neither draw nor take a tap (benchmarks/app_timing.py
+    found it; it was the one stall over 100 ms of a 1,000-record sync). What
+    was alive before the sync is not the sync's garbage, so its collections
+    only walk what the sync itself made. Reference counting frees everything
+    as before; only cycles among frozen objects wait for the thaw.
+    """
+    global _frozen_runs
+    with _frozen_lock:
+        if _frozen_runs == 0:
+            gc.freeze()
+        _frozen_runs += 1
+    try:
+        yield
+    finally:
+        with _frozen_lock:
+            _frozen_runs -= 1
+            if _frozen_runs == 0:
+                gc.unfreeze()
+
+
 class SyncEngine:
     def __init__(
         self,
@@ -118,9 +194,11 @@ class SyncEngine:
         max_attempts: int = 4,
         base_delay: float = 0.5,
         sleep: Callable[[float], None] = time.sleep,
-        max_records: int = 200,
-        max_bytes: int = 256_000,
+        max_records: int = MAX_BATCH_RECORDS,
+        max_bytes: int = DEFAULT_MAX_BYTES,
+        first_batch: int = FIRST_BATCH,
         rng: random.Random | None = None,
+        clock: Callable[[], float] = time.monotonic,
     ) -> None:
         self.store = store
         self.client = client
@@ -129,23 +207,45 @@ class SyncEngine:
         self.sleep = sleep
         self.max_records = max_records
         self.max_bytes = max_bytes
+        self.first_batch = max(1, first_batch)
+        self.clock = clock
         self._rng = rng or random.Random()
+        self._timeouts = 0  # pushes that timed out since the last batch started (for the sizing)
 
     def run(self, progress: Callable[[int, int], None] | None = None) -> SyncReport:
-        """Push the whole outbox, then pull; the report says what happened (never raises for I/O)."""
+        """Push the whole outbox, then pull; the report says what happened (never raises for I/O).
+
+        The objects alive when the sync starts are kept out of the garbage
+        collections its allocations trigger (``_gc_frozen``).
+        """
+        with _gc_frozen():
+            return self._run(progress)
+
+    def _run(self, progress: Callable[[int, int], None] | None) -> SyncReport:
         counts = {s: 0 for s in ReceiptStatus}
         error: FieldTallyError | None = None
         pulled = False
-        batches = plan_batches(self.store.outbox(), max_records=self.max_records, max_bytes=self.max_bytes)
-        total = sum(len(b) for b in batches)
+        sized = sized_pending(self.store.outbox())
+        total = len(sized)
         done = 0
+        limit = min(self.first_batch, self.max_records)
         if progress:
             progress(0, total)
         try:
-            for batch in batches:
-                for status, n in self._push_batch(batch).items():
+            while done < total:
+                end = cut_batch(sized, done, max_records=limit, max_bytes=self.max_bytes)
+                self._timeouts = 0
+                started = self.clock()
+                for status, n in self._push_batch([r for r, _ in sized[done:end]]).items():
                     counts[status] += n
-                done += len(batch)
+                limit = next_batch_limit(
+                    limit,
+                    sent=end - done,
+                    seconds=self.clock() - started,
+                    timed_out=self._timeouts > 0,
+                    max_records=self.max_records,
+                )
+                done = end
                 if progress:
                     progress(done, total)
             pull = self._with_retries(self.client.pull)
@@ -205,6 +305,8 @@ class SyncEngine:
                 return call()
             except RetryableSyncError as exc:
                 attempt += 1
+                if exc.status is None:  # the link failed or timed out, not the server
+                    self._timeouts += 1
                 if attempt >= self.max_attempts:
                     raise
                 delay = self._rng.uniform(0, self.base_delay * 2 ** (attempt - 1))
