@@ -9,6 +9,7 @@ from pathlib import Path
 
 import flet as ft
 
+from . import loop_monitor
 from .app.service import AppService
 from .app.shell import Shell
 from .settings_store import data_dir
@@ -20,6 +21,7 @@ def build_main(folder: Path | None = None):
     """A Flet ``main`` bound to a data folder (tests and the web demo pass their own)."""
 
     async def main(page: ft.Page) -> None:
+        loop_monitor.maybe_start()  # only with FIELDTALLY_LOOP_MONITOR set (benchmarks/app_timing.py)
         service = AppService(folder or data_dir())
         shell = Shell(page, service)
         page.title = "fieldtally"
@@ -28,19 +30,32 @@ def build_main(folder: Path | None = None):
         page.theme_mode = {"dark": ft.ThemeMode.DARK, "light": ft.ThemeMode.LIGHT}.get(
             getattr(service.settings, "theme", ""), ft.ThemeMode.SYSTEM
         )
-        page.locale_configuration = ft.LocaleConfiguration(
-            supported_locales=[ft.Locale("vi", "VN"), ft.Locale("en", "US")], current_locale=ft.Locale("vi", "VN")
-        )
+        shell.apply_locale()
 
         async def on_lifecycle(e: ft.AppLifecycleStateChangeEvent) -> None:
-            # Records are written at once, so HIDE/PAUSE need no flush; RESUME is a chance to sync.
-            if e.state in (ft.AppLifecycleState.RESUME, ft.AppLifecycleState.SHOW):
+            # Records are written at once; a form being typed is autosaved, and flushed here too,
+            # because Android may kill a hidden app without another word. RESUME is a chance to sync.
+            if e.state in (
+                ft.AppLifecycleState.HIDE,
+                ft.AppLifecycleState.PAUSE,
+                ft.AppLifecycleState.INACTIVE,
+            ):
+                await shell.flush()
+            elif e.state in (ft.AppLifecycleState.RESUME, ft.AppLifecycleState.SHOW):
                 await shell.auto_sync("resumed")
+
+        async def on_disconnect(e) -> None:  # web: the tab was closed or reloaded
+            await shell.flush()
+
+        async def on_close(e) -> None:  # web: the session expired; nothing may keep the vault open
+            await shell.close()
 
         async def on_connectivity(e) -> None:
             await shell.auto_sync("connectivity changed")
 
         page.on_app_lifecycle_state_change = on_lifecycle
+        page.on_disconnect = on_disconnect
+        page.on_close = on_close
         try:
             # Constructing a service registers it with the page; the shell keeps it referenced.
             shell.connectivity = ft.Connectivity(on_change=on_connectivity)

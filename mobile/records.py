@@ -5,6 +5,7 @@ Local life of a record::
     new_record ──save_draft──> DRAFT ──finalize──> PENDING ──receipt stored/duplicate/stale──> SENT
                                   ^                  │  ^ \\──receipt rejected──> REJECTED (kept, with issues)
                                   └──save_draft──────┘  └──finalize / void (a new revision)──┘
+                                                        └──requeue (same revision, sent again)──┘
 
 Every change that reaches a stored record bumps its ``revision``; the server
 keeps the highest revision per id, so resending is always safe. A receipt
@@ -12,6 +13,10 @@ moves a record only if it is for the revision held locally: a record edited
 while its previous revision was on the wire stays PENDING and goes again.
 Drafts never leave the phone; editing a sent record as a draft leaves the
 server's last final copy counting until it is finalized again or voided.
+
+The form on screen is also kept, as typed, in one autosave slot, so a form
+in progress survives the app being killed; it becomes a record only when the
+officer saves it.
 
 Records live in the vault's ``records`` table (document id = record id) as
 ``StoredRecord`` JSON, and a few settings that must stay secret (device
@@ -45,6 +50,7 @@ from .vault import Vault
 RECORDS_TABLE = "records"
 META_TABLE = "meta"
 PULL_KEY = "pull"
+AUTOSAVE_KEY = "autosave"  # the form on screen, as typed so far (one slot: one form is open at a time)
 SENT_RECEIPTS = (ReceiptStatus.STORED, ReceiptStatus.DUPLICATE, ReceiptStatus.STALE)
 
 
@@ -216,6 +222,20 @@ class RecordStore:
             new = _revise(old, status=RecordStatus.VOID, answers=old.answers, void_reason=reason)
             return self._put(StoredRecord(record=new, state=LocalState.PENDING))
 
+    def requeue(self, record_id: UUID) -> StoredRecord:
+        """Put a REJECTED record back in the outbox unchanged (the server's side of the problem was fixed).
+
+        The server never stored the rejected revision, so the same revision can
+        go again; a record in any other state is returned as it is.
+        """
+        with self._lock:
+            existing = self.get(record_id)
+            if existing is None:
+                raise RecordNotFound(detail=str(record_id))
+            if existing.state != LocalState.REJECTED:
+                return existing
+            return self._put(existing.model_copy(update={"state": LocalState.PENDING, "issues": []}))
+
     def get(self, record_id: UUID | str) -> StoredRecord | None:
         with self._lock:
             doc = self._records.get(doc_id=str(record_id))
@@ -291,6 +311,27 @@ class RecordStore:
         with self._lock:
             if self._meta.contains(doc_id=key):
                 self._meta.remove(doc_ids=[key])
+
+    # ---- autosave: the form in progress survives the app being killed -----------------------------
+    def save_autosave(self, record: Record, answers: dict[str, Any]) -> None:
+        """Keep what is on the form right now, even half-typed or malformed (it is not a draft yet)."""
+        self.set_meta(
+            AUTOSAVE_KEY,
+            {"record": record.model_dump(mode="json"), "answers": answers, "saved_at": utcnow().isoformat()},
+        )
+
+    def autosaved(self) -> tuple[Record, dict[str, Any]] | None:
+        """The form that was open when the app last stopped, or None (also when unreadable)."""
+        raw = self.get_meta(AUTOSAVE_KEY)
+        if not isinstance(raw, dict) or not isinstance(raw.get("answers"), dict):
+            return None
+        try:
+            return Record.model_validate(raw.get("record")), raw["answers"]
+        except ValidationError:
+            return None
+
+    def clear_autosave(self) -> None:
+        self.delete_meta(AUTOSAVE_KEY)
 
     def save_pull(self, pull: PullResponse) -> None:
         with self._lock:

@@ -3,7 +3,11 @@
 from __future__ import annotations
 
 from datetime import date, datetime
+from typing import Any
 from zoneinfo import ZoneInfo
+
+from schemas.forms import FieldType, FormDefinition, FormField
+from schemas.records import Record
 
 VN_TZ = ZoneInfo("Asia/Ho_Chi_Minh")
 
@@ -16,6 +20,11 @@ def fmt_datetime(dt: datetime | None) -> str:
     if dt is None:
         return ""
     return dt.astimezone(VN_TZ).strftime("%H:%M %d/%m/%Y")
+
+
+def fmt_time(dt: datetime) -> str:
+    """The time of day in Vietnam, 24-hour: '14:05'."""
+    return dt.astimezone(VN_TZ).strftime("%H:%M")
 
 
 def parse_date(text: str) -> date | None:
@@ -35,3 +44,41 @@ def fmt_number(x: float, lang: str = "vi") -> str:
     if lang == "vi":
         s = s.replace(",", "\0").replace(".", ",").replace("\0", ".")
     return s
+
+
+def answer_text(field: FormField, value: Any, lang: str = "vi") -> str:
+    """An answer as the officer reads it: choice labels, dd/mm/yyyy dates, 1.234 numbers."""
+    if value is None or value == "" or value == []:
+        return ""
+    if field.type in (FieldType.SELECT_ONE, FieldType.SELECT_MANY):
+        labels = {c.value: c.label.get(lang) for c in field.choices}
+        values = value if isinstance(value, list) else [value]
+        return ", ".join(labels.get(v, str(v)) for v in values)
+    if field.type == FieldType.DATE and isinstance(value, str):
+        try:
+            return fmt_date(date.fromisoformat(value))
+        except ValueError:
+            return value
+    if isinstance(value, bool):
+        return str(value)
+    if isinstance(value, int | float):
+        return fmt_number(value, lang)
+    return str(value)
+
+
+def record_summary(record: Record, form: FormDefinition | None, lang: str = "vi", *, limit: int = 3) -> str:
+    """A few answers that tell records of one form apart in a list (the date is shown elsewhere)."""
+    if form is None:
+        return ""
+    out: list[str] = []
+    # Typed words (a place, a name, an ethnicity) tell records apart best; then the choices.
+    fields = sorted(form.fields, key=lambda f: f.type != FieldType.TEXT)
+    for f in fields:
+        if f.name == form.period_field or f.type in (FieldType.CALCULATED, FieldType.LONG_TEXT):
+            continue
+        shown = answer_text(f, record.answers.get(f.name), lang)
+        if shown:
+            out.append(shown if len(shown) <= 40 else shown[:39] + "…")
+        if len(out) >= limit:
+            break
+    return " · ".join(out)

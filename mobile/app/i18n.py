@@ -22,11 +22,6 @@ STRINGS: dict[str, tuple[str, str]] = {
     "password": ("Mật khẩu", "Password"),
     "enroll": ("Đăng ký", "Register"),
     "enrolling": ("Đang đăng ký…", "Registering…"),
-    "err_server_url": (
-        "Địa chỉ máy chủ phải bắt đầu bằng http:// hoặc https://",
-        "The server address must start with http:// or https://",
-    ),
-    "err_fill_all": ("Vui lòng nhập đủ các ô.", "Please fill in every box."),
     # PIN
     "pin_set_title": ("Đặt mã PIN", "Set a PIN"),
     "pin_set_intro": (
@@ -36,14 +31,11 @@ STRINGS: dict[str, tuple[str, str]] = {
     "pin": ("Mã PIN", "PIN"),
     "pin_confirm": ("Nhập lại mã PIN", "Repeat the PIN"),
     "pin_save": ("Lưu mã PIN", "Save PIN"),
-    "err_pin_format": ("Mã PIN gồm 6 đến 12 chữ số.", "The PIN is 6 to 12 digits."),
-    "err_pin_mismatch": ("Hai mã PIN không khớp.", "The two PINs do not match."),
     "unlock_title": ("Mở khóa", "Unlock"),
     "unlock_intro": ("Xin chào {name}. Nhập mã PIN để mở dữ liệu.", "Hello {name}. Enter your PIN to open your data."),
     "unlock": ("Mở khóa", "Unlock"),
     "unlocking": ("Đang mở khóa…", "Unlocking…"),
     # home
-    "home_title": ("Trang chính", "Home"),
     "hello": ("{name} · {unit}", "{name} · {unit}"),
     "online": ("Có mạng", "Online"),
     "offline": ("Không có mạng — dữ liệu vẫn được lưu trên máy", "Offline — records are kept on this phone"),
@@ -66,7 +58,6 @@ STRINGS: dict[str, tuple[str, str]] = {
     "progress": ("Tiến độ kế hoạch", "Plan progress"),
     "language": ("English", "Tiếng Việt"),
     "lock": ("Khóa", "Lock"),
-    "theme": ("Giao diện tối/sáng", "Dark/light theme"),
     # forms
     "save_draft": ("Lưu nháp", "Save draft"),
     "finalize": ("Hoàn thành", "Finalize"),
@@ -74,9 +65,7 @@ STRINGS: dict[str, tuple[str, str]] = {
     "finalized": ("Đã hoàn thành, phiếu đang chờ gửi.", "Finalized; the record is waiting to send."),
     "form_has_errors": ("Còn {n} lỗi cần sửa.", "{n} problems to fix."),
     "date_hint": ("dd/mm/yyyy", "dd/mm/yyyy"),
-    "today": ("Hôm nay", "Today"),
     "back": ("Quay lại", "Back"),
-    "required_mark": ("(bắt buộc)", "(required)"),
     "quiz_section": ("Câu hỏi kiến thức pháp luật", "Legal knowledge questions"),
     "attendance_section": ("Số lượt người tham dự", "Attendance (person-times)"),
     "increase": ("Tăng {label}", "Increase {label}"),
@@ -90,7 +79,58 @@ STRINGS: dict[str, tuple[str, str]] = {
     "voided": ("Đã hủy phiếu; thay đổi sẽ được gửi lên máy chủ.", "Voided; the change will be sent."),
     "cancel": ("Thôi", "Cancel"),
     "confirm": ("Đồng ý", "Confirm"),
-    "open": ("Mở", "Open"),
+    # record lifecycle: finding, reading, fixing, voiding
+    "records_title": ("Phiếu đã ghi", "Records"),
+    "find_records": ("Tìm và xem phiếu", "Find and view records"),
+    "search": ("Tìm phiếu", "Search records"),
+    "search_hint": ("Từ khóa, ví dụ: Tày, hội nghị", "Words, e.g. Tày, meeting"),
+    "filter_status": ("Trạng thái", "Status"),
+    "filter_form": ("Biểu mẫu", "Form"),
+    "filter_all": ("Tất cả", "All"),
+    "date_from": ("Từ ngày", "From"),
+    "date_to": ("Đến ngày", "To"),
+    "more_filters": ("Lọc theo biểu mẫu, ngày", "Filter by form, date"),
+    "apply_filters": ("Lọc", "Filter"),
+    "clear_filters": ("Bỏ lọc", "Clear filters"),
+    "err_date": ("Ngày phải theo dạng dd/mm/yyyy.", "Dates are written dd/mm/yyyy."),
+    "results": ("Tìm thấy {n} phiếu", "{n} records found"),
+    "voided_status": ("Đã hủy", "Voided"),
+    "record_title": ("Chi tiết phiếu", "Record"),
+    "record_date": ("Ngày: {date}", "Date: {date}"),
+    "status_line": ("Trạng thái: {status}", "Status: {status}"),
+    "edit": ("Sửa phiếu", "Edit"),
+    "send_again": ("Gửi lại", "Send again"),
+    "requeued": ("Phiếu đã vào hàng chờ gửi.", "The record is waiting to send again."),
+    "server_said": ("Máy chủ từ chối phiếu này vì:", "The server refused this record because:"),
+    "fix_hint": (
+        "Sửa phiếu rồi bấm Hoàn thành để gửi lại; nếu lỗi do máy chủ đã được khắc phục, bấm Gửi lại.",
+        "Edit the record and finalize it to send it again; if the server's side was fixed, tap Send again.",
+    ),
+    "void_reason_shown": ("Lý do hủy: {reason}", "Reason: {reason}"),
+    "note_draft": (
+        "Phiếu nháp chỉ lưu trên máy này. Bấm Hoàn thành để gửi.",
+        "Drafts stay on this phone. Finalize to send.",
+    ),
+    "note_pending": (
+        "Phiếu chưa được gửi: vẫn có thể sửa trước khi gửi.",
+        "Not sent yet: you can still edit it before it goes.",
+    ),
+    "note_sent": (
+        "Phiếu đã gửi. Muốn bỏ số liệu này thì hủy phiếu kèm lý do.",
+        "Sent. To withdraw its figures, void it with a reason.",
+    ),
+    "note_void": ("Phiếu đã hủy: không còn được tính vào số liệu.", "Voided: it no longer counts."),
+    "void_title": ("Hủy phiếu này?", "Void this record?"),
+    "void_explain": (
+        "Phiếu hủy vẫn được gửi lên máy chủ để bỏ khỏi số liệu. Không thể hoàn tác.",
+        "A voided record is still sent, so the server drops it from the tallies. This cannot be undone.",
+    ),
+    "autosaved_at": ("Đã tự lưu lúc {time}", "Autosaved at {time}"),
+    "restored": ("Đã khôi phục phiếu đang nhập dở.", "The record you were filling in was restored."),
+    "checking": ("Đang kiểm tra kết nối…", "Checking the connection…"),
+    "waiting_count": ("{n} phiếu chờ gửi", "{n} records waiting to send"),
+    "theme_dark": ("Giao diện tối", "Dark theme"),
+    "theme_light": ("Giao diện sáng", "Light theme"),
     # progress
     "progress_as_of": ("Số liệu tính đến {when}", "Figures as of {when}"),
     "progress_none": (
@@ -105,12 +145,72 @@ STRINGS: dict[str, tuple[str, str]] = {
     "status_on_track": ("Đúng tiến độ", "On track"),
     "status_behind": ("Chậm tiến độ", "Behind"),
     "status_no_data": ("Chưa có số liệu", "No data"),
+    # progress: supervisor views (periods, drill-down, chart, approval, export)
+    "progress_refresh": ("Tải số liệu mới", "Fetch the latest figures"),
+    "progress_loading": ("Đang tải số liệu…", "Loading figures…"),
+    "progress_not_cached": (
+        "Kỳ hoặc đơn vị này chưa có trong dữ liệu đã tải; cần kết nối mạng.",
+        "This period or unit was not in the last download; a network connection is needed.",
+    ),
+    "progress_kept_cached": (
+        "Không kết nối được máy chủ; đang hiện số liệu đã lưu.",
+        "The server cannot be reached; showing the saved figures.",
+    ),
+    "progress_live": ("số liệu mới từ máy chủ", "fresh from the server"),
+    "progress_cached": ("số liệu đã lưu trên máy", "saved on this phone"),
+    "gap": ("còn thiếu {pts} điểm %", "{pts} points short"),
+    "decrease_line": (
+        "{num} vụ (cùng kỳ năm trước {prev}); thay đổi {change}%",
+        "{num} cases (same period last year {prev}); change {change}%",
+    ),
+    "decrease_no_base": ("{num} vụ; chưa có số liệu cùng kỳ để so sánh", "{num} cases; no figures a year before to compare"),
+    "chart_title": ("Diễn biến theo thời gian (lũy kế)", "Over time (cumulative)"),
+    "chart_indicator": ("Chỉ tiêu {n}", "Indicator {n}"),
+    "chart_summary": ("Biểu đồ tiến độ từ {start} đến {end}", "Progress chart from {start} to {end}"),
+    "children_title": ("Đơn vị trực thuộc (chậm nhất lên đầu)", "Units below (furthest behind first)"),
+    "child_line": ("Còn thiếu {behind} · {status}", "{behind} short · {status}"),
+    "approve": ("Phê duyệt", "Approve"),
+    "approve_hint": (
+        "Phê duyệt chốt số liệu kỳ này; bản ghi thay đổi sau đó sẽ được đánh dấu.",
+        "Approving signs off this period's figures; records changed afterwards are flagged.",
+    ),
+    "approved_done": ("Đã phê duyệt số liệu kỳ này.", "This period's figures are approved."),
+    "approved_by": ("Đã phê duyệt: {who}, {when}", "Approved by {who}, {when}"),
+    "approved_changed": (
+        "{n} bản ghi đã thay đổi sau khi phê duyệt: cần xem lại.",
+        "{n} records changed after approval: review them.",
+    ),
+    "export": ("Xuất Excel", "Export to Excel"),
+    "export_done": ("Đã lưu tệp {name}", "Saved {name}"),
+    # question types: time, location, count grid, computed values
+    "time_hint": ("hh:mm, ví dụ 07:30", "hh:mm, e.g. 07:30"),
+    "latitude": ("Vĩ độ", "Latitude"),
+    "longitude": ("Kinh độ", "Longitude"),
+    "use_my_location": ("Lấy vị trí của máy", "Use this phone's location"),
+    "locating": ("Đang lấy vị trí…", "Finding the location…"),
+    "location_found": ("Đã lấy vị trí (sai số khoảng {metres} m).", "Location found (within about {metres} m)."),
+    "location_failed": (
+        "Không lấy được vị trí của máy. Hãy nhập vĩ độ, kinh độ.",
+        "Could not get this phone's location. Type the latitude and longitude.",
+    ),
+    "location_manual": (
+        "Nhập vĩ độ, kinh độ (xem trên bản đồ hoặc ứng dụng định vị).",
+        "Type the latitude and longitude (from a map or a GPS app).",
+    ),
+    "grid_total": ("Cộng", "Total"),
+    "yes": ("Có", "Yes"),
+    "no": ("Không", "No"),
     # errors
     "err_unexpected": (
         "Có lỗi ngoài dự kiến. Dữ liệu đã lưu vẫn an toàn. Hãy thử lại.",
         "Something unexpected went wrong. Saved data is safe. Please try again.",
     ),
 }
+
+
+def N_(key: str) -> str:  # noqa: N802 - the gettext name, so readers know it at once
+    """Mark ``key`` as a translation key looked up later (tables of keys); returns it unchanged."""
+    return key
 
 
 def tr(lang: str, key: str, **values: object) -> str:

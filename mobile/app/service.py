@@ -22,16 +22,18 @@ from uuid import UUID
 from schemas.catalog import latest_forms, shipped_forms
 from schemas.common import LocalizedText, text
 from schemas.forms import FormDefinition
-from schemas.plans import Plan, TallyReport
 from schemas.records import Record
 from schemas.sync import UserInfo
 
 from ..errors import FieldTallyError
+from ..record_query import RecordQuery, search
 from ..records import LocalState, RecordStore, StoredRecord
+from ..reports import ProgressSource
 from ..settings_store import AppSettings, load_settings, save_settings
 from ..sync.client import ServerClient
 from ..sync.engine import SyncEngine, SyncReport
-from ..vault import Vault
+from ..vault import PinLocked, Vault
+from ..vault.keyfile import vault_keys_from_enrollment
 
 PIN_RE = re.compile(r"^\d{6,12}$")
 TOKEN_KEY = "device_token"
@@ -125,6 +127,7 @@ class AppService:
         self.settings.enrolled = False  # becomes True once the token is safe in the vault
         await asyncio.to_thread(save_settings, self.data_dir, self.settings)
         self._pending = (resp.device_token, resp.user)
+        self._pending_keys = vault_keys_from_enrollment(resp)  # recovery + unlock keys for the vault
         return resp.user
 
     async def create_pin(self, pin: str, confirm: str) -> None:
@@ -140,7 +143,8 @@ class AppService:
             if Vault.exists(self.vault_dir):
                 # A vault from an earlier enrollment: keep it aside, never delete records.
                 self.vault_dir.rename(self.data_dir / f"vault-replaced-{uuid.uuid4().hex[:8]}")
-            return Vault.create(self.vault_dir, pin, kdf_params=self._kdf_params)
+            keys = getattr(self, "_pending_keys", {})
+            return Vault.create(self.vault_dir, pin, kdf_params=self._kdf_params, **keys)
 
         vault = await asyncio.to_thread(_create)
         self._open(vault)
@@ -160,6 +164,28 @@ class AppService:
         assert self.store is not None
         raw = await asyncio.to_thread(self.store.get_meta, USER_KEY)
         self.user = UserInfo.model_validate(raw) if raw else None
+
+    # ---- PIN change and lockout (issue 6; the screens call these) ------------
+    def lock_state(self) -> PinLocked | None:
+        """The lock to show (device and lockout numbers for the supervisor) before asking for a PIN."""
+        return Vault.lock_status(self.vault_dir) if Vault.exists(self.vault_dir) else None
+
+    async def lift_lock(self, code: str) -> None:
+        """Take a supervisor's unlock code (BadUnlockCode if wrong); then the PIN may be tried again."""
+        if not code.strip():
+            raise InputError(text("Hãy nhập mã mở khóa.", "Enter the unlock code."))
+        await asyncio.to_thread(Vault.lift_lock, self.vault_dir, code)
+
+    async def change_pin(self, old_pin: str, new_pin: str, confirm: str) -> None:
+        """Re-wrap the data key under a new PIN (records are not re-encrypted)."""
+        vault = self.vault
+        if vault is None:
+            raise InputError(text("Ứng dụng đang khóa. Hãy mở khóa.", "The app is locked. Unlock it."))
+        if not PIN_RE.match(new_pin):
+            raise InputError(text("Mã PIN gồm 6 đến 12 chữ số.", "The PIN is 6 to 12 digits."))
+        if new_pin != confirm:
+            raise InputError(text("Hai mã PIN không khớp.", "The two PINs do not match."))
+        await asyncio.to_thread(vault.change_pin, old_pin, new_pin)
 
     def _open(self, vault: Vault) -> None:
         self.vault = vault
@@ -219,8 +245,41 @@ class AppService:
             raise InputError(text("Cần ghi lý do hủy phiếu.", "A reason is needed to void a record."))
         return await asyncio.to_thread(self._require_store().void, record_id, reason.strip())
 
-    async def records(self, state: LocalState) -> list[StoredRecord]:
+    async def records(self, state: LocalState | None = None) -> list[StoredRecord]:
         return await asyncio.to_thread(self._require_store().list, state)
+
+    async def find(self, query: RecordQuery) -> list[StoredRecord]:
+        """Records matching ``query``, the most recently changed first."""
+        store, lang = self._require_store(), self.lang
+
+        def _find() -> list[StoredRecord]:
+            return search(store.list(), self.form_for, query, lang)
+
+        return await asyncio.to_thread(_find)
+
+    async def requeue(self, record_id: UUID) -> StoredRecord:
+        return await asyncio.to_thread(self._require_store().requeue, record_id)
+
+    # ---- the form in progress (autosave) --------------------------------------
+    async def autosave(self, record: Record, answers: dict[str, Any]) -> None:
+        await asyncio.to_thread(self._require_store().save_autosave, record, answers)
+
+    async def autosaved(self) -> tuple[Record, FormDefinition, dict[str, Any]] | None:
+        """The form left open when the app stopped, with its definition; None if none or its form is gone."""
+        store = self._require_store()
+        found = await asyncio.to_thread(store.autosaved)
+        if found is None:
+            return None
+        record, answers = found
+        form = self.form_for(record)
+        if form is None:
+            await asyncio.to_thread(store.clear_autosave)
+            return None
+        return record, form, answers
+
+    async def clear_autosave(self) -> None:
+        if self.store is not None:
+            await asyncio.to_thread(self.store.clear_autosave)
 
     async def summary(self) -> HomeSummary:
         store = self._require_store()
@@ -260,12 +319,10 @@ class AppService:
             return report
 
     # ---- progress -------------------------------------------------------------
-    def progress(self) -> tuple[list[Plan], list[TallyReport], datetime | None]:
-        """The cached tallies for offline viewing, with the plans that explain them."""
-        pull = self.store.cached_pull() if self.store else None
-        if pull is None:
-            return [], [], None
-        return pull.plans, pull.tallies, pull.server_time
+    async def progress_source(self) -> ProgressSource:
+        """Tallies for the progress screens: the last sync's, and the server's when it answers."""
+        pull = await asyncio.to_thread(self.store.cached_pull) if self.store else None
+        return ProgressSource(pull, self._client if self.settings.server_url else None)
 
 
 def _is_network_error(err: FieldTallyError) -> bool:

@@ -45,6 +45,18 @@ class Shell:
         msg = getattr(err, "message", None)
         return msg.get(self.service.lang) if msg is not None else self.t("err_unexpected")
 
+    def apply_locale(self) -> None:
+        """Tell Flutter's own widgets (date pickers, text fields) the officer's language too."""
+        current = ft.Locale("en", "US") if self.service.lang == "en" else ft.Locale("vi", "VN")
+        self.page.locale_configuration = ft.LocaleConfiguration(
+            supported_locales=[ft.Locale("vi", "VN"), ft.Locale("en", "US")], current_locale=current
+        )
+
+    async def switch_language(self) -> None:
+        await self.service.set_language("en" if self.service.lang == "vi" else "vi")
+        self.apply_locale()
+        self.refresh()
+
     # ---- navigation -----------------------------------------------------------
     def show(self, screen: Screen) -> None:
         self.current = screen
@@ -68,6 +80,34 @@ class Shell:
             self.home()
         else:
             self.show(screens[stage](self))
+
+    async def resume(self) -> None:
+        """After unlocking: back to the form that was open when the app stopped, else home."""
+        found = await self.service.autosaved()
+        if found is None:
+            self.home()
+            return
+        from .screens.record_form import RecordFormScreen
+
+        record, form, answers = found
+        self.show(RecordFormScreen(self, record, form, answers, restored=True))
+        self.toast(self.t("restored"))
+
+    async def flush(self) -> None:
+        """Write what the current screen holds (the app is being hidden or closed)."""
+        flush = getattr(self.current, "flush", None)
+        if flush is not None:
+            try:
+                await flush()
+            except Exception:
+                log.exception("flush failed")
+
+    async def close(self) -> None:
+        """The session is over: save the form on screen, stop background work, lock the vault."""
+        await self.flush()
+        for task in list(self._bg_tasks):
+            task.cancel()
+        self.service.lock()
 
     def refresh(self) -> None:
         if self.current is not None:

@@ -7,6 +7,8 @@ from typing import Any
 
 import flet as ft
 
+from .i18n import N_
+
 TAP_HEIGHT = 52  # at least 48 dp: fingers, gloves, a moving vehicle
 
 
@@ -20,16 +22,21 @@ def frame(
     bottom: ft.Control | None = None,
     back_label: str = "Back",
 ) -> ft.View:
-    leading = (
-        ft.IconButton(icon=ft.Icons.ARROW_BACK, tooltip=back_label, on_click=on_back) if on_back else None
-    )
+    leading = icon_button(ft.Icons.ARROW_BACK, back_label, on_back) if on_back else None
     body = ft.Column(controls, spacing=12, scroll=ft.ScrollMode.AUTO, expand=True)
     return ft.View(
         route=route,
         appbar=ft.AppBar(
             leading=leading,
             automatically_imply_leading=False,
-            title=ft.Text(title, size=18, weight=ft.FontWeight.W_600),
+            # Form names are long: two lines rather than an ellipsis at 360 px.
+            title=ft.Text(
+                title,
+                size=16 if len(title) > 26 else 18,
+                weight=ft.FontWeight.W_600,
+                max_lines=2,
+                overflow=ft.TextOverflow.ELLIPSIS,
+            ),
             actions=actions or [],
             bgcolor=ft.Colors.PRIMARY_CONTAINER,
         ),
@@ -38,7 +45,19 @@ def frame(
     )
 
 
-def big_button(label: str, on_click: Callable[[Any], Any], *, icon: Any = None, primary: bool = True) -> ft.Control:
+def icon_button(icon: Any, label: str, on_click: Callable[[Any], Any]) -> ft.IconButton:
+    """An icon-only button that a screen reader (and a browser test) can name: the label is on the icon.
+
+    A tooltip alone shows on long press but does not name the button in Flutter's semantics tree.
+    """
+    return ft.IconButton(
+        icon=ft.Icon(icon, semantics_label=label), tooltip=label, on_click=on_click, width=48, height=48
+    )
+
+
+def big_button(
+    label: str, on_click: Callable[[Any], Any], *, icon: Any = None, primary: bool = True
+) -> ft.Control:
     cls = ft.FilledButton if primary else ft.OutlinedButton
     return cls(
         content=label,
@@ -46,8 +65,22 @@ def big_button(label: str, on_click: Callable[[Any], Any], *, icon: Any = None, 
         on_click=on_click,
         height=TAP_HEIGHT,
         expand=True,
-        tooltip=label,
     )
+
+
+# How each shown status looks: its name's key, an icon, a colour that reads in light and dark themes.
+_STATUS_LOOK: dict[str, tuple[str, Any, Any]] = {
+    "draft": (N_("drafts"), ft.Icons.EDIT_NOTE, ft.Colors.ON_SURFACE_VARIANT),
+    "pending": (N_("outbox"), ft.Icons.OUTBOX, ft.Colors.TERTIARY),
+    "sent": (N_("sent"), ft.Icons.CLOUD_DONE, ft.Colors.PRIMARY),
+    "rejected": (N_("needs_fixing"), ft.Icons.ERROR_OUTLINE, ft.Colors.ERROR),
+    "void": (N_("voided_status"), ft.Icons.BLOCK, ft.Colors.OUTLINE),
+}
+
+
+def status_look(status: str) -> tuple[str, Any, Any]:
+    """(i18n key, icon, colour) for a status from ``record_query.status_of``."""
+    return _STATUS_LOOK[status]
 
 
 def row_of(*controls: ft.Control) -> ft.Row:

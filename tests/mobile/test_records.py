@@ -82,7 +82,7 @@ def test_records__draft_may_be_incomplete_but_not_malformed(store: RecordStore):
 
 
 def test_records__draft_of_an_unknown_form_is_refused(store: RecordStore):
-    rec = store.new_record(SURVEY).model_copy(update={"form_id": "mediation_case"})
+    rec = store.new_record(SURVEY).model_copy(update={"form_id": "no_such_form"})
     with pytest.raises(ValidationFailed) as err:
         store.save_draft(rec, {})
     assert err.value.issues[0].code == "unknown_form"
@@ -290,3 +290,55 @@ def test_records__pull_is_cached(store: RecordStore):
     assert store.cached_pull() == pull
     store.set_meta("pull", {"not": "a pull"})  # e.g. saved by an app with another contract
     assert store.cached_pull() is None
+
+
+# ---- sending a refused record again, and the autosave slot -----------------------------------------
+
+
+def test_records__requeue_sends_a_rejected_record_again_unchanged(store: RecordStore, vault_dir: Path):
+    sr = store.finalize(store.new_record(SURVEY), survey_answers(), SURVEY)
+    problem = Issue(field="unit", code="unit_out_of_scope", message=text("ngoài phạm vi", "out of scope"))
+    store.apply_receipts([receipt(sr, ReceiptStatus.REJECTED, [problem])])
+    again = store.requeue(sr.record.id)
+    assert (again.state, again.issues, again.record) == (LocalState.PENDING, [], sr.record)
+    assert [x.record.id for x in store.outbox()] == [sr.record.id]
+    store2 = reopen(store, vault_dir)
+    try:
+        assert store2.get(sr.record.id).state == LocalState.PENDING
+        # the receipt for that same revision still settles it
+        store2.apply_receipts([receipt(sr, ReceiptStatus.STORED)])
+        assert store2.get(sr.record.id).state == LocalState.SENT
+    finally:
+        store2.vault.close()
+
+
+def test_records__requeue_leaves_other_states_alone(store: RecordStore):
+    draft = store.save_draft(store.new_record(SURVEY), {"ethnicity": "Mông"})
+    assert store.requeue(draft.record.id) == draft
+    assert store.outbox() == []
+    with pytest.raises(RecordNotFound):
+        store.requeue(uuid4())
+
+
+def test_records__autosave_keeps_half_typed_answers_across_a_restart(store: RecordStore, vault_dir: Path):
+    rec = store.new_record(SURVEY)
+    assert store.autosaved() is None
+    typed = {"survey_date": "2026-03-15", "ethnicity": "Dao", "age_band": "30_44", "q_border": "not a choice"}
+    store.save_autosave(rec, typed)  # malformed answers are kept as typed: they are not a record yet
+    assert store.get(rec.id) is None and store.outbox() == []
+    store2 = reopen(store, vault_dir)
+    try:
+        got_rec, got_answers = store2.autosaved()
+        assert (got_rec, got_answers) == (rec, typed)
+        store2.clear_autosave()
+        assert store2.autosaved() is None
+        store2.clear_autosave()  # clearing twice is harmless
+    finally:
+        store2.vault.close()
+
+
+def test_records__an_unreadable_autosave_is_ignored(store: RecordStore):
+    store.set_meta("autosave", {"record": {"id": "nope"}, "answers": {}})
+    assert store.autosaved() is None
+    store.set_meta("autosave", ["not", "a", "dict"])
+    assert store.autosaved() is None

@@ -6,7 +6,8 @@ import flet as ft
 
 from ...records import LocalState
 from ..formatting import fmt_datetime
-from ..widgets import TAP_HEIGHT, big_button, frame
+from ..i18n import N_
+from ..widgets import TAP_HEIGHT, big_button, frame, icon_button
 
 _FORM_ICONS = {
     "outreach_session": ft.Icons.CAMPAIGN,
@@ -14,10 +15,10 @@ _FORM_ICONS = {
     "training": ft.Icons.SCHOOL,
 }
 _STATE_KEYS = [
-    (LocalState.DRAFT, "drafts", ft.Icons.EDIT_NOTE),
-    (LocalState.PENDING, "outbox", ft.Icons.OUTBOX),
-    (LocalState.SENT, "sent", ft.Icons.CLOUD_DONE),
-    (LocalState.REJECTED, "needs_fixing", ft.Icons.ERROR_OUTLINE),
+    (LocalState.DRAFT, N_("drafts"), ft.Icons.EDIT_NOTE),
+    (LocalState.PENDING, N_("outbox"), ft.Icons.OUTBOX),
+    (LocalState.SENT, N_("sent"), ft.Icons.CLOUD_DONE),
+    (LocalState.REJECTED, N_("needs_fixing"), ft.Icons.ERROR_OUTLINE),
 ]
 
 
@@ -28,12 +29,15 @@ class HomeScreen:
     def build(self) -> ft.View:
         t, svc = self.shell.t, self.shell.service
         user = svc.user
-        self.status = ft.Text("", size=13)
-        self.status_icon = ft.Icon(ft.Icons.CLOUD_QUEUE, size=16, visible=False)
+        self.status = ft.Text(t("checking"), size=13)
+        self.status_icon = ft.Icon(ft.Icons.CLOUD_QUEUE, size=16)
+        self.waiting = ft.Text("", size=13, visible=False)
         self.last_sync = ft.Text("", size=13)
         self.sync_bar = ft.ProgressBar(visible=False, semantics_label=t("sync_now"))
         self.sync_text = ft.Text("", size=13, visible=False)
-        self.count_texts = {state: ft.Text("…", size=20, weight=ft.FontWeight.BOLD) for state, _, _ in _STATE_KEYS}
+        self.count_texts = {
+            state: ft.Text("…", size=20, weight=ft.FontWeight.BOLD) for state, _, _ in _STATE_KEYS
+        }
         counts = ft.Column(
             [
                 ft.ListTile(
@@ -47,36 +51,66 @@ class HomeScreen:
             ],
             spacing=0,
         )
+        forms = svc.forms()
+        self._form_keys = [f.key for f in forms]
         new_buttons = [
-            big_button(f.title.get(svc.lang), self._new(f.id), icon=_FORM_ICONS.get(f.id, ft.Icons.ADD), primary=False)
-            for f in svc.forms()
+            big_button(
+                f.title.get(svc.lang),
+                self._new(f.id),
+                icon=_FORM_ICONS.get(f.id, ft.Icons.ADD),
+                primary=False,
+            )
+            for f in forms
         ]
         self.sync_button = big_button(t("sync_now"), self.shell.guard(self.on_sync), icon=ft.Icons.SYNC)
+        dark = self.shell.page.theme_mode == ft.ThemeMode.DARK
         header = ft.Text(
-            t("hello", name=(user.full_name if user else svc.settings.username), unit=(user.unit_name if user else svc.settings.unit)),
+            t(
+                "hello",
+                name=(user.full_name if user else svc.settings.username),
+                unit=(user.unit_name if user else svc.settings.unit),
+            ),
             weight=ft.FontWeight.W_600,
         )
         self.shell.sync_listeners[:] = [self.update_state]
         self.shell.spawn(self.update_state())
+        self.shell.spawn(self.probe())
         return frame(
             "/home",
             t("app_title"),
             [
                 header,
                 ft.Row([self.status_icon, ft.Container(self.status, expand=True)], spacing=6),
+                self.waiting,
                 self.last_sync,
                 ft.Row([self.sync_button]),
                 self.sync_bar,
                 self.sync_text,
                 ft.Card(content=counts),
+                ft.Row(
+                    [
+                        big_button(
+                            t("find_records"),
+                            self.shell.guard(self.on_find),
+                            icon=ft.Icons.SEARCH,
+                            primary=False,
+                        )
+                    ]
+                ),
                 ft.Text(t("new_record"), weight=ft.FontWeight.W_600),
                 *[ft.Row([b]) for b in new_buttons],
-                ft.Row([big_button(t("progress"), self.shell.guard(self.on_progress), icon=ft.Icons.INSIGHTS)]),
+                ft.Row(
+                    [big_button(t("progress"), self.shell.guard(self.on_progress), icon=ft.Icons.INSIGHTS)]
+                ),
             ],
             actions=[
-                ft.IconButton(icon=ft.Icons.TRANSLATE, tooltip=t("language"), on_click=self.shell.guard(self.on_language)),
-                ft.IconButton(icon=ft.Icons.CONTRAST, tooltip=t("theme"), on_click=self.shell.guard(self.on_theme)),
-                ft.IconButton(icon=ft.Icons.LOCK, tooltip=t("lock"), on_click=self.shell.guard(self.on_lock)),
+                icon_button(ft.Icons.TRANSLATE, t("language"), self.shell.guard(self.on_language)),
+                icon_button(
+                    ft.Icons.LIGHT_MODE if dark else ft.Icons.DARK_MODE,
+                    t("theme_light") if dark else t("theme_dark"),
+                    self.shell.guard(self.on_theme),
+                ),
+                icon_button(ft.Icons.LOCK, t("lock"), self.shell.guard(self.on_lock)),
             ],
         )
 
@@ -88,15 +122,24 @@ class HomeScreen:
         summary = await svc.summary()
         for state, text in self.count_texts.items():
             text.value = str(summary.counts.get(state, 0))
-        self.status.value = {True: t("online"), False: t("offline"), None: ""}[summary.online]
-        self.status.color = ft.Colors.GREEN_700 if summary.online else ft.Colors.ORANGE_800
-        self.status_icon.visible = summary.online is not None
-        self.status_icon.icon = ft.Icons.CLOUD_DONE if summary.online else ft.Icons.CLOUD_OFF
+        self.status.value = {True: t("online"), False: t("offline"), None: t("checking")}[summary.online]
+        self.status.color = {True: ft.Colors.PRIMARY, False: ft.Colors.TERTIARY, None: None}[summary.online]
+        self.status_icon.icon = {
+            True: ft.Icons.CLOUD_DONE,
+            False: ft.Icons.CLOUD_OFF,
+            None: ft.Icons.CLOUD_QUEUE,
+        }[summary.online]
         self.status_icon.color = self.status.color
+        waiting = summary.counts.get(LocalState.PENDING, 0)
+        self.waiting.value = t("waiting_count", n=waiting)
+        self.waiting.visible = waiting > 0
         self.last_sync.value = (
             t("last_sync", when=fmt_datetime(summary.last_sync)) if summary.last_sync else t("never_synced")
         )
         progress = self.shell.sync_progress
+        if progress is None and [f.key for f in svc.forms()] != self._form_keys:
+            self.shell.refresh()  # a pull brought a new form or version: show its button now
+            return
         self.sync_bar.visible = self.sync_text.visible = progress is not None
         self.sync_button.disabled = progress is not None
         if progress is not None:
@@ -105,6 +148,14 @@ class HomeScreen:
             self.sync_text.value = t("syncing", done=done, total=total)
         self.shell.page.update()
 
+    async def probe(self) -> None:
+        """Ask the server whether it answers, so the online/offline line is about now, not the last sync."""
+        svc = self.shell.service
+        if svc.store is None or svc.syncing:
+            return
+        await svc.check_online()
+        await self.update_state()
+
     def _open_list(self, state: LocalState):
         async def handler(e) -> None:
             from .records_list import RecordsListScreen
@@ -112,6 +163,11 @@ class HomeScreen:
             self.shell.show(RecordsListScreen(self.shell, state))
 
         return self.shell.guard(handler)
+
+    async def on_find(self, e) -> None:
+        from .records_list import RecordsListScreen
+
+        self.shell.show(RecordsListScreen(self.shell))
 
     def _new(self, form_id: str):
         async def handler(e) -> None:
@@ -128,17 +184,16 @@ class HomeScreen:
     async def on_progress(self, e) -> None:
         from .progress import ProgressScreen
 
-        self.shell.show(ProgressScreen(self.shell))
+        await ProgressScreen.open(self.shell)
 
     async def on_language(self, e) -> None:
-        await self.shell.service.set_language("en" if self.shell.service.lang == "vi" else "vi")
-        self.shell.refresh()
+        await self.shell.switch_language()
 
     async def on_theme(self, e) -> None:
         dark = self.shell.page.theme_mode != ft.ThemeMode.DARK
         self.shell.page.theme_mode = ft.ThemeMode.DARK if dark else ft.ThemeMode.LIGHT
         await self.shell.service.set_theme("dark" if dark else "light")
-        self.shell.page.update()
+        self.shell.refresh()  # the theme button shows what it will switch to
 
     async def on_lock(self, e) -> None:
         self.shell.service.lock()

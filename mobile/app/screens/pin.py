@@ -33,7 +33,9 @@ class SetPinScreen:
                 ft.Text(t("pin_set_intro")),
                 self.pin,
                 self.confirm,
-                ft.Row([big_button(t("pin_save"), self.shell.guard(self.on_save), icon=ft.Icons.LOCK), self.busy]),
+                ft.Row(
+                    [big_button(t("pin_save"), self.shell.guard(self.on_save), icon=ft.Icons.LOCK), self.busy]
+                ),
             ],
         )
 
@@ -57,14 +59,19 @@ class UnlockScreen:
         self.pin = _pin_field(t("pin"))
         self.pin.on_submit = self.shell.guard(self.on_unlock)
         self.pin.autofocus = True
-        self.busy = ft.ProgressRing(visible=False, width=24, height=24)
+        self.busy = ft.ProgressRing(visible=False, width=24, height=24, semantics_label=t("unlocking"))
         return frame(
             "/unlock",
             t("unlock_title"),
             [
                 ft.Text(t("unlock_intro", name=s.full_name or s.username)),
                 self.pin,
-                ft.Row([big_button(t("unlock"), self.shell.guard(self.on_unlock), icon=ft.Icons.LOCK_OPEN), self.busy]),
+                ft.Row(
+                    [
+                        big_button(t("unlock"), self.shell.guard(self.on_unlock), icon=ft.Icons.LOCK_OPEN),
+                        self.busy,
+                    ]
+                ),
             ],
         )
 
@@ -76,5 +83,5 @@ class UnlockScreen:
         finally:
             self.busy.visible = False
             self.pin.value = ""
-        self.shell.home()
+        await self.shell.resume()  # back to a form left half-filled, if any
         self.shell.spawn(self.shell.auto_sync("unlocked"))

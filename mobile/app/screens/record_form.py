@@ -7,23 +7,29 @@ from typing import Any
 
 import flet as ft
 
-from schemas.forms import FormDefinition
+from schemas.forms import FormDefinition, compiled, form_state
 from schemas.records import Record, RecordStatus
 
 from ...records import ValidationFailed
-from ..fields import FieldInput, make_input
+from ..autosave import Autosaver
+from ..fields import CalculatedDisplay, FieldInput, make_input
 from ..widgets import big_button, frame
 
 _SECTIONS = {"quiz": "quiz_section", "attendance": "attendance_section"}
 
 
 class RecordFormScreen:
-    def __init__(self, shell, record: Record, form: FormDefinition, answers: dict[str, Any]):
+    def __init__(
+        self, shell, record: Record, form: FormDefinition, answers: dict[str, Any], *, restored: bool = False
+    ):
+        """``answers``: what to show; ``restored``: they come from the autosave slot, not from the record."""
         self.shell = shell
         self.record = record
         self.form = form
         self.answers = dict(answers)
         self.inputs: dict[str, FieldInput] = {}
+        self.restored = restored
+        self.autosaver = Autosaver(shell, self, lambda: (self.record, self.collect()))
 
     def build(self) -> ft.View:
         t, lang = self.shell.t, self.shell.service.lang
@@ -31,6 +37,7 @@ class RecordFormScreen:
         if self.form.description:
             controls.append(ft.Text(self.form.description.get(lang), size=13, italic=True))
         section = None
+        watched = _watched_fields(self.form)
         for field in self.form.fields:
             box = make_input(field, lang)
             if box is None:
@@ -43,8 +50,11 @@ class RecordFormScreen:
             if value is None and field.name == self.form.period_field and not self.answers:
                 value = date.today().isoformat()
             box.set(value)
+            if field.name in watched:
+                box.on_change = self.refresh
             self.inputs[field.name] = box
             controls.append(box.control)
+        self.refresh()
         self.summary = ft.Text("", color=ft.Colors.ERROR, visible=False)
         buttons = ft.Row(
             [
@@ -52,7 +62,9 @@ class RecordFormScreen:
                 big_button(t("finalize"), self.shell.guard(self.on_finalize), icon=ft.Icons.CHECK),
             ]
         )
-        controls += [self.summary, buttons]
+        controls += [self.summary, self.autosaver.label, buttons]
+        self.autosaver.start(restored=self.restored)
+        self.initial = self.collect()  # as first shown; leaving it so saves nothing
         return frame(
             f"/record/{self.record.id}",
             self.form.title.get(lang),
@@ -60,6 +72,14 @@ class RecordFormScreen:
             on_back=self.shell.guard(self.on_back),
             back_label=t("back"),
         )
+
+    def refresh(self) -> None:
+        """Show only the questions that apply to the answers so far, and the values computed from them."""
+        state = form_state(self.form, self.collect())
+        for name, box in self.inputs.items():
+            box.control.visible = state.shown(name)
+            if isinstance(box, CalculatedDisplay):
+                box.show_value(state.values.get(name))
 
     def collect(self) -> dict[str, Any]:
         out = {name: box.value() for name, box in self.inputs.items()}
@@ -92,13 +112,19 @@ class RecordFormScreen:
         self.record, self.answers = stored.record, stored.record.answers
         return True
 
+    async def flush(self) -> None:
+        """The app is being hidden: keep what is typed (called by the shell)."""
+        await self.autosaver.flush()
+
     async def on_draft(self, e) -> None:
         if await self._save(finalize=False):
+            await self.autosaver.finish()
             self.shell.toast(self.shell.t("saved_draft"))
             self.shell.home()
 
     async def on_finalize(self, e) -> None:
         if await self._save(finalize=True):
+            await self.autosaver.finish()
             self.shell.toast(self.shell.t("finalized"))
             self.shell.home()
             self.shell.spawn(self.shell.auto_sync("finalized"))
@@ -106,7 +132,20 @@ class RecordFormScreen:
     async def on_back(self, e) -> None:
         # Leaving a draft keeps what was typed (autosave); a finalized record is left as it was.
         answers = self.collect()
-        changed = answers and answers != self.answers
+        changed = answers and (self.restored or answers != self.initial)  # restored: not saved anywhere yet
         if changed and self.record.status == RecordStatus.DRAFT and not await self._save(finalize=False):
             return
+        await self.autosaver.finish()
         self.shell.home()
+
+
+def _watched_fields(form: FormDefinition) -> set[str]:
+    """The questions whose answers change what else the form shows: only these refresh it as they change."""
+    names: set[str] = set()
+    for f in form.fields:
+        for source in (f.relevant, f.required_if, f.calculation):
+            if source:
+                names |= compiled(source).refs
+    if form.quiz:
+        names |= {f.name for f in form.quiz_fields()}
+    return names

@@ -18,7 +18,7 @@ class SetupScreen:
         )
         self.username = ft.TextField(label=t("username"), value=svc.settings.username or "")
         self.password = ft.TextField(label=t("password"), password=True, can_reveal_password=True)
-        self.busy = ft.ProgressRing(visible=False, width=24, height=24)
+        self.busy = ft.ProgressRing(visible=False, width=24, height=24, semantics_label=t("enrolling"))
         self.button = big_button(t("enroll"), self.shell.guard(self.on_enroll), icon=ft.Icons.LOGIN)
         return frame(
             "/setup",
@@ -34,14 +34,15 @@ class SetupScreen:
         )
 
     async def on_language(self, e) -> None:
-        await self.shell.service.set_language("en" if self.shell.service.lang == "vi" else "vi")
-        self.shell.refresh()
+        await self.shell.switch_language()
 
     async def on_enroll(self, e) -> None:
         self.busy.visible, self.button.disabled = True, True
         self.shell.page.update()
         try:
-            await self.shell.service.enroll(self.url.value or "", self.username.value or "", self.password.value or "")
+            await self.shell.service.enroll(
+                self.url.value or "", self.username.value or "", self.password.value or ""
+            )
         finally:
             self.busy.visible, self.button.disabled = False, False
         from .pin import SetPinScreen

@@ -1,0 +1,191 @@
+"""One record: what it says, where it stands, and what can still be done with it.
+
+What is offered follows the record's life (see ``mobile.records``): a draft
+or a record not yet sent can be edited; a record the server refused shows why
+and can be fixed or sent again; anything not voided can be voided with a
+reason, which syncs as a new revision and takes it out of the tallies.
+"""
+
+from __future__ import annotations
+
+from uuid import UUID
+
+import flet as ft
+
+from schemas.records import RecordStatus
+
+from ...errors import FieldTallyError
+from ...record_query import RecordQuery, record_date, status_of
+from ...records import LocalState, StoredRecord
+from ..formatting import answer_text, fmt_date, fmt_datetime
+from ..i18n import N_
+from ..widgets import big_button, frame, status_look
+
+_NOTES = {
+    "draft": N_("note_draft"),
+    "pending": N_("note_pending"),
+    "sent": N_("note_sent"),
+    "void": N_("note_void"),
+}
+_EDITABLE = (LocalState.DRAFT, LocalState.PENDING, LocalState.REJECTED)
+
+
+class RecordDetailScreen:
+    def __init__(self, shell, record_id: UUID, *, back_query: RecordQuery | None = None):
+        self.shell = shell
+        self.record_id = record_id
+        self.back_query = back_query
+        self.body = ft.Column([ft.ProgressRing()], spacing=10)
+
+    def build(self) -> ft.View:
+        t = self.shell.t
+        self.shell.sync_listeners[:] = [self.load]
+        self.shell.spawn(self.shell.guard(self.load)())
+        return frame(
+            f"/record/{self.record_id}/view",
+            t("record_title"),
+            [self.body],
+            on_back=self.shell.guard(self.on_back),
+            back_label=t("back"),
+        )
+
+    async def load(self, e=None) -> None:
+        if self.shell.service.store is None or self.shell.current is not self:
+            return
+        sr = await self.shell.service.get_record(self.record_id)
+        self.body.controls = self._content(sr) if sr is not None else [ft.Text(self.shell.t("list_empty"))]
+        self.shell.page.update()
+
+    def _content(self, sr: StoredRecord) -> list[ft.Control]:
+        t, svc = self.shell.t, self.shell.service
+        lang = svc.lang
+        rec = sr.record
+        form = svc.form_for(rec)
+        status = status_of(sr)
+        key, icon, color = status_look(status)
+        out: list[ft.Control] = [
+            ft.Text(form.title.get(lang) if form else rec.form_id, size=17, weight=ft.FontWeight.W_600),
+            ft.Row(
+                [
+                    ft.Icon(icon, color=color, size=20),
+                    ft.Text(
+                        t("status_line", status=t(key)), color=color, weight=ft.FontWeight.W_600, expand=True
+                    ),
+                ],
+                spacing=6,
+            ),
+            ft.Text(
+                " · ".join(
+                    [
+                        t("record_date", date=fmt_date(record_date(sr, form))),
+                        t("revision", n=rec.revision),
+                        t("updated", when=fmt_datetime(rec.updated_at)),
+                    ]
+                ),
+                size=12,
+            ),
+        ]
+        if status in _NOTES:
+            out.append(ft.Text(t(_NOTES[status]), size=13, italic=True))
+        if rec.status == RecordStatus.VOID and rec.void_reason:
+            out.append(ft.Text(t("void_reason_shown", reason=rec.void_reason)))
+        if sr.state == LocalState.REJECTED:
+            out.append(self._issues(sr))
+        out += self._actions(sr)
+        out.append(ft.Divider())
+        if form is not None:
+            for f in form.fields:
+                shown = answer_text(f, rec.answers.get(f.name), lang)
+                if shown:
+                    out.append(
+                        ft.Column(
+                            [
+                                ft.Text(f.label.get(lang), size=12, color=ft.Colors.ON_SURFACE_VARIANT),
+                                ft.Text(shown, selectable=True),
+                            ],
+                            spacing=0,
+                        )
+                    )
+        return out
+
+    def _issues(self, sr: StoredRecord) -> ft.Control:
+        t, lang = self.shell.t, self.shell.service.lang
+        lines = [ft.Text(t("server_said"), weight=ft.FontWeight.W_600, color=ft.Colors.ON_ERROR_CONTAINER)]
+        lines += [ft.Text("• " + i.message.get(lang), color=ft.Colors.ON_ERROR_CONTAINER) for i in sr.issues]
+        lines.append(ft.Text(t("fix_hint"), size=12, italic=True, color=ft.Colors.ON_ERROR_CONTAINER))
+        return ft.Container(
+            ft.Column(lines, spacing=4), bgcolor=ft.Colors.ERROR_CONTAINER, padding=12, border_radius=8
+        )
+
+    def _actions(self, sr: StoredRecord) -> list[ft.Control]:
+        t = self.shell.t
+        voided = sr.record.status == RecordStatus.VOID
+        buttons: list[ft.Control] = []
+        if sr.state in _EDITABLE and not voided:
+            buttons.append(big_button(t("edit"), self.shell.guard(self._edit(sr)), icon=ft.Icons.EDIT))
+        if sr.state == LocalState.REJECTED:
+            buttons.append(
+                big_button(
+                    t("send_again"), self.shell.guard(self._requeue(sr)), icon=ft.Icons.SEND, primary=False
+                )
+            )
+        if not voided or sr.state == LocalState.REJECTED:
+            buttons.append(
+                big_button(t("void"), self.shell.guard(self._void(sr)), icon=ft.Icons.BLOCK, primary=False)
+            )
+        return [ft.Row([b]) for b in buttons]
+
+    # ---- actions -------------------------------------------------------------
+    def _edit(self, sr: StoredRecord):
+        async def handler(e) -> None:
+            from .record_form import RecordFormScreen
+
+            form = self.shell.service.form_for(sr.record)
+            if form is not None:
+                self.shell.show(RecordFormScreen(self.shell, sr.record, form, sr.record.answers))
+
+        return handler
+
+    def _requeue(self, sr: StoredRecord):
+        async def handler(e) -> None:
+            await self.shell.service.requeue(sr.record.id)
+            self.shell.toast(self.shell.t("requeued"))
+            await self.load()
+            self.shell.spawn(self.shell.auto_sync("requeued"))
+
+        return handler
+
+    def _void(self, sr: StoredRecord):
+        async def handler(e) -> None:
+            t = self.shell.t
+            reason = ft.TextField(label=t("void_reason"), autofocus=True, multiline=True, max_lines=3)
+
+            async def confirm(ev) -> None:
+                try:
+                    await self.shell.service.void(sr.record.id, reason.value or "")
+                except FieldTallyError as err:  # said inside the dialog: a snack bar would hide behind it
+                    reason.error = self.shell.say(err)
+                    reason.update()  # a control inside a dialog: send its change now
+                    return
+                self.shell.page.pop_dialog()
+                self.shell.toast(t("voided"))
+                await self.load()
+                self.shell.spawn(self.shell.auto_sync("voided"))
+
+            self.shell.page.show_dialog(
+                ft.AlertDialog(
+                    title=ft.Text(t("void_title")),
+                    content=ft.Column([ft.Text(t("void_explain"), size=13), reason], tight=True, spacing=10),
+                    actions=[
+                        ft.TextButton(content=t("cancel"), on_click=lambda ev: self.shell.page.pop_dialog()),
+                        ft.FilledButton(content=t("confirm"), on_click=self.shell.guard(confirm)),
+                    ],
+                )
+            )
+
+        return handler
+
+    async def on_back(self, e) -> None:
+        from .records_list import RecordsListScreen
+
+        self.shell.show(RecordsListScreen(self.shell, query=self.back_query))

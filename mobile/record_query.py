@@ -1,0 +1,109 @@
+"""Finding records on the phone: by words, form, date and status. Pure functions, no I/O.
+
+Officers type on small keyboards, often without Vietnamese input: a search for
+``khao sat`` must find ``khảo sát``, so words are compared without tone marks
+and case (``fold``). A record's date is the date its form reports it under
+(the form's period field, e.g. the session date), else the day it was made.
+"""
+
+from __future__ import annotations
+
+import unicodedata
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
+from datetime import date
+from typing import Any
+
+from schemas.forms import FieldType, FormDefinition
+from schemas.records import RecordStatus
+
+from .records import StoredRecord
+
+VOIDED = "void"  # a status filter value beside the LocalState values: records cancelled with a reason
+
+
+@dataclass(frozen=True)
+class RecordQuery:
+    """What the officer asked for; empty parts match everything."""
+
+    text: str = ""
+    form_id: str | None = None
+    status: str | None = None  # a LocalState value, or VOIDED
+    date_from: date | None = None
+    date_to: date | None = None
+
+
+def fold(s: str) -> str:
+    """Lower case, without tone marks: ``Đồng Bộ`` -> ``dong bo``."""
+    s = s.replace("đ", "d").replace("Đ", "D")
+    decomposed = unicodedata.normalize("NFD", s)
+    return "".join(c for c in decomposed if not unicodedata.combining(c)).casefold()
+
+
+def record_date(sr: StoredRecord, form: FormDefinition | None) -> date:
+    """The day ``sr`` is about: its form's period field if filled in and valid, else its creation day."""
+    if form is not None and form.period_field:
+        value = sr.record.answers.get(form.period_field)
+        if isinstance(value, str):
+            try:
+                return date.fromisoformat(value)
+            except ValueError:
+                pass
+    return sr.record.created_at.date()
+
+
+def searchable_text(sr: StoredRecord, form: FormDefinition | None, lang: str) -> str:
+    """Everything a search may hit: form title, the answers as shown (choice labels too), reasons."""
+    parts: list[str] = [sr.record.form_id, str(sr.record.id)]
+    if form is not None:
+        parts += [form.title.vi, form.title.en]
+        fields = {f.name: f for f in form.fields}
+    else:
+        fields = {}
+    for name, value in sr.record.answers.items():
+        f = fields.get(name)
+        values = value if isinstance(value, list) else [value]
+        for v in values:
+            parts.append(str(v))
+            if f is not None and f.type in (FieldType.SELECT_ONE, FieldType.SELECT_MANY):
+                parts += [c.label.get(lang) for c in f.choices if c.value == v]
+    if sr.record.void_reason:
+        parts.append(sr.record.void_reason)
+    parts += [i.message.get(lang) for i in sr.issues]
+    return fold(" ".join(parts))
+
+
+def status_of(sr: StoredRecord) -> str:
+    """The status shown to the officer: voided records are their own kind, whatever their sync state."""
+    return VOIDED if sr.record.status == RecordStatus.VOID else sr.state.value
+
+
+def matches(sr: StoredRecord, form: FormDefinition | None, q: RecordQuery, lang: str = "vi") -> bool:
+    if q.form_id and sr.record.form_id != q.form_id:
+        return False
+    if q.status:
+        if q.status == VOIDED:
+            if sr.record.status != RecordStatus.VOID:
+                return False
+        elif sr.state.value != q.status:
+            return False
+    if q.date_from or q.date_to:
+        d = record_date(sr, form)
+        if (q.date_from and d < q.date_from) or (q.date_to and d > q.date_to):
+            return False
+    words = fold(q.text).split()
+    if words:
+        hay = searchable_text(sr, form, lang)
+        if not all(w in hay for w in words):
+            return False
+    return True
+
+
+def search(
+    records: Iterable[StoredRecord],
+    form_of: Callable[[Any], FormDefinition | None],
+    q: RecordQuery,
+    lang: str = "vi",
+) -> list[StoredRecord]:
+    """The records that match ``q``, in the order given. ``form_of(record)`` finds a record's form."""
+    return [sr for sr in records if matches(sr, form_of(sr.record), q, lang)]
