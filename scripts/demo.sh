@@ -5,7 +5,7 @@ source "$(dirname "$0")/_env.sh" "web,server"
 SERVER_PORT="${SERVER_PORT:-8000}"
 APP_PORT="${APP_PORT:-8550}"
 mkdir -p var
-fieldtally-server serve --demo --host 127.0.0.1 --port "$SERVER_PORT" \
+fieldtally-server serve --demo --demo-records --host 127.0.0.1 --port "$SERVER_PORT" \
   --database-url "sqlite:///$ROOT/var/demo.sqlite3" &
 SERVER_PID=$!
 fieldtally-app --web --no-browser --host 127.0.0.1 --port "$APP_PORT" --data-dir "$ROOT/var/app" &
