@@ -194,12 +194,100 @@ STRINGS: dict[str, tuple[str, str]] = {
         "Could not get this phone's location. Type the latitude and longitude.",
     ),
     "location_manual": (
-        "Nhập vĩ độ, kinh độ (xem trên bản đồ hoặc ứng dụng định vị).",
-        "Type the latitude and longitude (from a map or a GPS app).",
+        "Nhập vĩ độ, kinh độ (xem trên bản đồ hoặc ứng dụng định vị), hoặc lấy vị trí của máy.",
+        "Type the latitude and longitude (from a map or a GPS app), or use this phone's location.",
     ),
     "grid_total": ("Cộng", "Total"),
     "yes": ("Có", "Yes"),
     "no": ("Không", "No"),
+    # PIN: lock after too many wrong PINs, change, forgotten
+    "pin_forgot": ("Quên mã PIN?", "Forgot your PIN?"),
+    "locked_title": ("Ứng dụng đang khóa", "The app is locked"),
+    "locked_intro": (
+        "Đã nhập sai mã PIN quá nhiều lần. Dữ liệu trên máy vẫn an toàn.",
+        "Too many wrong PINs. The data on this phone is safe.",
+    ),
+    "lock_device": ("Thiết bị số {device}", "Device {device}"),
+    "lock_number": ("Lần khóa {n}", "Lockout {n}"),
+    "locked_ask": (
+        "Gọi chỉ huy hoặc quản trị viên, đọc hai số trên để lấy mã mở khóa, rồi nhập mã đó. "
+        "Mã chỉ cho phép nhập lại mã PIN.",
+        "Call your supervisor or administrator, read them the two numbers above for an unlock code, "
+        "then type it. The code only lets you enter your PIN again.",
+    ),
+    "unlock_code": ("Mã mở khóa", "Unlock code"),
+    "unlock_code_use": ("Dùng mã mở khóa", "Use the unlock code"),
+    "lock_lifted": ("Đã mở khóa. Hãy nhập mã PIN.", "Unlocked. Enter your PIN."),
+    "forgot_title": ("Quên mã PIN", "Forgotten PIN"),
+    "forgot_intro": (
+        "Không có mã PIN thì không ai đọc được dữ liệu trên máy, kể cả bạn. Các phiếu chưa gửi vẫn lấy lại được:",
+        "Without the PIN nobody can read the data on this phone, you included. Records not yet sent can "
+        "still be recovered:",
+    ),
+    "forgot_step1": (
+        "Xuất dữ liệu đã mã hóa ra một tệp (tệp không đọc được nếu không có khóa của máy chủ).",
+        "Export the encrypted data to a file (it cannot be read without the server's key).",
+    ),
+    "forgot_step2": (
+        "Chuyển tệp cho quản trị viên; họ khôi phục các phiếu chưa gửi vào máy chủ.",
+        "Give the file to your administrator; they recover the unsent records into the server.",
+    ),
+    "forgot_step3": (
+        "Đăng ký lại thiết bị và đặt mã PIN mới.",
+        "Register the device again and set a new PIN.",
+    ),
+    "forgot_export": ("Xuất dữ liệu đã mã hóa", "Export the encrypted data"),
+    "forgot_start_over": ("Đăng ký lại thiết bị", "Register the device again"),
+    "forgot_start_over_explain": (
+        "Sau khi đã xuất dữ liệu: đăng ký lại. Dữ liệu cũ được cất riêng trên máy, không bị xóa.",
+        "Once the data is exported: register again. The old data is kept aside on the phone, not deleted.",
+    ),
+    "forgot_confirm": (
+        "Bạn đã chuyển tệp dữ liệu cho quản trị viên chưa? Sau bước này, phiếu cũ chỉ mở được bằng khóa của máy chủ.",
+        "Has the data file gone to your administrator? After this, the old records open only with the "
+        "server's key.",
+    ),
+    "forgot_started_over": (
+        "Dữ liệu cũ đã được cất riêng. Hãy đăng ký lại thiết bị.",
+        "The old data is kept aside. Register the device again.",
+    ),
+    "pin_change": ("Đổi mã PIN", "Change PIN"),
+    "pin_change_title": ("Đổi mã PIN", "Change your PIN"),
+    "pin_change_intro": (
+        "Nhập mã PIN hiện tại rồi mã PIN mới (6 đến 12 chữ số). Dữ liệu không cần mã hóa lại.",
+        "Enter your current PIN, then the new one (6 to 12 digits). The data does not need re-encrypting.",
+    ),
+    "pin_old": ("Mã PIN hiện tại", "Current PIN"),
+    "pin_new": ("Mã PIN mới", "New PIN"),
+    "pin_changed": ("Đã đổi mã PIN.", "PIN changed."),
+    # devices (supervisors, admins)
+    "devices": ("Thiết bị", "Devices"),
+    "devices_title": ("Thiết bị của đơn vị", "Devices of your units"),
+    "devices_intro": (
+        "Máy bị khóa: lấy mã mở khóa theo số thiết bị và lần khóa máy đó hiển thị. Máy bị mất: thu hồi.",
+        "A locked phone: get its unlock code from the device and lockout numbers it shows. A lost phone: revoke it.",
+    ),
+    "devices_none": ("Chưa có thiết bị nào đăng ký.", "No device is registered yet."),
+    "device_line": ("Thiết bị số {device} · {name}", "Device {device} · {name}"),
+    "device_seen": ("Lần cuối kết nối: {when}", "Last seen: {when}"),
+    "device_revoked": ("Đã thu hồi: {when}", "Revoked: {when}"),
+    "unlock_code_get": ("Lấy mã mở khóa", "Get unlock code"),
+    "unlock_code_title": ("Mã mở khóa cho thiết bị số {device}", "Unlock code for device {device}"),
+    "unlock_code_explain": (
+        "Nhập lần khóa mà máy bị khóa hiển thị. Mỗi mã chỉ dùng được một lần.",
+        "Enter the lockout number the locked phone shows. Each code works once.",
+    ),
+    "lock_number_field": ("Lần khóa", "Lockout number"),
+    "device_revoke": ("Thu hồi", "Revoke"),
+    "device_revoke_title": ("Thu hồi thiết bị số {device}?", "Revoke device {device}?"),
+    "device_revoke_explain": (
+        "Máy này của {user} sẽ không đồng bộ được nữa. Phiếu chưa gửi trên máy vẫn nằm trên máy.",
+        "This phone of {user} will no longer sync. Records not yet sent stay on the phone.",
+    ),
+    "device_revoked_done": ("Đã thu hồi thiết bị số {device}.", "Device {device} revoked."),
+    "loading": ("Đang tải…", "Loading…"),
+    "refresh": ("Tải lại", "Refresh"),
+    "close": ("Đóng", "Close"),
     # errors
     "err_unexpected": (
         "Có lỗi ngoài dự kiến. Dữ liệu đã lưu vẫn an toàn. Hãy thử lại.",

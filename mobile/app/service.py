@@ -23,7 +23,7 @@ from schemas.catalog import latest_forms, shipped_forms
 from schemas.common import LocalizedText, text
 from schemas.forms import FormDefinition
 from schemas.records import Record
-from schemas.sync import UserInfo
+from schemas.sync import DeviceInfo, DeviceList, UnlockCode, UnlockCodeRequest, UserInfo
 
 from ..errors import FieldTallyError
 from ..record_query import RecordQuery, search
@@ -33,6 +33,7 @@ from ..settings_store import AppSettings, load_settings, save_settings
 from ..sync.client import ServerClient
 from ..sync.engine import SyncEngine, SyncReport
 from ..vault import PinLocked, Vault
+from ..vault.export import sealed_vault_zip
 from ..vault.keyfile import vault_keys_from_enrollment
 
 PIN_RE = re.compile(r"^\d{6,12}$")
@@ -124,6 +125,7 @@ class AppService:
         self.settings.username = resp.user.username
         self.settings.full_name = resp.user.full_name
         self.settings.unit = resp.user.unit
+        self.settings.role = str(getattr(resp.user.role, "value", resp.user.role))
         self.settings.enrolled = False  # becomes True once the token is safe in the vault
         await asyncio.to_thread(save_settings, self.data_dir, self.settings)
         self._pending = (resp.device_token, resp.user)
@@ -186,6 +188,73 @@ class AppService:
         if new_pin != confirm:
             raise InputError(text("Hai mã PIN không khớp.", "The two PINs do not match."))
         await asyncio.to_thread(vault.change_pin, old_pin, new_pin)
+
+    async def export_sealed_vault(self) -> bytes:
+        """The vault's encrypted files as a zip, for an admin to recover after a forgotten PIN.
+
+        Works while locked: nothing in it is readable without the PIN or the server's recovery key.
+        """
+        if not Vault.exists(self.vault_dir):
+            raise InputError(text("Chưa có dữ liệu trên máy.", "There is no data on this phone yet."))
+        return await asyncio.to_thread(sealed_vault_zip, self.vault_dir)
+
+    async def start_over(self) -> Path:
+        """Enroll again after a forgotten PIN: the old vault is moved aside (never deleted).
+
+        Returns where it went, so a later recovery can still find it.
+        """
+        self.lock()
+        retired = self.data_dir / f"vault-replaced-{datetime.now():%Y%m%dT%H%M%S}-{uuid.uuid4().hex[:4]}"
+
+        def _move() -> None:
+            if self.vault_dir.exists():
+                self.vault_dir.rename(retired)
+
+        await asyncio.to_thread(_move)
+        keep = {
+            "server_url": self.settings.server_url,
+            "language": self.settings.language,
+            "theme": self.settings.theme,
+        }
+        self.settings = AppSettings(**keep)
+        await asyncio.to_thread(save_settings, self.data_dir, self.settings)
+        self._pending = None
+        self.user = None
+        return retired
+
+    # ---- devices (supervisors and admins) ---------------------------------------
+    @property
+    def can_manage_devices(self) -> bool:
+        role = self.user.role if self.user else self.settings.role
+        return str(getattr(role, "value", role)) in ("supervisor", "admin")
+
+    async def devices(self) -> list[DeviceInfo]:
+        """Phones enrolled in the caller's subtree (needs the server)."""
+        client = await asyncio.to_thread(self._client)
+        found = await asyncio.to_thread(client.get_model, "/api/v1/devices", DeviceList)
+        return sorted(found.devices, key=lambda d: (d.revoked_at is not None, d.unit, d.username, d.id))
+
+    async def unlock_code_for(self, device: int, lockout: str) -> UnlockCode:
+        """The one-time code that lifts lockout number ``lockout`` of a locked phone."""
+        lockout = (lockout or "").strip()
+        if not lockout.isdigit():
+            raise InputError(
+                text(
+                    "Hãy nhập số lần khóa mà máy bị khóa hiển thị (một số).",
+                    "Enter the lockout number the locked phone shows (a number).",
+                )
+            )
+        client = await asyncio.to_thread(self._client)
+        return await asyncio.to_thread(
+            client.post_model,
+            f"/api/v1/devices/{device}/unlock-code",
+            UnlockCodeRequest(lockout=int(lockout)).model_dump(),
+            UnlockCode,
+        )
+
+    async def revoke_device(self, device: int) -> DeviceInfo:
+        client = await asyncio.to_thread(self._client)
+        return await asyncio.to_thread(client.post_model, f"/api/v1/devices/{device}/revoke", {}, DeviceInfo)
 
     def _open(self, vault: Vault) -> None:
         self.vault = vault

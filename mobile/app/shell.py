@@ -123,6 +123,23 @@ class Shell:
         )
         self.page.show_dialog(bar)
 
+    async def save_file(self, name: str, data: bytes, extension: str, title: str) -> bool:
+        """Offer ``data`` as a file: the system's save dialog on a phone or desktop, a download on the web.
+
+        Returns True when it was saved (the web build cannot tell, and a download is as good).
+        """
+        saved = await ft.FilePicker().save_file(
+            dialog_title=title,
+            file_name=name,
+            src_bytes=data,
+            file_type=ft.FilePickerFileType.CUSTOM,
+            allowed_extensions=[extension],
+        )
+        done = bool(saved) or bool(self.page.web)
+        if done:
+            self.toast(self.t("export_done", name=name))
+        return done
+
     def guard(self, handler: Callable[..., Awaitable[None]]) -> Callable[[Any], Awaitable[None]]:
         """Wrap an async handler: known errors become a message, unknown ones are logged."""
 

@@ -9,6 +9,7 @@ runs ``fieldtally-server recover-vault export.zip --out records.json
 
 from __future__ import annotations
 
+import io
 import os
 import zipfile
 from pathlib import Path
@@ -23,8 +24,21 @@ def export_for_recovery(folder: Path, dest: Path) -> Path:
     """Write ``dest`` (a .zip) holding the vault's sealed files; returns ``dest``."""
     folder, dest = Path(folder), Path(dest)
     dest.parent.mkdir(parents=True, exist_ok=True)
+    data = sealed_vault_zip(folder)
     fd = os.open(dest, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
-    with os.fdopen(fd, "wb") as raw, zipfile.ZipFile(raw, "w", compression=zipfile.ZIP_STORED) as z:
-        for name in EXPORTED:
-            z.write(folder / name, arcname=name)
+    with os.fdopen(fd, "wb") as out:
+        out.write(data)
+        out.flush()
+        os.fsync(out.fileno())
     return dest
+
+
+def sealed_vault_zip(folder: Path) -> bytes:
+    """The same zip as ``export_for_recovery``, in memory (for the app's "save file" dialog)."""
+    buf = io.BytesIO()
+    with zipfile.ZipFile(buf, "w", compression=zipfile.ZIP_STORED) as z:
+        for name in EXPORTED:
+            path = Path(folder) / name
+            if name == KEY_NAME or path.exists():  # a vault never written to has no journal yet
+                z.write(path, arcname=name)
+    return buf.getvalue()

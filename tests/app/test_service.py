@@ -7,6 +7,9 @@ record sent again. A fresh AppService on the same folder stands for the app bein
 from __future__ import annotations
 
 import asyncio
+import io
+import re
+import zipfile
 from pathlib import Path
 
 import pytest
@@ -14,6 +17,8 @@ import pytest
 from mobile.app.service import AppService, InputError
 from mobile.record_query import VOIDED, RecordQuery
 from mobile.records import LocalState
+from mobile.vault.throttle import LOCK_AFTER, Throttle
+from mobile.vault.vault import ATTEMPTS_NAME
 from tests.mobile.helpers import FAST_KDF, PIN, survey_answers
 
 
@@ -100,5 +105,70 @@ def test_service__a_refused_record_can_be_sent_again(folder: Path, live_server):
         assert report is not None and report.rejected == 1  # the server still says no, and why
         assert (await svc.get_record(record.id)).state == LocalState.REJECTED
         svc.lock()
+
+    run(flow())
+
+
+def test_service__forgotten_pin_exports_sealed_data_and_starts_over_keeping_the_old_vault(
+    folder: Path, live_server
+):
+    async def flow() -> None:
+        svc = await _enrolled(folder, live_server.url)
+        record, _ = svc.new_record("awareness_survey")
+        await svc.finalize(record, survey_answers(ethnicity="Khơ Mú"))
+        assert not svc.can_manage_devices  # an officer
+        svc.lock()
+
+        sealed = await svc.export_sealed_vault()  # works while locked: nothing in it is readable
+        with zipfile.ZipFile(io.BytesIO(sealed)) as z:
+            assert "vault.key" in z.namelist()
+            assert "Khơ Mú".encode() not in b"".join(z.read(n) for n in z.namelist())
+
+        kept = await svc.start_over()
+        assert svc.stage() == "setup" and not svc.settings.enrolled and not svc.settings.username
+        assert svc.settings.server_url == live_server.url  # the officer need not type it again
+        assert (kept / "vault.key").exists() and kept.parent == folder
+        with pytest.raises(InputError):
+            await svc.export_sealed_vault()  # no vault any more: said, not a crash
+
+        # Enrolled again with a new PIN: a fresh, empty vault; the old one still lies beside it.
+        await svc.enroll(live_server.url, "canbo", "canbo123")
+        await svc.create_pin("97531246", "97531246")
+        assert await svc.records() == []
+        assert (kept / "vault.key").exists()
+
+    run(flow())
+
+
+def test_service__supervisor_lists_devices_gets_unlock_codes_and_revokes(folder: Path, live_server):
+    async def flow() -> None:
+        officer = await _enrolled(folder / "officer", live_server.url)
+        sup = AppService(folder / "sup", kdf_params=FAST_KDF)
+        await sup.enroll(live_server.url, "giamsat", "giamsat123")
+        await sup.create_pin(PIN, PIN)
+        assert sup.can_manage_devices
+        devices = await sup.devices()
+        phone = next(d for d in devices if d.username == "canbo")
+        assert all(d.unit.startswith("HN-SS") for d in devices)
+
+        with pytest.raises(InputError):
+            await sup.unlock_code_for(phone.id, "two")
+        code = await sup.unlock_code_for(phone.id, "0")
+        assert re.fullmatch(r"\d{5}-\d{5}", code.code)
+
+        # The code lifts the officer's lock (made here by the vault's own counter).
+        officer.lock()
+        throttle = Throttle(officer.vault_dir / ATTEMPTS_NAME, clock=lambda: 1_000_000.0)
+        for _ in range(LOCK_AFTER):
+            throttle.record_failure()
+        assert officer.lock_state() is not None
+        await officer.lift_lock(code.code)
+        assert officer.lock_state() is None
+        await officer.unlock(PIN)
+
+        revoked = await sup.revoke_device(phone.id)
+        assert revoked.revoked_at is not None
+        report = await officer.sync()
+        assert report is not None and report.error is not None  # the revoked phone is refused, with a message
 
     run(flow())

@@ -102,6 +102,31 @@ class HomeScreen:
                 ft.Row(
                     [big_button(t("progress"), self.shell.guard(self.on_progress), icon=ft.Icons.INSIGHTS)]
                 ),
+                *(
+                    [
+                        ft.Row(
+                            [
+                                big_button(
+                                    t("devices"),
+                                    self.shell.guard(self.on_devices),
+                                    icon=ft.Icons.PHONE_ANDROID,
+                                )
+                            ]
+                        )
+                    ]
+                    if svc.can_manage_devices
+                    else []
+                ),
+                ft.Row(
+                    [
+                        big_button(
+                            t("pin_change"),
+                            self.shell.guard(self.on_change_pin),
+                            icon=ft.Icons.PASSWORD,
+                            primary=False,
+                        )
+                    ]
+                ),
             ],
             actions=[
                 icon_button(ft.Icons.TRANSLATE, t("language"), self.shell.guard(self.on_language)),
@@ -185,6 +210,16 @@ class HomeScreen:
         from .progress import ProgressScreen
 
         await ProgressScreen.open(self.shell)
+
+    async def on_devices(self, e) -> None:
+        from .devices import DevicesScreen
+
+        await DevicesScreen.open(self.shell)
+
+    async def on_change_pin(self, e) -> None:
+        from .pin import ChangePinScreen
+
+        self.shell.show(ChangePinScreen(self.shell))
 
     async def on_language(self, e) -> None:
         await self.shell.switch_language()

@@ -173,15 +173,7 @@ class ProgressScreen:
             self.source.export, v.plan_id, v.unit, v.period.start, v.period.end, "xlsx"
         )
         name = f"tien-do_{v.unit}_{v.period.start:%Y%m%d}-{v.period.end:%Y%m%d}.xlsx"
-        saved = await ft.FilePicker().save_file(
-            dialog_title=self.shell.t("export"),
-            file_name=name,
-            src_bytes=data,
-            file_type=ft.FilePickerFileType.CUSTOM,
-            allowed_extensions=["xlsx"],
-        )
-        if saved or self.shell.page.web:
-            self.shell.toast(self.shell.t("export_done", name=name))
+        await self.shell.save_file(name, data, "xlsx", self.shell.t("export"))
 
     # ---- layout ---------------------------------------------------------------------------------
     def build(self) -> ft.View:

@@ -1,0 +1,145 @@
+"""Phones of the supervisor's units: give a locked phone its unlock code, revoke a lost one."""
+
+from __future__ import annotations
+
+import flet as ft
+
+from schemas.sync import DeviceInfo
+
+from ...errors import FieldTallyError
+from ..formatting import fmt_datetime
+from ..widgets import big_button, frame, icon_button
+
+
+class DevicesScreen:
+    def __init__(self, shell, devices: list[DeviceInfo] | None = None):
+        self.shell = shell
+        self.devices = devices
+
+    @classmethod
+    async def open(cls, shell) -> None:
+        screen = cls(shell)
+        shell.show(screen)  # the list's frame at once, with a spinner; the server answers after
+        await screen.load()
+
+    async def load(self) -> None:
+        try:
+            self.devices = await self.shell.service.devices()
+        finally:
+            if self.shell.current is self:
+                self.shell.refresh()
+
+    def build(self) -> ft.View:
+        t = self.shell.t
+        self.shell.sync_listeners[:] = []
+        if self.devices is None:
+            body: list[ft.Control] = [ft.Row([ft.ProgressRing(width=24, height=24), ft.Text(t("loading"))])]
+        elif not self.devices:
+            body = [ft.Text(t("devices_none"))]
+        else:
+            body = [ft.Text(t("devices_intro"), size=13), *[self._tile(d) for d in self.devices]]
+        return frame(
+            "/devices",
+            t("devices_title"),
+            body,
+            on_back=self.shell.guard(self.on_back),
+            back_label=t("back"),
+            actions=[icon_button(ft.Icons.REFRESH, t("refresh"), self.shell.guard(self.on_refresh))],
+        )
+
+    def _tile(self, d: DeviceInfo) -> ft.Control:
+        t = self.shell.t
+        lines = [
+            ft.Text(f"{d.username} · {d.unit}", weight=ft.FontWeight.W_600),
+            ft.Text(t("device_line", device=d.id, name=d.name or "—"), size=13),
+            ft.Text(t("device_seen", when=fmt_datetime(d.last_seen_at)), size=13),
+        ]
+        if d.revoked_at is not None:
+            lines.append(
+                ft.Text(t("device_revoked", when=fmt_datetime(d.revoked_at)), size=13, color=ft.Colors.ERROR)
+            )
+            buttons: list[ft.Control] = []
+        else:
+            buttons = [
+                big_button(
+                    t("unlock_code_get"), self.shell.guard(self._code(d)), icon=ft.Icons.KEY, primary=False
+                ),
+                big_button(
+                    t("device_revoke"), self.shell.guard(self._revoke(d)), icon=ft.Icons.BLOCK, primary=False
+                ),
+            ]
+        card = ft.Card(
+            ft.Container(ft.Column([*lines, *[ft.Row([b]) for b in buttons]], spacing=6), padding=12),
+            expand=True,
+        )
+        return ft.Row([card])  # full width, with or without buttons
+
+    def _code(self, d: DeviceInfo):
+        async def handler(e) -> None:
+            t = self.shell.t
+            lockout = ft.TextField(
+                label=t("lock_number_field"),
+                keyboard_type=ft.KeyboardType.NUMBER,
+                autofocus=True,
+                max_length=7,
+            )
+            answer = ft.Text("", size=26, weight=ft.FontWeight.BOLD, visible=False)
+
+            async def get(ev) -> None:
+                try:
+                    code = await self.shell.service.unlock_code_for(d.id, lockout.value or "")
+                except FieldTallyError as err:  # said inside the dialog: a snack bar would hide behind it
+                    lockout.error = self.shell.say(err)
+                    lockout.update()
+                    return
+                lockout.error = None
+                answer.value = code.code
+                answer.visible = True
+                lockout.update()
+                answer.update()
+
+            self.shell.page.show_dialog(
+                ft.AlertDialog(
+                    title=ft.Text(t("unlock_code_title", device=d.id)),
+                    content=ft.Column(
+                        [ft.Text(t("unlock_code_explain"), size=13), lockout, answer], tight=True, spacing=10
+                    ),
+                    actions=[
+                        ft.TextButton(content=t("close"), on_click=lambda ev: self.shell.page.pop_dialog()),
+                        ft.FilledButton(content=t("unlock_code_get"), on_click=self.shell.guard(get)),
+                    ],
+                )
+            )
+
+        return handler
+
+    def _revoke(self, d: DeviceInfo):
+        async def handler(e) -> None:
+            t = self.shell.t
+
+            async def confirm(ev) -> None:
+                self.shell.page.pop_dialog()
+                await self.shell.service.revoke_device(d.id)
+                self.shell.toast(t("device_revoked_done", device=d.id))
+                await self.load()
+
+            self.shell.page.show_dialog(
+                ft.AlertDialog(
+                    title=ft.Text(t("device_revoke_title", device=d.id)),
+                    content=ft.Text(t("device_revoke_explain", user=d.username), size=13),
+                    actions=[
+                        ft.TextButton(content=t("cancel"), on_click=lambda ev: self.shell.page.pop_dialog()),
+                        ft.FilledButton(content=t("device_revoke"), on_click=self.shell.guard(confirm)),
+                    ],
+                )
+            )
+
+        return handler
+
+    async def on_refresh(self, e) -> None:
+        self.devices = None
+        self.shell.refresh()
+        await self.load()
+
+    async def on_back(self, e) -> None:
+        self.shell.home()
