@@ -219,14 +219,13 @@ class GeopointInput(FieldInput):
             ft.Text(self.label, weight=ft.FontWeight.W_500),
             ft.Row([self.lat, self.lon]),
         ]
+        parts.append(ft.Text(tr(self.lang, "location_manual"), size=12, italic=True))
         if _geolocator_available():
             parts.append(
                 ft.TextButton(
                     content=tr(self.lang, "use_my_location"), icon=ft.Icons.MY_LOCATION, on_click=self._locate
                 )
             )
-        else:
-            parts.append(ft.Text(tr(self.lang, "location_manual"), size=12, italic=True))
         parts.append(self.status)
         return ft.Column(parts, spacing=4)
 
@@ -247,6 +246,8 @@ class GeopointInput(FieldInput):
         except Exception:  # no permission, no fix, no service: typing it in still works
             self.status.value = tr(self.lang, "location_failed")
         self.changed()
+        for control in (self.lat, self.lon, self.status):
+            control.update()
 
     def value(self) -> Any:
         lat, lon = (self.lat.value or "").strip(), (self.lon.value or "").strip()

@@ -10,6 +10,8 @@ and is finished on version 1, and a new record uses version 2.
 
 from __future__ import annotations
 
+import time
+
 import pytest
 
 from sync_server.xlsform import main as import_xlsform
@@ -80,17 +82,21 @@ def _enroll(app: App, server_url: str) -> None:
     raise AssertionError("the PIN could not be set")
 
 
-def test_question_types__every_type_on_a_pulled_form(live_server, app_url, phone, tmp_path):
+def _open_field_check(live_server, app_url, phone, tmp_path) -> App:
+    """Version 1 published, the phone enrolled and synced, the pulled form open."""
     _publish(live_server, tmp_path, version=1)
     app = App(phone, ARTIFACTS)
     app.open(app_url)
     _enroll(app, live_server.url)
     app.button("Đồng bộ ngay").click()
     app.text("Đồng bộ lần cuối", exact=False, timeout=30_000)
-
-    # The pulled form has its own button on the home screen.
-    app.button("Phiếu kiểm tra").click()
+    app.button("Phiếu kiểm tra").click()  # the pulled form has its own button on the home screen
     app.text("Phiếu thử: điền thử mọi loại câu hỏi.")
+    return app
+
+
+def test_question_types__every_type_on_a_pulled_form(live_server, app_url, phone, tmp_path):
+    app = _open_field_check(live_server, app_url, phone, tmp_path)
     app.shot("qt-01-top")
     app.assert_fits_phone_width()
 
@@ -126,6 +132,13 @@ def test_question_types__every_type_on_a_pulled_form(live_server, app_url, phone
     app.fill("Kinh độ", "104.98")
     app.shot("qt-04-choices-location")
 
+    # Or the device's own location (the browser's here), once the officer allows it.
+    phone.context.grant_permissions(["geolocation"])
+    phone.context.set_geolocation({"latitude": 22.8412, "longitude": 104.9836, "accuracy": 12})
+    app.tap("Lấy vị trí của máy")
+    app.text("Đã lấy vị trí (sai số khoảng 12 m).")
+    app.shot("qt-04b-device-location")
+
     # Count grid: audience groups by sex, with totals; the calculated total follows.
     app.text("Số lượt người tham dự")
     app.fill("Cán bộ — Nữ", "3")
@@ -159,7 +172,7 @@ def test_question_types__every_type_on_a_pulled_form(live_server, app_url, phone
     assert answers["hours"] == 1.5
     assert answers["leaflets"] == 121
     assert sorted(answers["topics"]) == ["border", "drugs"]
-    assert answers["location"] == {"lat": 22.84, "lon": 104.98}
+    assert answers["location"] == {"lat": 22.8412, "lon": 104.9836, "accuracy": 12.0}
     assert answers["attendance"] == {
         "cadres": {"female": 3, "male": 4},
         "citizens": {"female": 20},
@@ -167,3 +180,55 @@ def test_question_types__every_type_on_a_pulled_form(live_server, app_url, phone
     }
     assert answers["total"] == 1227  # computed by the server as well as shown on the phone
     assert "intro" not in answers
+
+
+def test_question_types__a_draft_on_version_1_is_finished_after_version_2_arrives(
+    live_server, app_url, phone, tmp_path
+):
+    # A record started on version 1 and left as a draft.
+    app = _open_field_check(live_server, app_url, phone, tmp_path)
+    app.fill("Địa điểm *", "Bản Khe")
+    app.scroll_top()
+    app.button("Quay lại").click()
+    app.tap("Nháp 1")
+
+    # Version 2 is published and reaches the phone: new records ask who filled them in.
+    _publish(live_server, tmp_path, version=2)
+    app.button("Quay lại").click()
+    app.button("Đồng bộ ngay").click()
+    app.text("Không có phiếu nào chờ gửi", exact=False, timeout=30_000)  # the pull is done too
+
+    # A new record is made on version 2, and its new required question is asked for.
+    app.button("Phiếu kiểm tra").click()
+    app.fill("Địa điểm *", "Đồn Biên phòng Mù Cả")
+    app.choose("Không")
+    app.button("Hoàn thành").click()
+    app.text("«Người ghi phiếu» là bắt buộc.")
+    app.fill("Người ghi phiếu *", "Lò Văn Sinh")
+    app.shot("qt-07-version-2-new-record")
+    app.button("Hoàn thành").click()
+    app.button("Đồng bộ ngay")
+
+    # The old draft still opens on version 1 (no such question) and is finished there.
+    app.tap("Nháp 1")
+    app.tap_text("Phiếu kiểm tra")
+    app.button("Sửa phiếu").click()
+    app.text("Phiếu thử: điền thử mọi loại câu hỏi.")
+    assert phone.get_by_role("textbox", name="Người ghi phiếu *").count() == 0
+    app.choose("Không")
+    app.shot("qt-08-version-1-draft")
+    app.button("Hoàn thành").click()
+    app.button("Đồng bộ ngay").click()
+    app.text("Đồng bộ lần cuối", exact=False, timeout=30_000)
+
+    def stored() -> list:
+        return sorted(
+            (v, a.get("place"), a.get("recorder"))
+            for f, v, st, a in _stored_records(live_server)
+            if f == workbooks.FIELD_CHECK_ID and st == "final"
+        )
+
+    deadline = time.monotonic() + 30
+    while len(stored()) < 2 and time.monotonic() < deadline:
+        time.sleep(0.5)
+    assert stored() == [(1, "Bản Khe", None), (2, "Đồn Biên phòng Mù Cả", "Lò Văn Sinh")]

@@ -285,6 +285,10 @@ def field_check(folder: Path, *, version: int = 1) -> Path:
             "calculation": "grid-total(${attendance})",
         },
     ]
+    if version >= 2:  # version 2 asks who filled the form in
+        survey.append(
+            {"type": "text", "name": "recorder", vi: "Người ghi phiếu", en: "Recorded by", "required": "yes"}
+        )
     choices = [
         {"list_name": "yes_no", "name": "yes", vi: "Có", en: "Yes"},
         {"list_name": "yes_no", "name": "no", vi: "Không", en: "No"},
