@@ -40,6 +40,14 @@ class Record(Strict):
     void_reason: str | None = Field(default=None, max_length=500)
     answers: dict[str, Any]
 
+    @field_validator("created_at", "updated_at", mode="before")
+    @classmethod
+    def _timestamp_text(cls, v: Any) -> Any:
+        """An ISO 8601 time with its offset: a bare number would be read as seconds since 1970."""
+        if isinstance(v, (int, float)) and not isinstance(v, bool):
+            raise ValueError("a time in ISO 8601 with its UTC offset is needed, e.g. 2026-03-15T08:30:00+07:00")
+        return v
+
     @field_validator("answers")
     @classmethod
     def _answers_size(cls, v: dict[str, Any]) -> dict[str, Any]:
