@@ -78,11 +78,15 @@ def app_url(tmp_path):
     log.close()
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="module")
 def browser():
+    """Chromium for one test module. Not longer: Playwright's sync API keeps an asyncio loop running
+    in the main thread while it lives, and later tests that call ``asyncio.run`` would meet it."""
     path = _chromium()
     if path is None:
-        pytest.skip("Chromium is not installed (scripts/test.sh installs Debian's chromium): browser tests skipped")
+        pytest.skip(
+            "Chromium is not installed (scripts/test.sh installs Debian's chromium): browser tests skipped"
+        )
     from playwright.sync_api import sync_playwright
 
     with sync_playwright() as p:

@@ -334,6 +334,7 @@ def test_lifecycle__search_filter_theme_language_and_autosave_survives_a_kill(
     app.text("Đã tự lưu lúc", exact=False, timeout=10_000)
     app.page.wait_for_timeout(2000)  # the last keystrokes too
     shot(app, "S06-form-autosaved")
+    app.page.goto("about:blank")  # the closed page's client must not keep reconnecting meanwhile
     restartable.kill()
     restartable.start()
     app.open(restartable.url)

@@ -3,11 +3,16 @@ enroll → set PIN → fill an awareness survey in Vietnamese → finalize → s
 
 from __future__ import annotations
 
+from datetime import datetime
+from zoneinfo import ZoneInfo
+
 import pytest
 import requests
 
 from .conftest import ARTIFACTS
 from .driver import App
+
+PLAN = "hanoi_pbgdpl_2021_2027"
 
 pytestmark = pytest.mark.browser
 
@@ -75,9 +80,10 @@ def test_officer_flow__survey_reaches_the_progress_screen(live_server, app_url, 
     app.shot("07-home-after-sync")
 
     # The server counted it exactly once.
+    year = datetime.now(ZoneInfo("Asia/Ho_Chi_Minh")).year  # the survey is dated today, in Vietnam
     tallies = requests.get(
         f"{live_server.url}/api/v1/tallies",
-        params={"plan_id": "hanoi_pbgdpl_2021_2027", "unit": "HN-SS-MT", "start": "2026-01-01", "end": "2026-12-31"},
+        params={"plan_id": PLAN, "unit": "HN-SS-MT", "start": f"{year}-01-01", "end": f"{year}-12-31"},
         headers={"Authorization": f"Bearer {_token(live_server.url)}"},
         timeout=10,
     ).json()
