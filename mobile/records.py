@@ -46,6 +46,7 @@ from schemas.sync import PullResponse, Receipt, ReceiptStatus
 
 from .errors import FieldTallyError
 from .vault import Vault
+from .vault.storage import ChangeSet
 
 RECORDS_TABLE = "records"
 META_TABLE = "meta"
@@ -85,9 +86,26 @@ class RecordNotFound(FieldTallyError):
 
 
 class _KeyedTable(Table):
-    """A TinyDB table whose document ids are strings we choose (record ids, meta keys)."""
+    """A TinyDB table whose document ids are strings we choose (record ids, meta keys).
+
+    On the vault's storage a change costs what it touches, not the table's size:
+    TinyDB's own ``_update_table`` copies the whole table twice and the storage
+    then compares every document; here the updater works on a ``ChangeSet`` and
+    only the documents it changed are written.
+    """
 
     document_id_class = str  # type: ignore[assignment]
+
+    def _update_table(self, updater) -> None:  # type: ignore[override]
+        write_docs = getattr(self._storage, "write_docs", None)
+        if write_docs is None:  # another storage (tests' MemoryStorage): TinyDB's way
+            super()._update_table(updater)
+            return
+        live = (self._storage.read() or {}).get(self.name, {})
+        changes = ChangeSet(live)
+        updater(changes)
+        write_docs(self.name, changes.changed(), changes.removed)
+        self.clear_cache()
 
 
 def _replace_with(doc: dict[str, Any]):
