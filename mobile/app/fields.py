@@ -11,6 +11,7 @@ that depend on it.
 from __future__ import annotations
 
 import re
+import textwrap
 from collections.abc import Callable
 from datetime import date
 from typing import Any
@@ -176,7 +177,11 @@ class SelectOneInput(FieldInput):
     def build(self) -> ft.Control:
         self.group = ft.RadioGroup(
             content=ft.Column(
-                [ft.Radio(value=c.value, label=c.label.get(self.lang)) for c in self.field.choices], spacing=0
+                [
+                    ft.Radio(value=c.value, label=option_label(c.label.get(self.lang)))
+                    for c in self.field.choices
+                ],
+                spacing=0,
             ),
             on_change=self.changed,
         )
@@ -192,7 +197,9 @@ class SelectOneInput(FieldInput):
 class SelectManyInput(FieldInput):
     def build(self) -> ft.Control:
         self.boxes = {
-            c.value: ft.Checkbox(label=c.label.get(self.lang), value=False, on_change=self.changed)
+            c.value: ft.Checkbox(
+                label=option_label(c.label.get(self.lang)), value=False, on_change=self.changed
+            )
             for c in self.field.choices
         }
         return ft.Column([ft.Text(self.label, weight=ft.FontWeight.W_500), *self.boxes.values()], spacing=0)
@@ -204,6 +211,19 @@ class SelectManyInput(FieldInput):
         chosen = set(value or [])
         for v, box in self.boxes.items():
             box.value = v in chosen
+
+
+# Flutter lays a radio's or checkbox's label out on one line that never wraps, so a long answer
+# ("Cảnh giác, báo cho công an hoặc Bộ đội Biên phòng") ran off a 360 px screen. Lines are broken
+# here instead, at a width that fits beside the box on the narrowest phones (360 dp).
+OPTION_LINE_CHARS = 34
+
+
+def option_label(label: str) -> str:
+    """``label`` broken into lines that fit beside a radio button or checkbox on a small phone."""
+    if len(label) <= OPTION_LINE_CHARS:
+        return label
+    return textwrap.fill(label, OPTION_LINE_CHARS, break_long_words=False, break_on_hyphens=False)
 
 
 class GeopointInput(FieldInput):

@@ -71,6 +71,8 @@ def test_officer_flow__survey_reaches_the_progress_screen(live_server, app_url, 
     ]:
         app.choose(answer)
     app.shot("06-survey-filled")
+    # Every problem fixed: the count of errors under the form has gone with them.
+    assert app.page.get_by_text("lỗi cần sửa", exact=False).count() == 0
     app.button("Hoàn thành").click()
 
     # Finalizing triggers a sync; the home screen shows the record sent.

@@ -28,6 +28,7 @@ class RecordFormScreen:
         self.form = form
         self.answers = dict(answers)
         self.inputs: dict[str, FieldInput] = {}
+        self.loose_issues: list[str] = []  # problems that belong to no one question
         self.restored = restored
         self.autosaver = Autosaver(shell, self, lambda: (self.record, self.collect()))
 
@@ -50,15 +51,16 @@ class RecordFormScreen:
             if value is None and field.name == self.form.period_field and not self.answers:
                 value = date.today().isoformat()
             box.set(value)
-            if field.name in watched:
-                box.on_change = self.refresh
+            box.on_change = self._changed_watched if field.name in watched else self._changed
             self.inputs[field.name] = box
             controls.append(box.control)
         self.refresh()
         self.summary = ft.Text("", color=ft.Colors.ERROR, visible=False)
         buttons = ft.Row(
             [
-                big_button(t("save_draft"), self.shell.guard(self.on_draft), icon=ft.Icons.SAVE, primary=False),
+                big_button(
+                    t("save_draft"), self.shell.guard(self.on_draft), icon=ft.Icons.SAVE, primary=False
+                ),
                 big_button(t("finalize"), self.shell.guard(self.on_finalize), icon=ft.Icons.CHECK),
             ]
         )
@@ -81,6 +83,19 @@ class RecordFormScreen:
             if isinstance(box, CalculatedDisplay):
                 box.show_value(state.values.get(name))
 
+    def _changed(self) -> None:
+        """An answer changed: the error count under the form follows the fixes as they are made."""
+        if not self.summary.visible:
+            return
+        left = sum(1 for box in self.inputs.values() if box.error.visible and box.control.visible)
+        left += len(self.loose_issues)
+        self.summary.visible = left > 0
+        self.summary.value = "\n".join([self.shell.t("form_has_errors", n=left), *self.loose_issues])
+
+    def _changed_watched(self) -> None:
+        self.refresh()
+        self._changed()
+
     def collect(self) -> dict[str, Any]:
         out = {name: box.value() for name, box in self.inputs.items()}
         return {k: v for k, v in out.items() if v is not None}
@@ -89,7 +104,7 @@ class RecordFormScreen:
         lang = self.shell.service.lang
         for box in self.inputs.values():
             box.show_error(None)
-        loose = []
+        loose = self.loose_issues = []
         for issue in err.issues:
             box = self.inputs.get(issue.field or "")
             if box is not None:
@@ -105,7 +120,9 @@ class RecordFormScreen:
         answers = self.collect()
         svc = self.shell.service
         try:
-            stored = await (svc.finalize(self.record, answers) if finalize else svc.save_draft(self.record, answers))
+            stored = await (
+                svc.finalize(self.record, answers) if finalize else svc.save_draft(self.record, answers)
+            )
         except ValidationFailed as err:
             self._show_issues(err)
             return False
