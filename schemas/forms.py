@@ -12,7 +12,7 @@ import math
 import re
 from datetime import date, timedelta
 from enum import Enum
-from functools import lru_cache
+from functools import cached_property, lru_cache
 from typing import Any
 
 from pydantic import Field as PField
@@ -167,14 +167,22 @@ class FormDefinition(Strict):
     def key(self) -> tuple[str, int]:
         return (self.id, self.version)
 
+    # Looked up for every answer of every record the server ingests: built once, on first use
+    # (a cached_property lives in the instance's __dict__: a plain attribute read afterwards).
+    # A form is never changed once validated; a new version is a new definition.
+    @cached_property
+    def _by_name(self) -> dict[str, FormField]:
+        return {f.name: f for f in self.fields}
+
+    @cached_property
+    def _quiz_fields(self) -> list[FormField]:
+        return [f for f in self.fields if f.quiz is not None]
+
     def field(self, name: str) -> FormField | None:
-        for f in self.fields:
-            if f.name == name:
-                return f
-        return None
+        return self._by_name.get(name)
 
     def quiz_fields(self) -> list[FormField]:
-        return [f for f in self.fields if f.quiz is not None]
+        return self._quiz_fields
 
 
 @lru_cache(maxsize=4096)
@@ -421,7 +429,12 @@ def _constraint_issue(f: FormField) -> Issue:
 
 
 def validate_answers(
-    form: FormDefinition, answers: dict[str, Any], *, final: bool, today: date | None = None
+    form: FormDefinition,
+    answers: dict[str, Any],
+    *,
+    final: bool,
+    today: date | None = None,
+    state: FormState | None = None,
 ) -> list[Issue]:
     """Every problem with ``answers`` under ``form``; an empty list means valid.
 
@@ -445,7 +458,7 @@ def validate_answers(
                     ),
                 )
             )
-    state = form_state(form, answers)
+    state = state or form_state(form, answers)
     for f in form.fields:
         if f.type in _NO_ANSWER or not state.shown(f.name):
             continue
@@ -467,13 +480,16 @@ def quiz_score(form: FormDefinition, answers: dict[str, Any]) -> int:
     return _score(form, {k: v for k, v in answers.items() if state.shown(k)})
 
 
-def derive_answers(form: FormDefinition, answers: dict[str, Any]) -> dict[str, Any]:
+def derive_answers(
+    form: FormDefinition, answers: dict[str, Any], *, state: FormState | None = None
+) -> dict[str, Any]:
     """Answers as they are stored: calculated fields (quiz score and pass) filled in, hidden ones dropped.
 
     The input is not changed. Whatever a phone sent for a calculated field is
     replaced, so a tally never trusts a computed value it did not compute.
+    ``state``: ``form_state(form, answers)`` if the caller has it already.
     """
-    state = form_state(form, answers)
+    state = state or form_state(form, answers)
     out = {k: v for k, v in answers.items() if not _computed(form, k) and state.shown(k)}
     out.update(state.values)
     return out

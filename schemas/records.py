@@ -10,7 +10,7 @@ from uuid import UUID
 from pydantic import AwareDatetime, Field, field_validator
 
 from .common import Issue, Strict, text
-from .forms import FormDefinition, derive_answers, validate_answers
+from .forms import FormDefinition, FormState, derive_answers, validate_answers
 
 
 class RecordStatus(str, Enum):
@@ -61,8 +61,13 @@ class Record(Strict):
         return self.status == RecordStatus.FINAL
 
 
-def check_record(record: Record, form: FormDefinition | None, *, today: Any = None) -> list[Issue]:
-    """Every problem that stops ``record`` from being accepted, in both languages."""
+def check_record(
+    record: Record, form: FormDefinition | None, *, today: Any = None, state: FormState | None = None
+) -> list[Issue]:
+    """Every problem that stops ``record`` from being accepted, in both languages.
+
+    ``state``: ``form_state(form, record.answers)`` if the caller has it (the server reuses it).
+    """
     if form is None:
         return [
             Issue(
@@ -83,13 +88,14 @@ def check_record(record: Record, form: FormDefinition | None, *, today: Any = No
                     message=text("Cần ghi lý do hủy phiếu.", "A reason is needed to void a record."),
                 )
             ]
-        return validate_answers(form, record.answers, final=False, today=today)
-    return validate_answers(form, record.answers, final=record.status == RecordStatus.FINAL, today=today)
+        return validate_answers(form, record.answers, final=False, today=today, state=state)
+    final = record.status == RecordStatus.FINAL
+    return validate_answers(form, record.answers, final=final, today=today, state=state)
 
 
-def finalize_answers(record: Record, form: FormDefinition) -> Record:
+def finalize_answers(record: Record, form: FormDefinition, *, state: FormState | None = None) -> Record:
     """The record with its calculated answers recomputed from the others."""
-    return record.model_copy(update={"answers": derive_answers(form, record.answers)})
+    return record.model_copy(update={"answers": derive_answers(form, record.answers, state=state)})
 
 
 def new_timestamp() -> datetime:

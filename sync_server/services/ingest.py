@@ -23,7 +23,7 @@ from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
 from schemas.common import Issue, text
-from schemas.forms import FormDefinition
+from schemas.forms import FormDefinition, FormState, form_state
 from schemas.plans import record_period
 from schemas.records import Record, RecordStatus, check_record, finalize_answers
 from schemas.sync import Receipt, ReceiptStatus
@@ -36,9 +36,18 @@ from .units import is_within
 
 
 def screen(
-    record: Record, *, caller: Caller, form: FormDefinition | None, unit_path: str | None, today: date
+    record: Record,
+    *,
+    caller: Caller,
+    form: FormDefinition | None,
+    unit_path: str | None,
+    today: date,
+    state: FormState | None = None,
 ) -> list[Issue]:
-    """Why ``record`` cannot be accepted from ``caller`` (empty: it can). Pure."""
+    """Why ``record`` cannot be accepted from ``caller`` (empty: it can). Pure.
+
+    ``state``: ``form_state(form, record.answers)`` when the caller computed it already.
+    """
     issues: list[Issue] = []
     if record.status == RecordStatus.DRAFT:
         issues.append(
@@ -82,7 +91,7 @@ def screen(
                 ),
             )
         )
-    issues.extend(check_record(record, form, today=today))
+    issues.extend(check_record(record, form, today=today, state=state))
     return issues
 
 
@@ -212,13 +221,16 @@ def push_records(
     for i in sorted(range(len(records)), key=lambda i: records[i].id):
         record = records[i]
         form = forms.get((record.form_id, record.form_version))
-        issues = screen(record, caller=caller, form=form, unit_path=paths.get(record.unit), today=today)
+        state = form_state(form, record.answers) if form is not None else None  # shared by both steps
+        issues = screen(
+            record, caller=caller, form=form, unit_path=paths.get(record.unit), today=today, state=state
+        )
         if issues or form is None:
             receipts[i] = Receipt(
                 id=record.id, revision=record.revision, status=ReceiptStatus.REJECTED, issues=issues
             )
             continue
-        final = finalize_answers(record, form)
+        final = finalize_answers(record, form, state=state)
         contributions = contributions_of(final, form, plans)
         period = record_period(final, form)
         values = _row_values(final, period=period, contributions=contributions, now=now)
