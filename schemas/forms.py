@@ -178,6 +178,28 @@ class FormDefinition(Strict):
     def _quiz_fields(self) -> list[FormField]:
         return [f for f in self.fields if f.quiz is not None]
 
+    @cached_property
+    def _single_pass(self) -> bool:
+        """True when every relevance and calculation refers only to questions above its own.
+
+        Then one pass in form order already gives the answers' meaning (``FormState``), and
+        the second pass that would confirm it is skipped: most forms, the shipped ones included.
+        """
+        above: set[str] = set()
+        quiz_inputs = {f.name for f in self.quiz_fields()}
+        quiz_outputs = {self.quiz.score_field, self.quiz.result_field} if self.quiz else set()
+        for f in self.fields:
+            refs: set[str] = set()
+            for source in (f.relevant, f.calculation):
+                if source:
+                    refs |= compiled(source).refs
+            if f.name in quiz_outputs:
+                refs |= quiz_inputs
+            if not refs <= above:
+                return False
+            above.add(f.name)
+        return True
+
     def field(self, name: str) -> FormField | None:
         return self._by_name.get(name)
 
@@ -357,14 +379,16 @@ class FormState:
     for every expression after it (so hiding a question also hides what
     depends on it), the way ODK does it. Calculations may refer to fields
     further down; the evaluation repeats until nothing changes (a few rounds
-    at most).
+    at most). A form whose expressions only look upwards needs one pass.
     """
 
-    def __init__(self, form: FormDefinition, answers: dict[str, Any]):
+    def __init__(self, form: FormDefinition, answers: dict[str, Any], *, fixpoint: bool = False):
+        """``fixpoint``: repeat until nothing changes even where one pass is known to be enough (tests)."""
         typed = {k: v for k, v in answers.items() if not _computed(form, k)}
         hidden: set[str] = set()
         values: dict[str, Any] = {}
-        for _ in range(1 + min(len(form.fields), 8)):
+        rounds = 1 if form._single_pass and not fixpoint else 1 + min(len(form.fields), 8)
+        for _ in range(rounds):
             env = {k: v for k, v in typed.items() if k not in hidden}
             env.update(values)
             new_hidden: set[str] = set()

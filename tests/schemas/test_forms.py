@@ -417,3 +417,58 @@ def test_forms__each_version_validates_its_own_records():
     new_answers = {"d": "2026-11-20", "attendance": {"citizens": {"female": 5, "male": 7}}}
     assert validate_answers(v2, new_answers, final=True, today=TODAY) == []
     assert latest_forms([v1, v2])["check"].version == 2
+
+
+# ---- one pass is enough where every expression looks upwards ---------------------------------------
+
+
+def _random_answers(form, rnd):
+    """Some questions answered (well or badly), some not: what a phone might send."""
+    out = {}
+    for f in form.fields:
+        if rnd.random() < 0.25:
+            continue
+        t = f.type.value
+        if t in ("select_one",):
+            out[f.name] = rnd.choice([c.value for c in f.choices] + ["zzz"])
+        elif t == "select_many":
+            out[f.name] = rnd.sample([c.value for c in f.choices], rnd.randint(0, len(f.choices)))
+        elif t in ("integer", "decimal"):
+            out[f.name] = rnd.choice([0, 1, 5, 17, 18, 40, 120, -3, 2.5])
+        elif t == "count_grid":
+            out[f.name] = {r.value: {c.value: rnd.randint(0, 9) for c in f.columns} for r in f.rows}
+        elif t == "date":
+            out[f.name] = rnd.choice(["2026-11-20", "2024-01-31", "bad"])
+        elif t == "calculated":
+            out[f.name] = rnd.choice([None, 3, "yes"])  # whatever a phone claims is recomputed
+        else:
+            out[f.name] = rnd.choice(["Tày", "", "x" * 3])
+    return out
+
+
+def test_forms__one_pass_gives_what_the_repeated_passes_give():
+    import random
+
+    from schemas.forms import FormState
+
+    rnd = random.Random(20261123)
+    forms = [*shipped_forms(), ALL_TYPES, LOGIC]
+    assert all(f._single_pass for f in shipped_forms())  # the shipped forms take the fast path
+    for form in forms:
+        for _ in range(300):
+            answers = _random_answers(form, rnd)
+            one, full = FormState(form, answers), FormState(form, answers, fixpoint=True)
+            assert (one.hidden, one.values, one.env) == (full.hidden, full.values, full.env), form.id
+
+
+def test_forms__a_forward_reference_takes_the_repeated_passes():
+    form = make_form(
+        [
+            {"name": "shown_if_big", "type": "integer", "label": L("A"), "relevant": "${total} > 10"},
+            {"name": "n", "type": "integer", "label": L("N")},
+            {"name": "total", "type": "calculated", "label": L("T"), "calculation": "${n} * 2"},
+        ]
+    )
+    assert not form._single_pass
+    assert form_state(form, {"d": "2026-11-20", "n": 3}).shown("shown_if_big") is False
+    assert form_state(form, {"d": "2026-11-20", "n": 30}).shown("shown_if_big") is True
