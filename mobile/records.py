@@ -35,7 +35,7 @@ from enum import Enum
 from typing import Any
 from uuid import UUID, uuid4
 
-from pydantic import BaseModel, ValidationError
+from pydantic import BaseModel, Field, ValidationError
 from tinydb.table import Document, Table
 
 from schemas.catalog import form_index, shipped_forms
@@ -65,7 +65,7 @@ class LocalState(str, Enum):  # noqa: UP042 - the contract's enums are str mixin
 class StoredRecord(BaseModel):
     record: Record
     state: LocalState
-    issues: list[Issue] = []
+    issues: list[Issue] = Field(default_factory=list)
     sent_at: datetime | None = None
 
 

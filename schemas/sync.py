@@ -100,7 +100,7 @@ class Receipt(Strict):
     id: UUID
     revision: int
     status: ReceiptStatus
-    issues: list[Issue] = []
+    issues: list[Issue] = Field(default_factory=list)  # a factory: no deepcopy per receipt
 
 
 class PushResponse(Strict):
