@@ -237,7 +237,7 @@ class AppService:
     async def unlock_code_for(self, device: int, lockout: str) -> UnlockCode:
         """The one-time code that lifts lockout number ``lockout`` of a locked phone."""
         lockout = (lockout or "").strip()
-        if not lockout.isdigit():
+        if not re.fullmatch(r"[0-9]{1,6}", lockout):  # the phone shows a small whole number
             raise InputError(
                 text(
                     "Hãy nhập số lần khóa mà máy bị khóa hiển thị (một số).",

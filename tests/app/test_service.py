@@ -151,8 +151,9 @@ def test_service__supervisor_lists_devices_gets_unlock_codes_and_revokes(folder:
         phone = next(d for d in devices if d.username == "canbo")
         assert all(d.unit.startswith("HN-SS") for d in devices)
 
-        with pytest.raises(InputError):
-            await sup.unlock_code_for(phone.id, "two")
+        for typed in ("two", "²", "-1", "99999999", ""):
+            with pytest.raises(InputError):
+                await sup.unlock_code_for(phone.id, typed)
         code = await sup.unlock_code_for(phone.id, "0")
         assert re.fullmatch(r"\d{5}-\d{5}", code.code)
 
