@@ -267,6 +267,10 @@ STRINGS: dict[str, tuple[str, str]] = {
         "Máy bị khóa: lấy mã mở khóa theo số thiết bị và lần khóa máy đó hiển thị. Máy bị mất: thu hồi.",
         "A locked phone: get its unlock code from the device and lockout numbers it shows. A lost phone: revoke it.",
     ),
+    "devices_unreachable": (
+        "Cần kết nối với máy chủ để xem danh sách thiết bị.",
+        "The device list needs a connection to the server.",
+    ),
     "devices_none": ("Chưa có thiết bị nào đăng ký.", "No device is registered yet."),
     "device_line": ("Thiết bị số {device} · {name}", "Device {device} · {name}"),
     "device_seen": ("Lần cuối kết nối: {when}", "Last seen: {when}"),

@@ -172,3 +172,12 @@ def test_devices__supervisor_gives_an_unlock_code_and_revokes_a_lost_phone(live_
     while api(live_server.url, lost, "GET", "/sync/pull").status_code != 401:
         assert time.monotonic() < deadline, "a revoked device's token still works"
         time.sleep(0.3)
+
+    # No signal: the screen says so (no endless spinner), and comes back when the server does.
+    live_server.stop()
+    app.button("Tải lại").click()
+    app.text("Cần kết nối với máy chủ để xem danh sách thiết bị.")
+    shot(app, "P09-devices-offline")
+    live_server.start()
+    app.page.get_by_role("button", name="Tải lại", exact=True).last.click()
+    app.text(f"Thiết bị số {lost_id} ·")

@@ -15,6 +15,7 @@ class DevicesScreen:
     def __init__(self, shell, devices: list[DeviceInfo] | None = None):
         self.shell = shell
         self.devices = devices
+        self.problem: str | None = None  # why the list could not be loaded (no signal, ...)
 
     @classmethod
     async def open(cls, shell) -> None:
@@ -23,8 +24,11 @@ class DevicesScreen:
         await screen.load()
 
     async def load(self) -> None:
+        self.problem = None
         try:
             self.devices = await self.shell.service.devices()
+        except FieldTallyError as err:  # said on the screen, with a way to try again
+            self.problem = self.shell.say(err)
         finally:
             if self.shell.current is self:
                 self.shell.refresh()
@@ -32,8 +36,14 @@ class DevicesScreen:
     def build(self) -> ft.View:
         t = self.shell.t
         self.shell.sync_listeners[:] = []
-        if self.devices is None:
-            body: list[ft.Control] = [ft.Row([ft.ProgressRing(width=24, height=24), ft.Text(t("loading"))])]
+        if self.problem is not None:
+            body: list[ft.Control] = [
+                ft.Text(t("devices_unreachable"), weight=ft.FontWeight.W_600),
+                ft.Text(self.problem, size=13, color=ft.Colors.ERROR),
+                ft.Row([big_button(t("refresh"), self.shell.guard(self.on_refresh), icon=ft.Icons.REFRESH)]),
+            ]
+        elif self.devices is None:
+            body = [ft.Row([ft.ProgressRing(width=24, height=24), ft.Text(t("loading"))])]
         elif not self.devices:
             body = [ft.Text(t("devices_none"))]
         else:
@@ -137,7 +147,7 @@ class DevicesScreen:
         return handler
 
     async def on_refresh(self, e) -> None:
-        self.devices = None
+        self.devices, self.problem = None, None
         self.shell.refresh()
         await self.load()
 
