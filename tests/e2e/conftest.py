@@ -78,10 +78,14 @@ def app_url(tmp_path):
     log.close()
 
 
-@pytest.fixture(scope="module")
+@pytest.fixture
 def browser():
-    """Chromium for one test module. Not longer: Playwright's sync API keeps an asyncio loop running
-    in the main thread while it lives, and later tests that call ``asyncio.run`` would meet it."""
+    """A Chromium of its own for each test (about a second to start).
+
+    Not shared: a renderer left behind by an earlier test's Flutter pages was seen spinning at
+    100% CPU in a later test, which then hung; and Playwright's sync API keeps an asyncio loop
+    running in the main thread while it lives, which later ``asyncio.run`` tests would meet.
+    """
     path = _chromium()
     if path is None:
         pytest.skip(

@@ -19,7 +19,7 @@ import requests
 
 from tests.support.live_server import free_port, start_live_server
 
-from .conftest import ARTIFACTS
+from .conftest import ARTIFACTS, PHONE
 from .driver import App, AppProcess
 
 pytestmark = pytest.mark.browser
@@ -337,6 +337,9 @@ def test_lifecycle__search_filter_theme_language_and_autosave_survives_a_kill(
     app.page.goto("about:blank")  # the closed page's client must not keep reconnecting meanwhile
     restartable.kill()
     restartable.start()
+    # A fresh browser context (its own renderer), as a phone starts the app anew after a kill.
+    fresh = phone.context.browser.new_context(viewport=PHONE, device_scale_factor=1, locale="vi-VN")
+    app = App(fresh.new_page(), ARTIFACTS)
     app.open(restartable.url)
     app.unlock(PIN)
     app.text("Đã khôi phục phiếu đang nhập dở.")
