@@ -265,9 +265,10 @@ def push_records(
             revisions.append(_revision_values(values, prev=stored))
         issues = [NOT_YOURS] if status == ReceiptStatus.REJECTED else []
         receipts[i] = Receipt(id=record.id, revision=record.revision, status=status, issues=issues)
-    apply_deltas(session, deltas)
     if revisions:  # the audit trail of field data, in the same transaction
         session.connection().execute(RecordRevisionRow.__table__.insert(), revisions)
+    # Last, so the tally rows every push shares stay locked (PostgreSQL) only until the commit.
+    apply_deltas(session, deltas)
     return [r for r in receipts if r is not None]
 
 

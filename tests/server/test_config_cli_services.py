@@ -210,3 +210,16 @@ def test_rebuild_tallies__equals_the_incremental_rollup(api: Api, db: Database) 
     with db.session(write=True) as s:
         assert rebuild_tallies(s) == 4
     assert snapshot() == before
+
+
+def test_sqlite__a_commit_is_on_disk_before_the_receipt(tmp_path: Path) -> None:
+    """WAL with synchronous=FULL: a power cut cannot take back a push the phones were told is stored."""
+    from sqlalchemy import text as sql
+
+    db = Database.from_settings(make_settings({"database_url": f"sqlite:///{tmp_path / 'd.sqlite3'}"}))
+    try:
+        with db.session(write=True) as s:
+            assert s.execute(sql("PRAGMA journal_mode")).scalar() == "wal"
+            assert s.execute(sql("PRAGMA synchronous")).scalar() == 2  # FULL
+    finally:
+        db.dispose()
