@@ -143,8 +143,7 @@ class AppService:
 
         def _create() -> Vault:
             if Vault.exists(self.vault_dir):
-                # A vault from an earlier enrollment: keep it aside, never delete records.
-                self.vault_dir.rename(self.data_dir / f"vault-replaced-{uuid.uuid4().hex[:8]}")
+                self._retire_vault()  # a vault from an earlier enrollment: kept aside, never deleted
             keys = getattr(self, "_pending_keys", {})
             return Vault.create(self.vault_dir, pin, kdf_params=self._kdf_params, **keys)
 
@@ -204,13 +203,7 @@ class AppService:
         Returns where it went, so a later recovery can still find it.
         """
         self.lock()
-        retired = self.data_dir / f"vault-replaced-{datetime.now():%Y%m%dT%H%M%S}-{uuid.uuid4().hex[:4]}"
-
-        def _move() -> None:
-            if self.vault_dir.exists():
-                self.vault_dir.rename(retired)
-
-        await asyncio.to_thread(_move)
+        retired = await asyncio.to_thread(self._retire_vault)
         keep = {
             "server_url": self.settings.server_url,
             "language": self.settings.language,
@@ -220,6 +213,13 @@ class AppService:
         await asyncio.to_thread(save_settings, self.data_dir, self.settings)
         self._pending = None
         self.user = None
+        return retired
+
+    def _retire_vault(self) -> Path:
+        """Move the vault folder aside (``vault-replaced-<time>-<random>``); returns where it went."""
+        retired = self.data_dir / f"vault-replaced-{datetime.now():%Y%m%dT%H%M%S}-{uuid.uuid4().hex[:4]}"
+        if self.vault_dir.exists():
+            self.vault_dir.rename(retired)
         return retired
 
     # ---- devices (supervisors and admins) ---------------------------------------
