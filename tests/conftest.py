@@ -27,12 +27,20 @@ def _libpq_url(sqlalchemy_url: str) -> str:
     return sqlalchemy_url.replace("postgresql+psycopg://", "postgresql://", 1)
 
 
+def _skip_or_fail(reason: str) -> None:
+    if os.environ.get("CI", "").lower() in ("1", "true", "yes"):
+        pytest.fail(f"{reason} (CI runs every PostgreSQL test; a missing database is a failure there)")
+    pytest.skip(reason)
+
+
 @pytest.fixture
 def pg_url() -> Iterator[str]:
     """A fresh, empty PostgreSQL database (SQLAlchemy URL), dropped afterwards.
 
     Made on the server of FIELDTALLY_TEST_PG_URL (default: postgres@127.0.0.1:5432/test);
-    the test is skipped, with a message, when that server does not answer.
+    the test is skipped, with a message, when that server does not answer — except in CI
+    (``CI`` set, as ``.ci/run`` runs), where a missing database fails the test: CI must prove
+    both databases, not skip one quietly.
     """
     global _pg_unreachable
     import psycopg
@@ -40,7 +48,7 @@ def pg_url() -> Iterator[str]:
 
     admin_url = os.environ.get("FIELDTALLY_TEST_PG_URL", DEFAULT_TEST_PG_URL)
     if _pg_unreachable:
-        pytest.skip(_pg_unreachable)
+        _skip_or_fail(_pg_unreachable)
     name = f"ft_test_{uuid.uuid4().hex[:12]}"
     try:
         with psycopg.connect(_libpq_url(admin_url), autocommit=True, connect_timeout=3) as conn:
@@ -48,7 +56,7 @@ def pg_url() -> Iterator[str]:
     except psycopg.OperationalError as exc:
         reason = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
         _pg_unreachable = f"PostgreSQL not reachable at {admin_url} ({reason}): set FIELDTALLY_TEST_PG_URL"
-        pytest.skip(_pg_unreachable)
+        _skip_or_fail(_pg_unreachable)
     url = make_url(admin_url).set(database=name).render_as_string(hide_password=False)
     try:
         yield url
