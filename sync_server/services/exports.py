@@ -27,8 +27,8 @@ from schemas.plans import IndicatorProgress, Plan, ProgressStatus
 from schemas.units import UNIT_TYPES
 
 from ..models import RecordRow, UnitRow
-from ..tallies import evaluate_node, load_tree, period_sums
 from .catalog import load_forms
+from .tallies.reports import evaluate_node, load_tree, period_sums
 from .units import PATH_SEP
 
 Cell = str | int | float | date | datetime | None

@@ -23,8 +23,8 @@ from sync_server.models import TallyRow
 from sync_server.security import hash_password, token_hash, verify_password
 from sync_server.services.accounts import create_user
 from sync_server.services.ingest import rebuild_tallies
+from sync_server.services.tallies.reports import standard_periods
 from sync_server.services.units import subtree_rows, unit_paths, upsert_units
-from sync_server.tallies import standard_periods
 
 from .helpers import Api, record, session_answers, survey_answers
 

@@ -19,8 +19,8 @@ from ...errors import InvalidInput
 from ...services.accounts import Caller
 from ...services.catalog import load_forms, load_plans
 from ...services.ingest import push_records
+from ...services.tallies.reports import build_reports, build_series, standard_periods
 from ...services.units import get_unit, subtree_rows, to_unit
-from ...tallies import build_reports, build_series, standard_periods
 from ..body import parse_body, read_body
 from ..deps import CallerDep, DbDep, SettingsDep, local_today
 

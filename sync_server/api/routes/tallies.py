@@ -16,8 +16,8 @@ from ...db import Database
 from ...errors import InvalidInput
 from ...services.accounts import Caller
 from ...services.catalog import get_plan
+from ...services.tallies.reports import build_report, build_series, standard_periods
 from ...services.units import unit_in_scope
-from ...tallies import build_report, build_series, standard_periods
 from ..deps import CallerDep, DbDep, SettingsDep, local_today
 
 router = APIRouter(prefix="/api/v1", tags=["tallies"])

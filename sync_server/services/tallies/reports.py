@@ -43,8 +43,8 @@ from schemas.plans import (
 )
 from schemas.records import Record
 
-from .models import TallyRollupRow, TallyRow, UnitRow
-from .services.units import PATH_SEP
+from ...models import TallyRollupRow, TallyRow, UnitRow
+from ..units import PATH_SEP
 
 TallyKey = tuple[str, str, date, str]  # plan_id, unit_code, day, measure_id
 RollupKey = tuple[str, str, str, date, str]  # plan_id, unit_code, grain, first day, measure_id
@@ -556,7 +556,7 @@ def build_report(
     when given). ``tree``/``data`` may be passed in when they were loaded for
     an ancestor already (they must cover ``root``).
     """
-    from .services.approvals import approval_for  # approvals read tallies' inputs; import late
+    from ..approvals import approval_for  # approvals read tallies' inputs; import late
 
     tree = tree or load_tree(session, root)
     data = data or period_sums(session, plan=plan, root=root, start=start, end=end)
