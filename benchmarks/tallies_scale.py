@@ -64,7 +64,7 @@ from sync_server.models import RecordRow, UnitRow  # noqa: E402
 from sync_server.services.accounts import Caller, create_user  # noqa: E402
 from sync_server.services.catalog import load_plans  # noqa: E402
 from sync_server.services.ingest import push_records  # noqa: E402
-from sync_server.services.tallies.reports import add_to, apply_deltas, contributions_of  # noqa: E402
+from sync_server.services.tallies.rollups import add_to, apply_deltas, contributions_of  # noqa: E402
 
 sys.path.insert(0, str(REPO))
 from tests.support.live_server import LiveServer  # noqa: E402

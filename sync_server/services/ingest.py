@@ -31,7 +31,7 @@ from schemas.sync import Receipt, ReceiptStatus
 from ..models import RecordRevisionRow, RecordRow, TallyRollupRow, TallyRow, UnitRow
 from .accounts import Caller
 from .catalog import load_forms, load_plans
-from .tallies.reports import Contributions, TallyKey, add_to, apply_deltas, contributions_of
+from .tallies.rollups import Contributions, TallyKey, add_to, apply_deltas, contributions_of
 from .units import is_within
 
 
