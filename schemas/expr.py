@@ -29,6 +29,7 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
+from .errors import SchemaError
 
 MAX_SOURCE = 2000  # characters; a form expression longer than this is a mistake
 MAX_DEPTH = 40  # nesting; keeps the recursive parser and evaluator far from Python's limit
@@ -37,7 +38,7 @@ MAX_INT = 10**15  # beyond this an integer result is treated as blank (no unboun
 CURRENT = "."  # the answer being checked, in a constraint
 
 
-class ExpressionError(ValueError):
+class ExpressionError(SchemaError):
     """An expression that cannot be parsed or uses what the language does not have."""
 
     def __init__(self, message: str, *, source: str = "", position: int | None = None):

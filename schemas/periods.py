@@ -13,6 +13,7 @@ from datetime import date, timedelta
 from typing import TYPE_CHECKING, Literal
 
 from .common import LocalizedText, text
+from .errors import SchemaError
 
 if TYPE_CHECKING:  # only for the annotation: plans do not need periods, and periods stay light
     from .plans import Plan
@@ -21,7 +22,7 @@ Granularity = Literal["month", "quarter", "year"]
 Span = tuple[date, date]
 
 
-class PeriodError(ValueError):
+class PeriodError(SchemaError):
     """A period name that cannot be read; ``message`` says why in both languages."""
 
     def __init__(self, message: LocalizedText) -> None:

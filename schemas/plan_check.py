@@ -16,6 +16,7 @@ from pydantic import ValidationError
 
 from .catalog import latest_forms
 from .common import Issue, text, vn_date
+from .errors import SchemaError
 from .forms import FieldType, FormDefinition
 from .plans import Plan
 from .units import BASELINE_LABELS
@@ -23,7 +24,7 @@ from .units import BASELINE_LABELS
 _NUMERIC = {FieldType.INTEGER, FieldType.DECIMAL, FieldType.CALCULATED}
 
 
-class PlanFileError(ValueError):
+class PlanFileError(SchemaError):
     """A plan file that cannot be used; ``issues`` lists every problem."""
 
     def __init__(self, issues: list[Issue]) -> None:
