@@ -49,9 +49,8 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from _common import PLAN_ID, REPO, SURVEY, check, machine, pct, survey_answers, table  # noqa: E402
-
 import httpx  # noqa: E402
+from _common import PLAN_ID, REPO, SURVEY, check, machine, pct, survey_answers, table  # noqa: E402
 from sqlalchemy import insert  # noqa: E402
 
 from schemas.common import utcnow  # noqa: E402
@@ -65,7 +64,7 @@ from sync_server.models import RecordRow, UnitRow  # noqa: E402
 from sync_server.services.accounts import Caller, create_user  # noqa: E402
 from sync_server.services.catalog import load_plans  # noqa: E402
 from sync_server.services.ingest import push_records  # noqa: E402
-from sync_server.tallies import add_to, apply_deltas, contributions_of  # noqa: E402
+from sync_server.services.tallies.rollups import add_to, apply_deltas, contributions_of  # noqa: E402
 
 sys.path.insert(0, str(REPO))
 from tests.support.live_server import LiveServer  # noqa: E402

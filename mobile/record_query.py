@@ -15,6 +15,7 @@ from datetime import date
 from typing import Any
 
 from schemas.forms import FieldType, FormDefinition
+from schemas.plans import record_period
 from schemas.records import RecordStatus
 
 from .records import StoredRecord
@@ -42,14 +43,7 @@ def fold(s: str) -> str:
 
 def record_date(sr: StoredRecord, form: FormDefinition | None) -> date:
     """The day ``sr`` is about: its form's period field if filled in and valid, else its creation day."""
-    if form is not None and form.period_field:
-        value = sr.record.answers.get(form.period_field)
-        if isinstance(value, str):
-            try:
-                return date.fromisoformat(value)
-            except ValueError:
-                pass
-    return sr.record.created_at.date()
+    return record_period(sr.record, form) if form is not None else sr.record.created_at.date()
 
 
 def searchable_text(sr: StoredRecord, form: FormDefinition | None, lang: str) -> str:

@@ -16,8 +16,8 @@ from datetime import date, datetime
 from typing import Literal
 from zoneinfo import ZoneInfo
 
-from schemas.common import LocalizedText, text
-from schemas.periods import month_end
+from schemas.common import PROGRAMME_TZ_NAME, LocalizedText, text
+from schemas.periods import month_end, standard_periods
 from schemas.plans import Approval, IndicatorProgress, Plan, ProgressStatus, TallyReport, TallySeries
 from schemas.sync import ApprovalRequest, PullResponse, Role
 from schemas.units import Unit
@@ -25,7 +25,7 @@ from schemas.units import Unit
 from .errors import FieldTallyError
 from .sync.client import ServerClient
 
-PROGRAMME_TZ = ZoneInfo("Asia/Ho_Chi_Minh")
+PROGRAMME_TZ = ZoneInfo(PROGRAMME_TZ_NAME)
 
 TALLIES = "/api/v1/tallies"
 SERIES = "/api/v1/tallies/series"
@@ -73,11 +73,15 @@ def period_choices(plan: Plan, today: date) -> list[PeriodChoice]:
             out.append(PeriodChoice(kind, start, end, label))
 
     y = today.year
-    add("year_to_date", date(y, 1, 1), today, text(f"Năm {y} (đến nay)", f"{y} to date"))
-    phase = next((p for p in plan.phases if p.start <= today <= p.end), None)
-    if phase is not None:
-        span = f"{phase.start.year}–{phase.end.year}"
-        add("phase", phase.start, phase.end, text(f"Giai đoạn {span}", f"Phase {span}"))
+    phase = plan.phase_on(today)
+    for start, end in standard_periods(plan, today):  # what the sync caches, so they read offline
+        if (start, end) == (max(date(y, 1, 1), plan.start), min(today, plan.end)):
+            add("year_to_date", start, end, text(f"Năm {y} (đến nay)", f"{y} to date"))
+        elif phase is not None and (start, end) == (phase.start, phase.end):
+            span = f"{phase.start.year}–{phase.end.year}"
+            add("phase", start, end, text(f"Giai đoạn {span}", f"Phase {span}"))
+        else:  # no phase holds today: the whole plan, labelled below
+            break
     q = (today.month - 1) // 3 + 1
     add("quarter", date(y, 3 * q - 2, 1), month_end(y, 3 * q), text(f"Quý {q}/{y}", f"Q{q} {y}"))
     add(

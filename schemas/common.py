@@ -2,9 +2,13 @@
 
 from __future__ import annotations
 
-from datetime import datetime, timezone
+from datetime import date, datetime, timezone
 
 from pydantic import BaseModel, ConfigDict
+
+# The programme's time zone: "today", a record's day and every shown time are judged here, on the
+# phone and on the server alike (the server's setting may override it for a programme elsewhere).
+PROGRAMME_TZ_NAME = "Asia/Ho_Chi_Minh"
 
 
 class Strict(BaseModel):
@@ -45,3 +49,8 @@ class ErrorBody(Strict):
 
 def utcnow() -> datetime:
     return datetime.now(timezone.utc)
+
+
+def vn_date(d: date) -> str:
+    """A date as Vietnamese forms and reports write it: dd/mm/yyyy."""
+    return d.strftime("%d/%m/%Y")

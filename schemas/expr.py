@@ -29,6 +29,8 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
+from .errors import SchemaError
+
 MAX_SOURCE = 2000  # characters; a form expression longer than this is a mistake
 MAX_DEPTH = 40  # nesting; keeps the recursive parser and evaluator far from Python's limit
 MAX_INT = 10**15  # beyond this an integer result is treated as blank (no unbounded growth)
@@ -36,7 +38,7 @@ MAX_INT = 10**15  # beyond this an integer result is treated as blank (no unboun
 CURRENT = "."  # the answer being checked, in a constraint
 
 
-class ExpressionError(ValueError):
+class ExpressionError(SchemaError):
     """An expression that cannot be parsed or uses what the language does not have."""
 
     def __init__(self, message: str, *, source: str = "", position: int | None = None):
@@ -253,7 +255,8 @@ class _Parser:
 # ---- values --------------------------------------------------------------------------------------
 
 
-def _blank(v: Any) -> bool:
+def is_blank(v: Any) -> bool:
+    """What a blank answer is: nothing, an empty text, no choice ticked (an empty list or group)."""
     return v is None or v == "" or v == [] or v == {}
 
 
@@ -286,7 +289,7 @@ def truthy(v: Any) -> bool:
         return v
     if isinstance(v, (int, float)):
         return v != 0 and not (isinstance(v, float) and math.isnan(v))
-    return not _blank(v)
+    return not is_blank(v)
 
 
 def _as_text(v: Any) -> str:
@@ -312,8 +315,8 @@ def _selected_values(v: Any) -> list[str]:
 
 
 def _equal(a: Any, b: Any) -> bool:
-    if _blank(a) or _blank(b):
-        return _blank(a) and _blank(b)
+    if is_blank(a) or is_blank(b):
+        return is_blank(a) and is_blank(b)
     if isinstance(a, bool) or isinstance(b, bool):
         return truthy(a) == truthy(b)
     if isinstance(a, (int, float)) or isinstance(b, (int, float)):
@@ -324,7 +327,7 @@ def _equal(a: Any, b: Any) -> bool:
 
 
 def _order(op: str, a: Any, b: Any) -> bool:
-    if _blank(a) or _blank(b):
+    if is_blank(a) or is_blank(b):
         return False
     na, nb = to_number(a), to_number(b)
     if na is not None and nb is not None:
@@ -404,7 +407,7 @@ FUNCTIONS: dict[str, _Fn] = {
     "count-selected": _Fn((1, 1), lambda v: len(_selected_values(v))),
     "string-length": _Fn((1, 1), lambda v: len(_as_text(v))),
     "if": _Fn((3, 3), lambda c, a, b: a if truthy(c) else b),
-    "coalesce": _Fn((2, 2), lambda a, b: b if _blank(a) else a),
+    "coalesce": _Fn((2, 2), lambda a, b: b if is_blank(a) else a),
     "true": _Fn((0, 0), lambda: True),
     "false": _Fn((0, 0), lambda: False),
     "number": _Fn((1, 1), to_number),

@@ -18,8 +18,8 @@ from typing import Any
 from pydantic import Field as PField
 from pydantic import model_validator
 
-from .common import Issue, LocalizedText, Strict, text
-from .expr import CURRENT, Expression, ExpressionError, parse
+from .common import Issue, LocalizedText, Strict, text, vn_date
+from .expr import CURRENT, Expression, ExpressionError, is_blank, parse
 
 
 class FieldType(str, Enum):
@@ -257,10 +257,6 @@ def _num(v: Any) -> Any:
     return v
 
 
-def _is_blank(value: Any) -> bool:
-    return value is None or value == "" or value == [] or value == {}
-
-
 def _is_number(value: Any) -> bool:
     return not isinstance(value, bool) and isinstance(value, (int, float)) and math.isfinite(value)
 
@@ -286,7 +282,7 @@ def _check_date(f: FormField, value: Any, issues: list[Issue], today: date) -> N
     if d is None:
         issues.append(_msg("bad_date", f))
     elif d < EARLIEST_DATE:
-        issues.append(_msg("date_too_early", f, earliest=EARLIEST_DATE.strftime("%d/%m/%Y")))
+        issues.append(_msg("date_too_early", f, earliest=vn_date(EARLIEST_DATE)))
     elif d > today + timedelta(days=1):  # a day of slack for phones east of the server's clock
         issues.append(_msg("date_in_future", f))
 
@@ -487,7 +483,7 @@ def validate_answers(
         if f.type in _NO_ANSWER or not state.shown(f.name):
             continue
         value = answers.get(f.name)
-        if _is_blank(value):
+        if is_blank(value):
             if final and state.required(f):
                 issues.append(_msg("required", f))
             continue

@@ -10,15 +10,19 @@ from __future__ import annotations
 
 import re
 from datetime import date, timedelta
-from typing import Literal
+from typing import TYPE_CHECKING, Literal
 
 from .common import LocalizedText, text
+from .errors import SchemaError
+
+if TYPE_CHECKING:  # only for the annotation: plans do not need periods, and periods stay light
+    from .plans import Plan
 
 Granularity = Literal["month", "quarter", "year"]
 Span = tuple[date, date]
 
 
-class PeriodError(ValueError):
+class PeriodError(SchemaError):
     """A period name that cannot be read; ``message`` says why in both languages."""
 
     def __init__(self, message: LocalizedText) -> None:
@@ -88,6 +92,18 @@ def year_before(span: Span) -> Span:
     return back(span[0]), back(span[1])
 
 
-def fmt_vn(d: date) -> str:
-    """A date as Vietnamese reports write it: dd/mm/yyyy."""
-    return d.strftime("%d/%m/%Y")
+def standard_periods(plan: Plan, today: date) -> list[Span]:
+    """This year so far, then the plan phase holding today (else the whole plan), each inside the plan.
+
+    What a pull caches for offline reading, and so what the phone offers
+    first; the last one is also the period a report defaults to.
+    """
+    out: list[Span] = []
+    year_start, year_end = max(date(today.year, 1, 1), plan.start), min(today, plan.end)
+    if year_start <= year_end:
+        out.append((year_start, year_end))
+    phase = plan.phase_on(today)
+    span = (phase.start, phase.end) if phase else (plan.start, plan.end)
+    if span not in out:
+        out.append(span)
+    return out

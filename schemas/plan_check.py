@@ -14,7 +14,9 @@ from collections.abc import Iterable
 
 from pydantic import ValidationError
 
-from .common import Issue, text
+from .catalog import latest_forms
+from .common import Issue, text, vn_date
+from .errors import SchemaError
 from .forms import FieldType, FormDefinition
 from .plans import Plan
 from .units import BASELINE_LABELS
@@ -22,7 +24,7 @@ from .units import BASELINE_LABELS
 _NUMERIC = {FieldType.INTEGER, FieldType.DECIMAL, FieldType.CALCULATED}
 
 
-class PlanFileError(ValueError):
+class PlanFileError(SchemaError):
     """A plan file that cannot be used; ``issues`` lists every problem."""
 
     def __init__(self, issues: list[Issue]) -> None:
@@ -36,17 +38,16 @@ def _issue(where: str, code: str, vi: str, en: str) -> Issue:
 
 def check_plan(plan: Plan, forms: Iterable[FormDefinition]) -> list[Issue]:
     """Every problem of ``plan`` against ``forms`` (the newest version of each form is used)."""
-    latest: dict[str, FormDefinition] = {}
-    for f in forms:
-        if f.id not in latest or f.version > latest[f.id].version:
-            latest[f.id] = f
+    latest = latest_forms(forms)
     issues: list[Issue] = []
     for i, m in enumerate(plan.measures):
         where = f"measures[{i}] ({m.id})"
         form = latest.get(m.form_id)
         if form is None:
             issues.append(
-                _issue(where, "unknown_form", f"không có biểu mẫu {m.form_id}.", f"there is no form {m.form_id}.")
+                _issue(
+                    where, "unknown_form", f"không có biểu mẫu {m.form_id}.", f"there is no form {m.form_id}."
+                )
             )
             continue
         for name in m.fields:
@@ -105,8 +106,8 @@ def check_plan(plan: Plan, forms: Iterable[FormDefinition]) -> list[Issue]:
                     _issue(
                         where,
                         "milestone_outside_plan",
-                        f"mốc {m.due:%d/%m/%Y} nằm ngoài thời gian của kế hoạch.",
-                        f"milestone {m.due:%d/%m/%Y} is outside the plan's dates.",
+                        f"mốc {vn_date(m.due)} nằm ngoài thời gian của kế hoạch.",
+                        f"milestone {vn_date(m.due)} is outside the plan's dates.",
                     )
                 )
     tags_by_id: dict[str, list[str]] = {}
@@ -130,7 +131,12 @@ def read_plan(raw: str | bytes, forms: Iterable[FormDefinition]) -> Plan:
         data = json.loads(raw)
     except (ValueError, UnicodeDecodeError) as exc:
         raise PlanFileError(
-            [Issue(code="bad_json", message=text(f"Tệp không phải JSON hợp lệ: {exc}", f"Not valid JSON: {exc}"))]
+            [
+                Issue(
+                    code="bad_json",
+                    message=text(f"Tệp không phải JSON hợp lệ: {exc}", f"Not valid JSON: {exc}"),
+                )
+            ]
         ) from exc
     try:
         plan = Plan.model_validate(data)
@@ -139,7 +145,13 @@ def read_plan(raw: str | bytes, forms: Iterable[FormDefinition]) -> Plan:
         for err in exc.errors(include_url=False):
             where = ".".join(str(p) for p in err["loc"]) or "plan"
             msg = str(err["msg"]).removeprefix("Value error, ")
-            issues.append(Issue(field=where, code=str(err["type"]), message=text(f"{where}: không hợp lệ ({msg})", f"{where}: {msg}")))
+            issues.append(
+                Issue(
+                    field=where,
+                    code=str(err["type"]),
+                    message=text(f"{where}: không hợp lệ ({msg})", f"{where}: {msg}"),
+                )
+            )
         raise PlanFileError(issues) from exc
     problems = check_plan(plan, forms)
     if problems:

@@ -161,6 +161,10 @@ class Plan(Strict):
     def phase_spans(self) -> dict[str, tuple[date, date]]:
         return {p.id: (p.start, p.end) for p in self.phases}
 
+    def phase_on(self, day: date) -> Phase | None:
+        """The phase holding ``day``, if any (phases do not overlap; the first wins if they do)."""
+        return next((p for p in self.phases if p.start <= day <= p.end), None)
+
 
 def _matches(answers: Mapping[str, Any], where: Mapping[str, WhereValue]) -> bool:
     for name, wanted in where.items():

@@ -130,14 +130,6 @@ class PullResponse(Strict):
     series: list[TallySeries] = []
 
 
-class TallyQuery(Strict):
-    plan_id: str
-    unit: str
-    start: date
-    end: date
-
-
-
 class ApprovalRequest(Strict):
     """Approve (POST) one unit's tallies of one plan for one period."""
 

@@ -10,7 +10,7 @@ commune of a ``suburban`` district is suburban too (``effective_tags``).
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable
 
 from pydantic import Field
 
@@ -67,23 +67,6 @@ def baseline_for(unit: Unit, key: str, year: int) -> int:
     return unit.baselines[years[-1]][key] if years else 0
 
 
-def subtree(units: Iterable[Unit], root: str) -> list[Unit]:
-    """``root`` and every unit below it, parents before children."""
-    children: dict[str | None, list[Unit]] = {}
-    by_code: dict[str, Unit] = {}
-    for u in units:
-        children.setdefault(u.parent, []).append(u)
-        by_code[u.code] = u
-    if root not in by_code:
-        return []
-    out, stack = [], [by_code[root]]
-    while stack:
-        u = stack.pop(0)
-        out.append(u)
-        stack.extend(sorted(children.get(u.code, []), key=lambda c: c.code))
-    return out
-
-
 def effective_tags(units: Iterable[Unit]) -> dict[str, frozenset[str]]:
     """Each unit's tags together with every ancestor's (ancestors missing from ``units`` add nothing)."""
     by_code = {u.code: u for u in units}
@@ -102,22 +85,3 @@ def effective_tags(units: Iterable[Unit]) -> dict[str, frozenset[str]]:
     for code in by_code:
         tags_of(code, frozenset())
     return out
-
-
-def has_any_tag(tags: Iterable[str], wanted: Iterable[str]) -> bool:
-    return not set(tags).isdisjoint(wanted)
-
-
-def baseline_totals(units: Iterable[Unit], keys: Iterable[str], year: int) -> dict[str, float]:
-    """The sum of the units' own baselines for ``keys`` in ``year``."""
-    keys = list(keys)
-    out = dict.fromkeys(keys, 0.0)
-    for u in units:
-        for k in keys:
-            out[k] += baseline_for(u, k, year)
-    return out
-
-
-def unknown_baseline_keys(baselines: Mapping[int, Mapping[str, int]]) -> list[str]:
-    """Baseline keys that are not in BASELINE_KEYS (a typo in an import file, most often)."""
-    return sorted({k for values in baselines.values() for k in values if k not in BASELINE_LABELS})

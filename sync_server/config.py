@@ -13,6 +13,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
+from schemas.common import PROGRAMME_TZ_NAME
 from schemas.sync import MAX_BODY_BYTES
 
 from .errors import ConfigError
@@ -34,7 +35,7 @@ class Settings(BaseModel):
     signin_max_failures: int = Field(default=5, ge=1, le=1000)
     signin_window_seconds: int = Field(default=300, ge=1, le=7 * 24 * 3600)
     # The programme's calendar: "today", the current year and phase are judged here.
-    timezone: str = "Asia/Ho_Chi_Minh"
+    timezone: str = PROGRAMME_TZ_NAME
     sqlite_busy_timeout_ms: int = Field(default=10_000, ge=0, le=600_000)
     db_pool_size: int = Field(default=5, ge=1, le=200)
     # The X25519 key pair that can open phones' vaults after a forgotten PIN (made on first use).

@@ -6,20 +6,23 @@ from datetime import date, datetime
 from typing import Any
 from zoneinfo import ZoneInfo
 
+from schemas.common import PROGRAMME_TZ_NAME, vn_date
+from schemas.expr import is_blank
 from schemas.forms import FieldType, FormDefinition, FormField
 from schemas.records import Record
 
-VN_TZ = ZoneInfo("Asia/Ho_Chi_Minh")
+VN_TZ = ZoneInfo(PROGRAMME_TZ_NAME)
 
 
 def fmt_date(d: date | None) -> str:
-    return d.strftime("%d/%m/%Y") if d else ""
+    return vn_date(d) if d else ""
 
 
 def fmt_datetime(dt: datetime | None) -> str:
     if dt is None:
         return ""
-    return dt.astimezone(VN_TZ).strftime("%H:%M %d/%m/%Y")
+    local = dt.astimezone(VN_TZ)
+    return f"{local:%H:%M} {vn_date(local)}"
 
 
 def fmt_time(dt: datetime) -> str:
@@ -48,7 +51,7 @@ def fmt_number(x: float, lang: str = "vi") -> str:
 
 def answer_text(field: FormField, value: Any, lang: str = "vi") -> str:
     """An answer as the officer reads it: choice labels, dd/mm/yyyy dates, 1.234 numbers."""
-    if value is None or value == "" or value == []:
+    if is_blank(value):
         return ""
     if field.type in (FieldType.SELECT_ONE, FieldType.SELECT_MANY):
         labels = {c.value: c.label.get(lang) for c in field.choices}

@@ -81,7 +81,3 @@ _STATUS_LOOK: dict[str, tuple[str, Any, Any]] = {
 def status_look(status: str) -> tuple[str, Any, Any]:
     """(i18n key, icon, colour) for a status from ``record_query.status_of``."""
     return _STATUS_LOOK[status]
-
-
-def row_of(*controls: ft.Control) -> ft.Row:
-    return ft.Row(list(controls), spacing=10)

@@ -1,6 +1,6 @@
 """Talking to the sync server: ``ServerClient`` (HTTP) and ``SyncEngine`` (plan, then apply)."""
 
 from .client import ServerClient
-from .engine import SyncEngine, SyncReport, plan_batches
+from .engine import SyncEngine, SyncReport
 
-__all__ = ["ServerClient", "SyncEngine", "SyncReport", "plan_batches"]
+__all__ = ["ServerClient", "SyncEngine", "SyncReport"]

@@ -1,7 +1,7 @@
 """Sync, "plan, then apply": a pure plan of batches, then thin I/O around it.
 
-``plan_batches`` decides what goes in which request (a pure function of the
-outbox); the engine cuts the same way, batch by batch, with a record limit
+``sized_pending`` and ``cut_batch`` decide what goes in which request (pure
+functions of the outbox); the engine cuts batch by batch, with a record limit
 that adapts to the link (``next_batch_limit``): it starts at
 ``FIRST_BATCH`` records, doubles while a push takes well under
 ``TARGET_SECONDS`` and shrinks when one takes longer or timed out, so a fast
@@ -48,25 +48,6 @@ TARGET_SECONDS = 8.0  # aim for pushes this long: short enough to fit between tw
 DEFAULT_MAX_BYTES = 1_000_000  # uncompressed JSON per push (the server takes up to MAX_BODY_BYTES)
 SPLITTABLE_STATUS = {400, 413, 422}
 MAX_DELAY = 30.0  # never sleep longer than this between tries; a longer Retry-After ends the run
-
-
-def plan_batches(
-    outbox: Sequence[StoredRecord], *, max_records: int = MAX_BATCH_RECORDS, max_bytes: int = DEFAULT_MAX_BYTES
-) -> list[list[Record]]:
-    """The PENDING records of ``outbox`` cut into batches, in order.
-
-    A batch holds at most ``max_records`` records and at most ``max_bytes``
-    of uncompressed JSON, except that a single record bigger than that goes
-    alone. Each record appears once (the first time, if repeated).
-    """
-    sized = sized_pending(outbox)
-    batches: list[list[Record]] = []
-    pos = 0
-    while pos < len(sized):
-        end = cut_batch(sized, pos, max_records=max_records, max_bytes=max_bytes)
-        batches.append([r for r, _ in sized[pos:end]])
-        pos = end
-    return batches
 
 
 def sized_pending(outbox: Sequence[StoredRecord]) -> list[tuple[Record, int]]:

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from datetime import date, datetime
 from typing import Annotated
 
 from fastapi import Depends, Request
@@ -13,6 +12,7 @@ from schemas.common import utcnow
 from ..config import Settings
 from ..db import Database
 from ..services.accounts import Caller, caller_for_token
+from ..services.clock import local_today  # noqa: F401  (its old home; recovery still imports it here)
 
 
 def get_settings_dep(request: Request) -> Settings:
@@ -38,8 +38,3 @@ def get_caller(
 
 
 CallerDep = Annotated[Caller, Depends(get_caller)]
-
-
-def local_today(settings: Settings, now: datetime) -> date:
-    """Today in the programme's time zone (Vietnam by default), not the server's."""
-    return now.astimezone(settings.zone).date()

@@ -25,7 +25,7 @@ from schemas.sync import Role
 from schemas.units import Unit, baseline_for
 
 from ..db import Database
-from ..models import RecordRow, UnitRow
+from ..models import RecordRow, UnitRow, UserRow
 from ..services.accounts import Caller
 from ..services.catalog import load_forms
 from ..services.ingest import push_records
@@ -230,21 +230,14 @@ def seed_demo_records(db: Database, *, today: date, now: datetime) -> int:
         units = [to_unit(r) for r in rows]
         forms = latest_forms(load_forms(s))
         paths = {r.code: r.path for r in rows}
-        roots = sorted(r.code for r in rows if r.parent_code is None)
+        roots = sorted((r for r in rows if r.parent_code is None), key=lambda r: r.code)
     records = demo_records(units, forms, today)
     stored = 0
+    # The demo author is no account: an admin acting at each root, so the real ingest takes the records.
+    author = UserRow(id=0, username=AUTHOR, full_name="Dữ liệu mẫu", role=Role.ADMIN.value)
     for root in roots:
-        caller = Caller(
-            user_id=0,
-            username=AUTHOR,
-            full_name="Dữ liệu mẫu",
-            role=Role.ADMIN,
-            unit_code=root,
-            unit_name=root,
-            unit_path=paths[root],
-            device_pk=0,
-        )
-        mine = [r for r in records if is_within(paths.get(r.unit, ""), paths[root])]
+        caller = Caller.of(author, root)
+        mine = [r for r in records if is_within(paths.get(r.unit, ""), root.path)]
         for i in range(0, len(mine), BATCH):
             with db.session(write=True) as s:
                 receipts = push_records(s, caller=caller, records=mine[i : i + BATCH], today=today, now=now)

@@ -39,6 +39,20 @@ class Caller:
     unit_path: str
     device_pk: int
 
+    @classmethod
+    def of(cls, user: UserRow, unit: UnitRow, *, device_pk: int = 0) -> Caller:
+        """``user`` (at ``unit``, their own) asking; ``device_pk`` 0 when no enrolled device is involved."""
+        return cls(
+            user_id=user.id,
+            username=user.username,
+            full_name=user.full_name,
+            role=Role(user.role),
+            unit_code=unit.code,
+            unit_name=unit.name,
+            unit_path=unit.path,
+            device_pk=device_pk,
+        )
+
     def info(self) -> UserInfo:
         return UserInfo(
             username=self.username,
@@ -245,16 +259,7 @@ def caller_for_token(db: Database, *, token: str | None, now: datetime) -> Calle
     if now - device.last_seen_at > LAST_SEEN_RESOLUTION:
         with db.session(write=True) as s:
             s.execute(update(DeviceRow).where(DeviceRow.id == device.id).values(last_seen_at=now))
-    return Caller(
-        user_id=user.id,
-        username=user.username,
-        full_name=user.full_name,
-        role=Role(user.role),
-        unit_code=unit.code,
-        unit_name=unit.name,
-        unit_path=unit.path,
-        device_pk=device.id,
-    )
+    return Caller.of(user, unit, device_pk=device.id)
 
 
 def revoke_device(session: Session, *, device_pk: int, now: datetime) -> None:

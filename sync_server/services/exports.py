@@ -21,14 +21,17 @@ from sqlalchemy import or_, select
 from sqlalchemy.orm import Session
 
 from schemas.catalog import latest_forms
+from schemas.common import vn_date
 from schemas.forms import FieldType, FormDefinition
-from schemas.periods import Granularity, buckets, fmt_vn
+from schemas.periods import Granularity, buckets
 from schemas.plans import IndicatorProgress, Plan, ProgressStatus
 from schemas.units import UNIT_TYPES
 
 from ..models import RecordRow, UnitRow
-from ..tallies import evaluate_node, load_tree, period_sums
 from .catalog import load_forms
+from .tallies.reports import evaluate_node
+from .tallies.sums import period_sums
+from .tallies.tree import load_tree
 from .units import PATH_SEP
 
 Cell = str | int | float | date | datetime | None
@@ -217,9 +220,10 @@ def _text(value: Cell, zone: Any) -> str:
     if value is None:
         return ""
     if isinstance(value, datetime):
-        return value.astimezone(zone).strftime("%d/%m/%Y %H:%M")
+        local = value.astimezone(zone)
+        return f"{vn_date(local)} {local:%H:%M}"
     if isinstance(value, date):
-        return fmt_vn(value)
+        return vn_date(value)
     if isinstance(value, float) and value.is_integer():
         return str(int(value))
     return str(value)

@@ -29,9 +29,9 @@ from schemas.records import Record, RecordStatus, check_record, finalize_answers
 from schemas.sync import Receipt, ReceiptStatus
 
 from ..models import RecordRevisionRow, RecordRow, TallyRollupRow, TallyRow, UnitRow
-from ..tallies import Contributions, TallyKey, add_to, apply_deltas, contributions_of
 from .accounts import Caller
 from .catalog import load_forms, load_plans
+from .tallies.rollups import Contributions, TallyKey, add_to, apply_deltas, contributions_of
 from .units import is_within
 
 

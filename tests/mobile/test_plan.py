@@ -1,4 +1,4 @@
-"""plan_batches: the pure part of sync, tested with plain lists."""
+"""Cutting the outbox into batches: the pure part of sync, tested with plain lists."""
 
 from __future__ import annotations
 
@@ -9,11 +9,25 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from mobile.records import LocalState, StoredRecord
-from mobile.sync.engine import BATCH_OVERHEAD, plan_batches
+from mobile.sync.engine import BATCH_OVERHEAD, DEFAULT_MAX_BYTES, cut_batch, sized_pending
 from schemas.records import Record, RecordStatus
 from schemas.sync import MAX_BATCH_RECORDS
 
 NOW = datetime(2026, 3, 15, 8, 0, tzinfo=UTC)
+
+
+def plan_batches(
+    outbox: list[StoredRecord], *, max_records: int = MAX_BATCH_RECORDS, max_bytes: int = DEFAULT_MAX_BYTES
+) -> list[list[Record]]:
+    """The outbox cut the way the engine cuts it (with a fixed limit): cut_batch from where the last ended."""
+    sized = sized_pending(outbox)
+    batches: list[list[Record]] = []
+    pos = 0
+    while pos < len(sized):
+        end = cut_batch(sized, pos, max_records=max_records, max_bytes=max_bytes)
+        batches.append([r for r, _ in sized[pos:end]])
+        pos = end
+    return batches
 
 
 def stored(notes_len: int = 10, state: LocalState = LocalState.PENDING) -> StoredRecord:

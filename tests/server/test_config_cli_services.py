@@ -11,6 +11,7 @@ from sqlalchemy import select
 
 from schemas.catalog import shipped_plans
 from schemas.common import utcnow
+from schemas.periods import standard_periods
 from schemas.sync import Role
 from schemas.units import Unit
 from sync_server import cli
@@ -24,7 +25,6 @@ from sync_server.security import hash_password, token_hash, verify_password
 from sync_server.services.accounts import create_user
 from sync_server.services.ingest import rebuild_tallies
 from sync_server.services.units import subtree_rows, unit_paths, upsert_units
-from sync_server.tallies import standard_periods
 
 from .helpers import Api, record, session_answers, survey_answers
 

@@ -21,7 +21,8 @@ from sync_server.config import make_settings
 from sync_server.db import Database
 from sync_server.models import Base, TallyRollupRow, TallyRow, UnitRow
 from sync_server.services.ingest import rebuild_tallies
-from sync_server.tallies import cover, unit_sums
+from sync_server.services.tallies.cover import cover
+from sync_server.services.tallies.sums import unit_sums
 
 from .helpers import PLAN, Api, record, survey_answers
 

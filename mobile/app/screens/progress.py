@@ -496,7 +496,7 @@ def _today(source: ProgressSource) -> date:
 
 def _chart_start(plan: Plan, period: PeriodChoice) -> date:
     """A chart covers at least the current phase, so a month or a quarter still shows a trend."""
-    phase = next((p for p in plan.phases if p.start <= period.end <= p.end), None)
+    phase = plan.phase_on(period.end)
     return min(period.start, phase.start) if phase else period.start
 
 

@@ -17,17 +17,13 @@ from ...config import Settings
 from ...db import Database
 from ...errors import InvalidInput
 from ...services.accounts import Caller
-from ...services.catalog import load_forms, load_plans
+from ...services.clock import local_today
 from ...services.ingest import push_records
-from ...services.units import get_unit, subtree_rows, to_unit
-from ...tallies import build_reports, build_series, standard_periods
+from ...services.pull import build_pull
 from ..body import parse_body, read_body
-from ..deps import CallerDep, DbDep, SettingsDep, local_today
+from ..deps import CallerDep, DbDep, SettingsDep
 
 router = APIRouter(prefix="/api/v1/sync", tags=["sync"])
-
-# Reports per plan a pull carries for offline drill-down (the caller's own always come first).
-MAX_PULL_REPORTS = 200
 
 _ERRORS: dict[int | str, dict[str, Any]] = {
     400: {"model": ErrorBody, "description": "bad_body: not gzip or not JSON"},
@@ -98,44 +94,6 @@ def _as_uuid(value: str) -> uuid.UUID | None:
         return None
 
 
-def _build_pull(db: Database, settings: Settings, caller: Caller) -> PullResponse:
-    now = utcnow()
-    today = local_today(settings, now)
-    with db.session() as s:
-        plans = load_plans(s)
-        root = get_unit(s, code=caller.unit_code)
-        tallies, below, series = [], [], []
-        for plan in plans:
-            spans = standard_periods(plan, today)
-            reports = build_reports(s, plan=plan, root=root, spans=spans, as_of=now, max_reports=MAX_PULL_REPORTS)
-            tallies += [r for r in reports if r.unit == root.code]
-            below += [r for r in reports if r.unit != root.code]
-            phase_start, phase_end = spans[-1]
-            if phase_start <= today:
-                series.append(
-                    build_series(
-                        s,
-                        plan=plan,
-                        root=root,
-                        start=phase_start,
-                        end=min(phase_end, today),
-                        granularity="month",
-                        cumulative=True,
-                        as_of=now,
-                    )
-                )
-        return PullResponse(
-            server_time=now,
-            user=caller.info(),
-            forms=load_forms(s),
-            plans=plans,
-            units=[to_unit(r) for r in subtree_rows(s, root_path=root.path)],
-            tallies=tallies,
-            subtree_tallies=below,
-            series=series,
-        )
-
-
 def _etag(pull: PullResponse) -> str:
     """A validator over everything but the clock fields, so an unchanged scope answers 304."""
     data = pull.model_dump(mode="json", exclude={"server_time"})
@@ -158,7 +116,8 @@ async def pull(
     if_none_match: Annotated[str | None, Header(alias="If-None-Match")] = None,
 ) -> PullResponse | Response:
     """Forms (every version), plans, the caller's unit subtree, and tallies for this year and this phase."""
-    result = await run_in_threadpool(_build_pull, db, settings, caller)
+    now = utcnow()
+    result = await run_in_threadpool(build_pull, db, caller, now=now, today=local_today(settings, now))
     etag = _etag(result)
     if if_none_match and etag in [t.strip() for t in if_none_match.split(",")]:
         return Response(status_code=304, headers={"ETag": etag})

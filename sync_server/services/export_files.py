@@ -1,0 +1,75 @@
+"""Export files as a caller asks for them: the scope check, the period, the table, the file and its name.
+
+``exports`` builds tables and writes CSV or XLSX; this module decides what a
+caller gets: a unit inside their subtree (their own by default), the period
+read as reports read it (``tallies.spans.resolve_span``), and a file name
+that says what is in it. The route only turns the bytes into a download.
+"""
+
+from __future__ import annotations
+
+from datetime import date, tzinfo
+from typing import Literal
+
+from ..db import Database
+from .accounts import Caller
+from .catalog import get_plan
+from .exports import TALLY_HEADERS, record_table, tally_rows, to_csv, to_xlsx
+from .tallies.spans import resolve_span
+from .units import unit_in_scope
+
+Format = Literal["csv", "xlsx"]
+
+
+def tally_file(
+    db: Database,
+    caller: Caller,
+    *,
+    fmt: Format,
+    plan_id: str,
+    unit: str | None,
+    start: date | None,
+    end: date | None,
+    period: str | None,
+    granularity: Literal["month", "quarter", "year"] | None,
+    today: date,
+    zone: tzinfo,
+) -> tuple[bytes, str]:
+    """The report table as a ``fmt`` file, and its name (without the extension)."""
+    with db.session() as s:
+        plan = get_plan(s, plan_id=plan_id)
+        root = unit_in_scope(
+            s, code=unit or caller.unit_code, scope_path=caller.unit_path, scope_code=caller.unit_code
+        )
+        start, end = resolve_span(plan, start=start, end=end, period=period, today=today)
+        rows = tally_rows(s, plan=plan, root=root, start=start, end=end, granularity=granularity)
+    name = f"chi-tieu_{plan.id}_{root.code}_{start:%Y%m%d}-{end:%Y%m%d}"
+    if fmt == "csv":
+        return to_csv(TALLY_HEADERS, rows, zone=zone), name
+    return to_xlsx(TALLY_HEADERS, rows, zone=zone, sheet="Chỉ tiêu"), name
+
+
+def record_file(
+    db: Database,
+    caller: Caller,
+    *,
+    fmt: Format,
+    unit: str | None,
+    form_id: str | None,
+    start: date | None,
+    end: date | None,
+    include_void: bool,
+    zone: tzinfo,
+) -> tuple[bytes, str]:
+    """The raw records of the subtree (one form's, or all) as a ``fmt`` file, and its name."""
+    with db.session() as s:
+        root = unit_in_scope(
+            s, code=unit or caller.unit_code, scope_path=caller.unit_path, scope_code=caller.unit_code
+        )
+        headers, rows = record_table(
+            s, root=root, form_id=form_id, start=start, end=end, include_void=include_void
+        )
+    name = f"phieu_{form_id or 'tat-ca'}_{root.code}"
+    if fmt == "csv":
+        return to_csv(headers, rows, zone=zone), name
+    return to_xlsx(headers, rows, zone=zone, sheet="Phiếu"), name

@@ -1,0 +1,169 @@
+"""Report assembly: a plan's indicators for a unit, its segments and its children, now and over time.
+
+A report for a unit adds its subtree's sums up the tree (``Tree``), divides
+by the subtree's baselines for the year the period ends in, and lets
+``schemas.plans.evaluate_plan`` judge each indicator: totals, each segment
+(units whose own or inherited tags match) and each child unit. The
+approval of exactly that plan, unit and period comes with it.
+"""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+
+from sqlalchemy.orm import Session
+
+from schemas.periods import Granularity, buckets
+from schemas.plans import (
+    Aggregate,
+    IndicatorProgress,
+    Plan,
+    SeriesPoint,
+    TallyReport,
+    TallySeries,
+    UnitTally,
+    evaluate_plan,
+    rank_children,
+    shortfall,
+)
+
+from ...models import UnitRow
+from ..approvals import approval_for
+from .sums import PeriodSums, period_sums
+from .tree import Node, Tree, load_tree
+
+
+def evaluate_node(plan: Plan, tree: Tree, node: UnitRow | Node, data: PeriodSums) -> list[IndicatorProgress]:
+    """``plan``'s indicators for ``node``'s subtree, segments and year-before comparison included."""
+    keys = tuple(sorted(plan.baseline_keys()))
+    code = node.code
+    year = data.end.year
+    current = Aggregate(
+        sums=data.rolled(tree, "current", None)[code], baselines=tree.baselines(keys, year, None)[code]
+    )
+    previous = None
+    if data.previous is not None:
+        previous = Aggregate(
+            sums=data.rolled(tree, "previous", None)[code],
+            baselines=tree.baselines(keys, year - 1, None)[code],
+        )
+    segments = {}
+    for seg_id, seg_tags in plan.segment_tags().items():
+        wanted = frozenset(seg_tags)
+        segments[seg_id] = Aggregate(
+            sums=data.rolled(tree, "current", wanted)[code],
+            baselines=tree.baselines(keys, year, wanted)[code],
+        )
+    return evaluate_plan(
+        plan, current.sums, current.baselines, data.end, previous=previous, segments=segments
+    )
+
+
+def _ranked_children(
+    plan: Plan, tree: Tree, node: UnitRow, data: PeriodSums, rank_by: str | None
+) -> list[UnitTally]:
+    children = []
+    for child in tree.children(node):
+        progress = evaluate_node(plan, tree, child, data)
+        judged = [p for p in progress if rank_by is None or p.indicator_id == rank_by]
+        children.append(
+            UnitTally(
+                unit=child.code, unit_name=child.name, indicators=progress, shortfall=shortfall(plan, judged)
+            )
+        )
+    return rank_children(children)
+
+
+def build_report(
+    session: Session,
+    *,
+    plan: Plan,
+    root: UnitRow,
+    start: date,
+    end: date,
+    as_of: datetime,
+    rank_by: str | None = None,
+    tree: Tree | None = None,
+    data: PeriodSums | None = None,
+) -> TallyReport:
+    """``plan``'s indicators for ``root``'s subtree from ``start`` to ``end`` (inclusive), and per child.
+
+    Children come furthest behind first (by ``rank_by``'s indicator alone
+    when given). ``tree``/``data`` may be passed in when they were loaded for
+    an ancestor already (they must cover ``root``).
+    """
+    tree = tree or load_tree(session, root)
+    data = data or period_sums(session, plan=plan, root=root, start=start, end=end)
+    return TallyReport(
+        plan_id=plan.id,
+        unit=root.code,
+        unit_name=root.name,
+        start=start,
+        end=end,
+        as_of=as_of,
+        totals=evaluate_node(plan, tree, root, data),
+        children=_ranked_children(plan, tree, root, data, rank_by),
+        approval=approval_for(session, plan_id=plan.id, unit=root, start=start, end=end),
+    )
+
+
+def build_reports(
+    session: Session,
+    *,
+    plan: Plan,
+    root: UnitRow,
+    spans: list[tuple[date, date]],
+    as_of: datetime,
+    max_reports: int,
+) -> list[TallyReport]:
+    """Reports for ``root`` and every unit under it that has children (parents first), per span.
+
+    What a supervisor's phone caches to drill down offline; at most
+    ``max_reports`` reports (the deepest units are left out first).
+    """
+    tree = load_tree(session, root)
+    nodes = [r for r in tree.rows if r.code == root.code or tree.children(r)]
+    nodes = nodes[: max(1, max_reports // max(1, len(spans)))]
+    out = []
+    for start, end in spans:
+        data = period_sums(session, plan=plan, root=root, start=start, end=end)
+        for node in nodes:
+            out.append(
+                build_report(
+                    session, plan=plan, root=node, start=start, end=end, as_of=as_of, tree=tree, data=data
+                )
+            )
+    return out
+
+
+def build_series(
+    session: Session,
+    *,
+    plan: Plan,
+    root: UnitRow,
+    start: date,
+    end: date,
+    granularity: Granularity,
+    cumulative: bool,
+    as_of: datetime,
+) -> TallySeries:
+    """``plan``'s indicators for ``root``'s subtree at each month, quarter or year of ``start``..``end``."""
+    tree = load_tree(session, root)
+    points = []
+    for b_start, b_end in buckets(start, end, granularity):
+        span_start = start if cumulative else b_start
+        data = period_sums(session, plan=plan, root=root, start=span_start, end=b_end)
+        points.append(
+            SeriesPoint(start=span_start, end=b_end, indicators=evaluate_node(plan, tree, root, data))
+        )
+    return TallySeries(
+        plan_id=plan.id,
+        unit=root.code,
+        unit_name=root.name,
+        start=start,
+        end=end,
+        granularity=granularity,
+        cumulative=cumulative,
+        as_of=as_of,
+        points=points,
+    )

@@ -1,0 +1,85 @@
+"""Rollup writes: what a record adds to each plan, kept per (plan, unit, day, measure) and per month and year.
+
+A record adds its contributions at its own unit on its own day, and to that
+day's month and year, inside the ingest transaction; an edit or a void
+subtracts what the record added before (``sign`` -1), so the sums are always
+exactly the finalized records' contributions.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from datetime import date
+
+from sqlalchemy import Table
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.orm import Session
+
+from schemas.forms import FormDefinition
+from schemas.plans import Plan, record_contributions
+from schemas.records import Record
+
+from ...models import TallyRollupRow, TallyRow
+
+TallyKey = tuple[str, str, date, str]  # plan_id, unit_code, day, measure_id
+RollupKey = tuple[str, str, str, date, str]  # plan_id, unit_code, grain, first day, measure_id
+_DAY_KEYS = ("plan_id", "unit_code", "day", "measure_id")
+_ROLLUP_KEYS = ("plan_id", "unit_code", "grain", "start", "measure_id")
+Contributions = dict[str, dict[str, float]]  # plan_id -> measure_id -> amount
+
+
+def contributions_of(record: Record, form: FormDefinition, plans: Iterable[Plan]) -> Contributions:
+    """What ``record`` adds to every plan; empty unless it is final."""
+    out: Contributions = {}
+    for plan in plans:
+        amounts = record_contributions(record, form, plan)
+        if amounts:
+            out[plan.id] = amounts
+    return out
+
+
+def add_to(
+    deltas: dict[TallyKey, float], *, unit_code: str, day: date, contributions: Mapping, sign: int
+) -> None:
+    """Accumulate ``sign`` × ``contributions`` at (unit, day) into ``deltas``."""
+    for plan_id, amounts in contributions.items():
+        for measure_id, amount in amounts.items():
+            key = (plan_id, unit_code, day, measure_id)
+            deltas[key] = deltas.get(key, 0.0) + sign * float(amount)
+
+
+def rollup_deltas(deltas: Mapping[TallyKey, float]) -> dict[RollupKey, float]:
+    """The month and year rollup changes that ``deltas`` (per day) make."""
+    out: dict[RollupKey, float] = {}
+    for (plan_id, unit_code, day, measure_id), v in deltas.items():
+        for grain, first in (("month", day.replace(day=1)), ("year", date(day.year, 1, 1))):
+            key = (plan_id, unit_code, grain, first, measure_id)
+            out[key] = out.get(key, 0.0) + v
+    return out
+
+
+def _upsert_sums(
+    session: Session, table: Table, keys: tuple[str, ...], deltas: Mapping[tuple, float]
+) -> None:
+    params = [dict(zip(keys, k, strict=True), total=v) for k, v in sorted(deltas.items()) if v != 0]
+    if not params:
+        return
+    dialect = session.get_bind().dialect.name
+    insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
+    stmt = insert(table)
+    stmt = stmt.on_conflict_do_update(
+        index_elements=[table.c[k] for k in keys], set_={"total": table.c.total + stmt.excluded.total}
+    )
+    session.connection().execute(stmt, params)
+
+
+def apply_deltas(session: Session, deltas: Mapping[TallyKey, float]) -> None:
+    """Add ``deltas`` to the daily tally rows and to their month and year rollups, one upsert per row.
+
+    ``INSERT ... ON CONFLICT DO UPDATE SET total = total + excluded.total`` is
+    atomic per row on both databases; taking rows in sorted order (days
+    first, then rollups) means two concurrent pushes lock them in the same
+    order and cannot deadlock.
+    """
+    _upsert_sums(session, TallyRow.__table__, _DAY_KEYS, deltas)  # type: ignore[arg-type]
+    _upsert_sums(session, TallyRollupRow.__table__, _ROLLUP_KEYS, rollup_deltas(deltas))  # type: ignore[arg-type]
