@@ -56,7 +56,7 @@ class RecoveryKey:
 
     @property
     def key_id(self) -> str:
-        from mobile.vault.recovery import key_id
+        from vault_format.recovery import key_id
 
         return key_id(self.public_key)
 
@@ -194,7 +194,7 @@ def open_vault(source: Path, key: RecoveryKey) -> RecoveredVault:
     from mobile.errors import VaultError
     from mobile.records import META_TABLE, RECORDS_TABLE  # noqa: F401 - the table names are the contract
     from mobile.vault import keyfile as kf
-    from mobile.vault.recovery import RecoveryError, unwrap_with_private_key
+    from vault_format.recovery import RecoveryError, unwrap_with_private_key
     from mobile.vault.storage import EncryptedStorage
 
     with _vault_copy(Path(source)) as folder:
