@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from datetime import date, datetime
 from typing import Annotated
 
 from fastapi import Depends, Request
@@ -10,6 +9,7 @@ from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 
 from schemas.common import utcnow
 
+from ..clock import local_today
 from ..config import Settings
 from ..db import Database
 from ..services.accounts import Caller, caller_for_token
@@ -39,7 +39,4 @@ def get_caller(
 
 CallerDep = Annotated[Caller, Depends(get_caller)]
 
-
-def local_today(settings: Settings, now: datetime) -> date:
-    """Today in the programme's time zone (Vietnam by default), not the server's."""
-    return now.astimezone(settings.zone).date()
+__all__ = ["CallerDep", "DbDep", "SettingsDep", "get_caller", "get_db", "get_settings_dep", "local_today"]
