@@ -20,6 +20,10 @@ from .errors import Corrupt
 
 Tables = dict[str, dict[str, Any]]
 
+# The tables the phone keeps (``mobile/records.py``): named here because the server's recovery reads them too.
+RECORDS_TABLE = "records"  # doc id -> StoredRecord JSON: {"record": ..., "state": ..., "issues": ...}
+META_TABLE = "meta"
+
 
 def _apply(tables: Tables, ops: list[list[Any]], doc: Callable[[Any], Any]) -> None:
     for op in ops:
