@@ -43,10 +43,11 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 from _common import PIN, REPO, check, machine, pct, table  # noqa: E402
 
 from mobile.records import RecordStore  # noqa: E402
-from mobile.vault import Vault, kdf  # noqa: E402
+from mobile.vault import Vault  # noqa: E402
 from schemas.catalog import latest_forms, shipped_forms  # noqa: E402
 from schemas.common import utcnow  # noqa: E402
 from schemas.records import Record, RecordStatus  # noqa: E402
+from vault_format import kdf  # noqa: E402
 
 FORM = latest_forms(shipped_forms())["outreach_session"]
 NOTES = (

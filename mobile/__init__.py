@@ -8,6 +8,6 @@ Layout (the Flet screens in ``mobile.app`` only call into these):
 - ``mobile.sync``            ``ServerClient`` (HTTP, requests) and ``SyncEngine`` (plan, then apply)
 - ``mobile.settings_store``  plain, non-secret app settings
 
-Imports allowed here: ``schemas``, flet, tinydb, requests, cryptography, pydantic
-and the standard library; ``tests/mobile/test_imports.py`` enforces it.
+Imports allowed here: ``schemas``, ``vault_format``, flet, tinydb, requests, cryptography,
+pydantic and the standard library; ``tests/mobile/test_imports.py`` enforces it.
 """

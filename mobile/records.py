@@ -43,13 +43,12 @@ from schemas.common import Issue, text, utcnow
 from schemas.forms import FieldType, FormDefinition, derive_answers, validate_answers
 from schemas.records import Record, RecordStatus, check_record
 from schemas.sync import PullResponse, Receipt, ReceiptStatus
+from vault_format.reader import META_TABLE, RECORDS_TABLE
 
 from .errors import FieldTallyError
 from .vault import Vault
 from .vault.storage import ChangeSet
 
-RECORDS_TABLE = "records"
-META_TABLE = "meta"
 PULL_KEY = "pull"
 AUTOSAVE_KEY = "autosave"  # the form on screen, as typed so far (one slot: one form is open at a time)
 SENT_RECEIPTS = (ReceiptStatus.STORED, ReceiptStatus.DUPLICATE, ReceiptStatus.STALE)

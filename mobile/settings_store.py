@@ -15,7 +15,7 @@ from pathlib import Path
 
 from pydantic import BaseModel, ConfigDict, ValidationError
 
-from .vault.atomic import atomic_write
+from vault_format.atomic import atomic_write
 
 SETTINGS_NAME = "settings.json"
 log = logging.getLogger(__name__)

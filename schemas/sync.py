@@ -41,7 +41,7 @@ class UserInfo(Strict):
 
 
 class RecoveryKeyInfo(Strict):
-    """The server's public recovery key: the phone wraps its data key for it (mobile/vault/recovery.py)."""
+    """The server's public recovery key: the phone wraps its data key for it (vault_format/recovery.py)."""
 
     scheme: str = "x25519-hkdf-sha256-aes256gcm"
     key_id: str

@@ -7,8 +7,11 @@ import logging
 from schemas.catalog import shipped_forms, shipped_plans
 from schemas.common import utcnow
 
+from .clock import local_today
 from .config import Settings
 from .db import Database, init_db
+from .demo.records import seed_demo_records
+from .demo.seed import seed_demo
 from .services.audit import audit
 from .services.catalog import seed_catalog
 from .services.ingest import rebuild_tallies
@@ -16,7 +19,9 @@ from .services.ingest import rebuild_tallies
 log = logging.getLogger(__name__)
 
 
-def prepare_database(db: Database, settings: Settings, *, demo: bool = False, demo_records: bool = False) -> None:
+def prepare_database(
+    db: Database, settings: Settings, *, demo: bool = False, demo_records: bool = False
+) -> None:
     """Migrate the schema to head, seed the shipped forms and plans, recount plans that changed; idempotent.
 
     With ``demo`` also the demo units and users (refused in production), and with
@@ -32,15 +37,9 @@ def prepare_database(db: Database, settings: Settings, *, demo: bool = False, de
             count = rebuild_tallies(s, plan_ids=changed)
             log.info("plans %s are new or changed; recounted %d records", ", ".join(changed), count)
     if demo:
-        from .demo import seed_demo
-
         seed_demo(db, settings)
         if demo_records:
-            from datetime import datetime
-
-            from .demo.records import seed_demo_records
-
-            today = datetime.now(settings.zone).date()
-            stored = seed_demo_records(db, today=today, now=utcnow())
+            now = utcnow()
+            stored = seed_demo_records(db, today=local_today(settings, now), now=now)
             if stored:
                 log.info("seeded %d demo records", stored)

@@ -8,6 +8,7 @@
     ├── NotFound                 a plan, unit or user that does not exist (404)
     ├── Forbidden                outside the caller's unit subtree (403)
     ├── InvalidInput             a request that can never succeed as it is (422); may list ``issues``
+    │   └── XLSFormError         an XLSForm workbook that cannot be read at all (services/xlsform)
     ├── BadBody                  a body that is not gzip / JSON at all (400)
     │   └── UnsupportedEncoding  a Content-Encoding other than gzip (415)
     ├── TooLarge                 a body over ``max_body_bytes``, compressed or not (413)
@@ -91,3 +92,9 @@ class TooManyAttempts(AuthError):
 
 class Unauthorized(AuthError):
     code = "unauthorized"
+
+
+class XLSFormError(InvalidInput):
+    """An XLSForm workbook that cannot be read at all (not an .xlsx, no survey sheet)."""
+
+    code = "xlsform"

@@ -5,9 +5,12 @@ from __future__ import annotations
 import hashlib
 import os
 import secrets
+from functools import cache
 
 from cryptography.exceptions import InvalidKey
 from cryptography.hazmat.primitives.kdf.argon2 import Argon2id
+
+from .demo.data import demo_passwords
 
 # OWASP's Argon2id floor (m=19 MiB, t=2, p=1): ~25 ms here. The parameters live
 # in the PHC string, so raising them later leaves old hashes verifiable.
@@ -15,11 +18,19 @@ ARGON2_MEMORY_KIB = 19 * 1024
 ARGON2_ITERATIONS = 2
 ARGON2_LANES = 1
 
-# Demo passwords must never guard real data.
-DEMO_PASSWORDS = frozenset({"canbo123", "chihuy123", "admin123"})
 
 # Verified against for unknown usernames, so their answer takes as long as a wrong password's.
 _DUMMY_HASH: str | None = None
+
+
+@cache
+def _demo_passwords() -> frozenset[str]:
+    return demo_passwords()
+
+
+def is_demo_password(password: str) -> bool:
+    """Whether ``password`` is one the demo users ship with (``demo/users.json``): never for real data."""
+    return password in _demo_passwords()
 
 
 def hash_password(password: str) -> str:

@@ -14,8 +14,8 @@ import os
 import zipfile
 from pathlib import Path
 
-from .storage import JOURNAL_NAME, SNAP_NAME
-from .vault import KEY_NAME
+from vault_format.journal import JOURNAL_NAME, SNAP_NAME
+from vault_format.keyfile import KEY_NAME
 
 EXPORTED = (KEY_NAME, SNAP_NAME, JOURNAL_NAME)
 

@@ -46,14 +46,17 @@ from typing import Any
 from tinydb.storages import Storage
 
 from schemas.common import text
+from vault_format import journal as jn
+from vault_format.journal import JOURNAL_NAME, SNAP_NAME
+from vault_format.reader import replay
 
 from ..errors import VaultCorrupt, VaultError
-from . import journal as jn
+from .translate import phone_errors
 
 log = logging.getLogger(__name__)
 
-SNAP_NAME = "vault.snap"
-JOURNAL_NAME = "vault.journal"
+__all__ = ["COMPACT_MIN_BYTES", "JOURNAL_NAME", "SNAP_NAME", "ChangeSet", "EncryptedStorage", "TrackedDoc"]
+
 COMPACT_MIN_BYTES = 1 << 20
 
 
@@ -159,21 +162,6 @@ class ChangeSet(MutableMapping):
         return out
 
 
-def _apply(tables: dict[str, dict[str, Any]], ops: list[list[Any]]) -> None:
-    for op in ops:
-        kind, name = op[0], op[1]
-        if kind == "p":
-            tables.setdefault(name, {})[op[2]] = TrackedDoc(op[3])
-        elif kind == "d":
-            tables.get(name, {}).pop(op[2], None)
-        elif kind == "t":
-            tables.setdefault(name, {})
-        elif kind == "D":
-            tables.pop(name, None)
-        else:
-            raise ValueError(f"unknown journal operation {kind!r}")
-
-
 class EncryptedStorage(Storage):
     """TinyDB storage over ``vault.snap`` + ``vault.journal`` in ``folder``, under ``key``."""
 
@@ -220,6 +208,10 @@ class EncryptedStorage(Storage):
         jn.new_journal(Path(folder) / JOURNAL_NAME, jid)
 
     def _load(self) -> None:
+        with phone_errors():
+            self._load_files()
+
+    def _load_files(self) -> None:
         if self._writer is not None:
             self._writer.close()
             self._writer = None
@@ -233,15 +225,7 @@ class EncryptedStorage(Storage):
             # A compaction was cut after sealing the snapshot: the old journal is already in it.
             jn.new_journal(self.journal_path, snap.journal_id)
         scan = jn.scan_journal(self.journal_path, self._key)
-        try:
-            tables = {
-                name: {doc_id: TrackedDoc(doc) for doc_id, doc in table.items()}
-                for name, table in snap.tables.items()
-            }
-            for payload in scan.payloads:
-                _apply(tables, payload)
-        except (AttributeError, TypeError, ValueError, IndexError) as exc:
-            raise VaultCorrupt(f"unexpected content: {exc}") from exc
+        tables = replay(snap.tables, scan.payloads, doc=TrackedDoc)
         self._writer = jn.JournalWriter(
             self.journal_path,
             self._key,

@@ -34,8 +34,9 @@ from collections.abc import Callable
 from dataclasses import dataclass, replace
 from pathlib import Path
 
+from vault_format.atomic import atomic_write, fsync_dir
+
 from ..errors import PinThrottled
-from .atomic import atomic_write, fsync_dir
 
 # Wait (seconds) before the next try, indexed by consecutive failures; the last value repeats.
 WAITS = (0, 0, 0, 5, 15, 30, 60, 120, 300, 600, 900, 1800, 3600)

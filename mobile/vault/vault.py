@@ -32,11 +32,12 @@ from tinydb import TinyDB
 
 from schemas.common import text
 from schemas.unlock import code_matches
+from vault_format import recovery as rc
+from vault_format.atomic import fsync_dir, remove_stray_temps
+from vault_format.keyfile import KEY_NAME
 
 from ..errors import BadUnlockCode, PinLocked, VaultError, WrongPin
 from . import keyfile as kf
-from . import recovery as rc
-from .atomic import fsync_dir, remove_stray_temps
 from .storage import COMPACT_MIN_BYTES, EncryptedStorage
 from .throttle import LOCK_AFTER, Throttle
 
@@ -45,7 +46,6 @@ try:  # POSIX (Android included); elsewhere the lock is skipped
 except ImportError:  # pragma: no cover
     fcntl = None  # type: ignore[assignment]
 
-KEY_NAME = "vault.key"
 ATTEMPTS_NAME = "vault.attempts"
 LOCK_NAME = "vault.lock"
 MIN_PIN_LEN = 4

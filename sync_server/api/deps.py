@@ -12,7 +12,6 @@ from schemas.common import utcnow
 from ..config import Settings
 from ..db import Database
 from ..services.accounts import Caller, caller_for_token
-from ..services.clock import local_today  # noqa: F401  (its old home; recovery still imports it here)
 
 
 def get_settings_dep(request: Request) -> Settings:

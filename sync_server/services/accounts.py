@@ -16,7 +16,7 @@ from ..config import Settings
 from ..db import Database
 from ..errors import BadCredentials, ConfigError, InvalidInput, TooManyAttempts, Unauthorized
 from ..models import DeviceRow, SigninFailureRow, UnitRow, UserRow
-from ..security import DEMO_PASSWORDS, hash_password, new_device_token, token_hash, verify_password
+from ..security import hash_password, is_demo_password, new_device_token, token_hash, verify_password
 from .units import get_unit
 
 # last_seen is refreshed at most this often, so reads do not turn into writes
@@ -75,7 +75,7 @@ def user_info(user: UserRow, unit: UnitRow) -> UserInfo:
 
 def check_password_policy(password: str, *, settings: Settings) -> None:
     """Refuse passwords that must not guard real data (demo ones in production, very short ones)."""
-    if settings.environment == "production" and password in DEMO_PASSWORDS:
+    if settings.environment == "production" and is_demo_password(password):
         raise ConfigError("demo passwords are refused when FIELDTALLY_ENVIRONMENT=production")
     if len(password) < MIN_PASSWORD_LENGTH:
         raise InvalidInput(

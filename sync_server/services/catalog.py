@@ -1,4 +1,4 @@
-"""Forms and plans in the database: seeding the shipped ones, and reading them back as models."""
+"""Forms and plans in the database: seeding the shipped ones, publishing new ones, reading them back."""
 
 from __future__ import annotations
 
@@ -13,8 +13,9 @@ from schemas.common import text
 from schemas.forms import FormDefinition
 from schemas.plans import Plan
 
-from ..errors import NotFound
+from ..errors import InvalidInput, NotFound
 from ..models import FormRow, PlanRow
+from .audit import audit
 
 log = logging.getLogger(__name__)
 
@@ -50,6 +51,31 @@ def seed_catalog(
     return changed
 
 
+def publish_form(session: Session, *, form: FormDefinition, now: datetime) -> bool:
+    """Store a new form version for phones to receive on their next pull; False if it is already there.
+
+    A published (id, version) is never overwritten with a different definition:
+    records may have been made with it. That raises InvalidInput
+    (``form_version_taken``); publish a new version instead.
+    """
+    row = session.get(FormRow, (form.id, form.version))
+    if row is not None:
+        if row.definition == form.model_dump(mode="json"):
+            return False
+        raise InvalidInput(
+            text(
+                f"Biểu mẫu {form.id} phiên bản {form.version} đã được phát hành với nội dung khác; có thể đã "
+                f"có phiếu dùng nó. Hãy phát hành thành phiên bản mới ({form.version + 1}).",
+                f"form {form.id} version {form.version} is already published with a different definition; "
+                f"records may have been made with it. "
+                f"Publish it as a new version (--version {form.version + 1})",
+            ),
+            code="form_version_taken",
+        )
+    seed_catalog(session, forms=[form], plans=[], now=now)
+    return True
+
+
 def load_forms(session: Session) -> list[FormDefinition]:
     """Every version of every form, ordered by id and version."""
     rows = session.scalars(select(FormRow).order_by(FormRow.form_id, FormRow.version)).all()
@@ -76,8 +102,6 @@ def store_plan(session: Session, *, plan: Plan, actor: str, now: datetime) -> bo
 
     The caller recounts the plan's tallies (``ingest.rebuild_tallies``) in the same transaction.
     """
-    from .audit import audit
-
     data = plan.model_dump(mode="json")
     row = session.get(PlanRow, plan.id)
     if row is not None and row.definition == data:

@@ -14,7 +14,7 @@ import time
 
 import pytest
 
-from sync_server.xlsform import main as import_xlsform
+from sync_server.cli.import_xlsform import main as import_xlsform
 from tests.xlsform import workbooks
 
 from .conftest import ARTIFACTS

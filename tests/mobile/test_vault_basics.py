@@ -9,9 +9,10 @@ import pytest
 from tinydb import Query
 
 from mobile.errors import PinThrottled, VaultError, WrongPin
-from mobile.vault import Vault, kdf
+from mobile.vault import Vault
 from mobile.vault.throttle import WAITS
 from mobile.vault.vault import ATTEMPTS_NAME, KEY_NAME
+from vault_format import kdf
 
 from .helpers import FAST_KDF, PIN
 from .vault_helpers import FakeClock, fill, state

@@ -11,9 +11,9 @@ from pathlib import Path
 import pytest
 
 from mobile.vault import Vault
-from mobile.vault import journal as jn
 from mobile.vault.storage import JOURNAL_NAME, SNAP_NAME
 from mobile.vault.vault import KEY_NAME
+from vault_format import journal as jn
 
 from .helpers import FAST_KDF, PIN
 from .vault_helpers import fill, state

@@ -13,9 +13,9 @@ from tinydb.table import Document
 
 from mobile.records import RecordStore, _KeyedTable
 from mobile.vault import Vault
-from mobile.vault import journal as jn
 from mobile.vault.storage import ChangeSet, EncryptedStorage
 from schemas.catalog import latest_forms, shipped_forms
+from vault_format import journal as jn
 
 from .helpers import FAST_KDF, PIN, survey_answers
 

@@ -15,11 +15,12 @@ from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 from mobile.errors import BadUnlockCode, PinLocked, PinThrottled, VaultCorrupt, VaultError, WrongPin
 from mobile.vault import UnlockKey, Vault
 from mobile.vault import keyfile as kf
-from mobile.vault.recovery import RecoveryError, unwrap_with_private_key
 from mobile.vault.storage import JOURNAL_NAME, SNAP_NAME
 from mobile.vault.throttle import CODE_WAIT, LOCK_AFTER, WAITS
 from mobile.vault.vault import ATTEMPTS_NAME, KEY_NAME
 from schemas.unlock import unlock_code
+from vault_format import keyfile as key_format
+from vault_format.recovery import RecoveryError, unwrap_with_private_key
 
 from .helpers import FAST_KDF, PIN
 from .vault_helpers import FakeClock, fill, state
@@ -80,7 +81,7 @@ def test_keys__a_newer_format_asks_for_an_update_and_is_not_called_corrupt(vault
     body = json.loads((vault_dir / KEY_NAME).read_text())
     body.pop("checksum")
     body["format"] = 3
-    body["checksum"] = __import__("hashlib").sha256(kf._canonical(body)).hexdigest()
+    body["checksum"] = __import__("hashlib").sha256(key_format._canonical(body)).hexdigest()
     (vault_dir / KEY_NAME).write_text(json.dumps(body))
     with pytest.raises(VaultError) as err:
         Vault.unlock(vault_dir, PIN)
@@ -240,7 +241,7 @@ def test_keys__enrollment_answer_gives_the_vault_both_keys(vault_dir: Path):
     from schemas.sync import EnrollResponse, RecoveryKeyInfo, Role, UserInfo
 
     priv, pub = server_keypair()
-    from mobile.vault.recovery import key_id
+    from vault_format.recovery import key_id
 
     resp = EnrollResponse(
         device_token="t",

@@ -21,7 +21,7 @@ from schemas.common import utcnow
 from schemas.sync import Role
 from sync_server.app import create_app
 from sync_server.config import Settings, make_settings
-from sync_server.demo import seed_demo
+from sync_server.demo.seed import seed_demo
 from sync_server.services.accounts import create_user
 
 CAST = {

@@ -114,7 +114,7 @@ def test_keys__forgotten_pin_admin_recovers_unsynced_records_with_an_audit_entry
 def test_keys__recovery_refuses_another_servers_key(tmp_path: Path, client: TestClient, sec_settings):
     phone = _phone(tmp_path, client, "o_mt")
     phone.lock()
-    from sync_server.recovery import _create
+    from sync_server.recovery_key import _create
 
     other = tmp_path / "other-key.json"
     _create(other)

@@ -10,7 +10,7 @@ from fastapi.testclient import TestClient
 from sync_server.app import create_app
 from sync_server.config import Settings, make_settings
 from sync_server.db import Database
-from sync_server.demo import seed_demo
+from sync_server.demo.seed import seed_demo
 
 from .helpers import Api
 

@@ -15,12 +15,14 @@ from schemas.periods import standard_periods
 from schemas.sync import Role
 from schemas.units import Unit
 from sync_server import cli
+from sync_server.bootstrap import prepare_database
 from sync_server.config import DEFAULT_DATABASE_URL, get_settings, make_settings
 from sync_server.db import Database
-from sync_server.demo import seed_demo
+from sync_server.demo import demo_units, demo_users
+from sync_server.demo.seed import seed_demo
 from sync_server.errors import ConfigError, InvalidInput
 from sync_server.main import app_from_env
-from sync_server.models import TallyRow
+from sync_server.models import TallyRow, UserRow
 from sync_server.security import hash_password, token_hash, verify_password
 from sync_server.services.accounts import create_user
 from sync_server.services.ingest import rebuild_tallies
@@ -78,6 +80,32 @@ def test_demo__refused_in_production(tmp_path: Path) -> None:
     db = Database.from_settings(settings)
     with pytest.raises(ConfigError):
         seed_demo(db, settings)
+    db.dispose()
+
+
+def test_create_user__refuses_every_demo_accounts_password_in_production(tmp_path: Path) -> None:
+    prod = make_settings({"database_url": f"sqlite:///{tmp_path}/p.db", "environment": "production"})
+    db = Database.from_settings(prod)
+    prepare_database(db, prod)
+    with db.session(write=True) as s:
+        upsert_units(s, units=demo_units())
+    users = demo_users()
+    assert {"giamsat", "bienphong", "canbo", "chihuy", "admin"} <= {u["username"] for u in users}
+    for user in users:
+        with db.session(write=True) as s:
+            with pytest.raises(ConfigError):
+                create_user(
+                    s,
+                    username=f"real_{user['username']}",
+                    password=user["password"],
+                    role=Role(user["role"]),
+                    unit_code=user["unit"],
+                    full_name=user["full_name"],
+                    settings=prod,
+                    now=utcnow(),
+                )
+    with db.session() as s:
+        assert s.scalars(select(UserRow)).all() == []
     db.dispose()
 
 

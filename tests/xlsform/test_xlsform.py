@@ -10,7 +10,8 @@ import pytest
 
 from schemas.forms import FieldType, FormDefinition, derive_answers, validate_answers
 from sync_server import cli
-from sync_server.xlsform import XLSFormError, convert, main
+from sync_server.cli.import_xlsform import main
+from sync_server.services.xlsform import XLSFormError, convert
 
 from . import workbooks
 

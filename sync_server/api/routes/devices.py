@@ -10,7 +10,7 @@ from fastapi.concurrency import run_in_threadpool
 from schemas.common import ErrorBody, utcnow
 from schemas.sync import DeviceInfo, DeviceList, UnlockCode, UnlockCodeRequest
 
-from ...recovery import load_or_create
+from ...recovery_key import load_or_create
 from ...services import devices as svc
 from ..deps import CallerDep, DbDep, SettingsDep
 

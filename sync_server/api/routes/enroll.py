@@ -10,7 +10,7 @@ from fastapi.concurrency import run_in_threadpool
 from schemas.common import ErrorBody, utcnow
 from schemas.sync import EnrollRequest, EnrollResponse
 
-from ...recovery import load_or_create
+from ...recovery_key import load_or_create
 from ...services.accounts import sign_in
 from ...services.devices import device_id_for
 from ..deps import DbDep, SettingsDep

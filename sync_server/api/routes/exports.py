@@ -10,7 +10,7 @@ from fastapi.concurrency import run_in_threadpool
 
 from schemas.common import utcnow
 
-from ...services.clock import local_today
+from ...clock import local_today
 from ...services.export_files import Format, record_file, tally_file
 from ..deps import CallerDep, DbDep, SettingsDep
 from ..params import TALLY_ERRORS as ERRORS

@@ -17,7 +17,7 @@ from ...config import Settings
 from ...db import Database
 from ...errors import InvalidInput
 from ...services.accounts import Caller
-from ...services.clock import local_today
+from ...clock import local_today
 from ...services.ingest import push_records
 from ...services.pull import build_pull
 from ..body import parse_body, read_body

@@ -10,7 +10,7 @@ from fastapi.concurrency import run_in_threadpool
 from schemas.common import utcnow
 from schemas.plans import TallyReport, TallySeries
 
-from ...services.clock import local_today
+from ...clock import local_today
 from ...services.tallies.caller_reports import tally_report, tally_series
 from ..deps import CallerDep, DbDep, SettingsDep
 from ..params import TALLY_ERRORS as ERRORS

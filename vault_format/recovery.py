@@ -29,13 +29,13 @@ from cryptography.hazmat.primitives.asymmetric.x25519 import X25519PrivateKey, X
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 from cryptography.hazmat.primitives.kdf.hkdf import HKDF
 
+from .errors import RecoveryError
+
 SCHEME = "x25519-hkdf-sha256-aes256gcm"
 INFO = b"fieldtally/vault-recovery/v1"
 _RAW = serialization.Encoding.Raw, serialization.PublicFormat.Raw
 
-
-class RecoveryError(ValueError):
-    """A recovery wrap that is malformed, or that this private key cannot open."""
+__all__ = ["RecoveryError", "SCHEME", "key_id", "wrap_for_server", "check_block", "unwrap_with_private_key"]
 
 
 def key_id(public_key: bytes) -> str:

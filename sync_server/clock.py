@@ -1,15 +1,16 @@
 """The programme's calendar: which day it is where the officers work, not where the server runs.
 
-"Today", the current year and the current phase are judged in the
-programme's time zone (``Settings.timezone``, Vietnam by default): a server
-in UTC would otherwise start a new day, and a new year, at 7 in the morning.
+A record counts for a day in the programme's time zone (``Settings.zone``,
+Vietnam by default); a server in UTC must not roll the day over at 07:00
+local time. Routes and services (vault recovery, exports, the pull) ask this
+module, so no service needs the HTTP layer for a date.
 """
 
 from __future__ import annotations
 
 from datetime import date, datetime
 
-from ..config import Settings
+from .config import Settings
 
 
 def local_today(settings: Settings, now: datetime) -> date:

@@ -26,7 +26,7 @@ they do not invent other bytes. So the reader treats as a *torn tail*
 
 Everything else that fails (a bad header checksum, a bad tag on a frame that
 is followed by more data or that has no zero run) is damage or tampering:
-``VaultCorrupt``. What no append-only file can detect on its own is a cut at
+``Corrupt``. What no append-only file can detect on its own is a cut at
 a frame boundary (or rollback to an older copy of the files); that needs a
 counter kept elsewhere, e.g. on the server, and is out of scope here.
 
@@ -51,9 +51,11 @@ from typing import Any
 from cryptography.exceptions import InvalidTag
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 
-from ..errors import VaultCorrupt
 from .atomic import atomic_write, write_all
+from .errors import Corrupt
 
+SNAP_NAME = "vault.snap"
+JOURNAL_NAME = "vault.journal"
 FORMAT = 1
 J_MAGIC = b"FTVJ"
 J_HEADER = struct.Struct(">4sH16s")
@@ -95,15 +97,15 @@ def read_journal_id(path: Path) -> bytes:
     with open(path, "rb") as f:
         head = f.read(J_HEADER.size)
     if len(head) != J_HEADER.size:
-        raise VaultCorrupt(f"{path.name}: header is short")
+        raise Corrupt(f"{path.name}: header is short")
     magic, fmt, jid = J_HEADER.unpack(head)
     if magic != J_MAGIC or fmt != FORMAT:
-        raise VaultCorrupt(f"{path.name}: not a format-{FORMAT} journal")
+        raise Corrupt(f"{path.name}: not a format-{FORMAT} journal")
     return jid
 
 
 def scan_journal(path: Path, key: bytes) -> JournalScan:
-    """Decrypt every frame of ``path``; a torn tail is reported, any other damage raises VaultCorrupt."""
+    """Decrypt every frame of ``path``; a torn tail is reported, any other damage raises Corrupt."""
     data = Path(path).read_bytes()
     jid = read_journal_id(path)
     aead = AESGCM(key)
@@ -115,7 +117,7 @@ def scan_journal(path: Path, key: bytes) -> JournalScan:
             return JournalScan(jid, out, pos, size, torn=True)
         n, crc = F_HEADER.unpack_from(data, pos)
         if zlib.crc32(data[pos : pos + 4]) != crc or not NONCE + TAG <= n <= MAX_FRAME:
-            raise VaultCorrupt(f"{path.name}: frame {seq} header at byte {pos} is damaged")
+            raise Corrupt(f"{path.name}: frame {seq} header at byte {pos} is damaged")
         end = pos + F_HEADER.size + n
         if end > size:
             return JournalScan(jid, out, pos, size, torn=True)
@@ -125,11 +127,11 @@ def scan_journal(path: Path, key: bytes) -> JournalScan:
         except InvalidTag as exc:
             if end == size and ZERO_RUN in body:
                 return JournalScan(jid, out, pos, size, torn=True)
-            raise VaultCorrupt(f"{path.name}: frame {seq} at byte {pos} fails authentication") from exc
+            raise Corrupt(f"{path.name}: frame {seq} at byte {pos} fails authentication") from exc
         try:
             out.append(json.loads(plain))
         except ValueError as exc:  # authentic but unreadable: a bug of ours, still not a crash
-            raise VaultCorrupt(f"{path.name}: frame {seq} is not JSON") from exc
+            raise Corrupt(f"{path.name}: frame {seq} is not JSON") from exc
         pos, seq = end, seq + 1
     return JournalScan(jid, out, pos, size, torn=False)
 
@@ -238,19 +240,19 @@ def read_snapshot(path: Path, key: bytes, *, vault_id: str) -> Snapshot:
     try:
         data = Path(path).read_bytes()
     except FileNotFoundError as exc:
-        raise VaultCorrupt(f"{Path(path).name} is missing") from exc
+        raise Corrupt(f"{Path(path).name} is missing") from exc
     name = Path(path).name
     if len(data) < S_PREFIX.size:
-        raise VaultCorrupt(f"{name}: too short")
+        raise Corrupt(f"{name}: too short")
     magic, fmt, hlen = S_PREFIX.unpack_from(data)
     if magic != S_MAGIC or fmt != FORMAT or S_PREFIX.size + hlen + NONCE + TAG > len(data):
-        raise VaultCorrupt(f"{name}: not a format-{FORMAT} snapshot")
+        raise Corrupt(f"{name}: not a format-{FORMAT} snapshot")
     header = data[S_PREFIX.size : S_PREFIX.size + hlen]
     rest = data[S_PREFIX.size + hlen :]
     try:
         plain = AESGCM(key).decrypt(rest[:NONCE], rest[NONCE:], _snap_aad(header))
     except InvalidTag as exc:
-        raise VaultCorrupt(f"{name}: fails authentication") from exc
+        raise Corrupt(f"{name}: fails authentication") from exc
     try:
         h = json.loads(header)
         tables = json.loads(plain)
@@ -259,4 +261,4 @@ def read_snapshot(path: Path, key: bytes, *, vault_id: str) -> Snapshot:
         prev = bytes.fromhex(h["prev_journal_id"]) if h["prev_journal_id"] else None
         return Snapshot(bytes.fromhex(h["journal_id"]), prev, int(h["generation"]), tables, len(data))
     except (ValueError, KeyError, TypeError) as exc:
-        raise VaultCorrupt(f"{name}: {exc}") from exc
+        raise Corrupt(f"{name}: {exc}") from exc

@@ -1,0 +1,29 @@
+"""Convert an XLSForm workbook (ODK / KoboToolbox) into a fieldtally form definition.
+
+Teams that already keep their questionnaires as XLSForms can bring them over
+instead of retyping them. The converter reads the ``survey``, ``choices`` and
+``settings`` sheets (``workbook.py``), ``label::language`` columns, the
+question types fieldtally has, and ``relevant`` / ``constraint`` /
+``required`` / ``calculation`` in the expression subset of ``schemas.expr``
+(``expressions.py``), and builds the definition (``convert.py``). What it
+cannot convert it says, row by row, instead of guessing: a form that silently
+lost a repeat would count the wrong people.
+
+Problems have three levels (``report.py``):
+
+- ``error``: the form cannot be built (no usable date question, a broken
+  reference ...). Nothing is written or published.
+- ``skipped``: a row (or a whole repeat) is left out, with the reason.
+- ``changed``: the row is kept but adapted (a group flattened, a name
+  lower-cased, a column ignored); read these before publishing.
+
+A workbook that cannot be read at all raises ``XLSFormError`` (a
+``ServerError``). Publishing goes through ``services.catalog.publish_form``;
+the command is ``fieldtally-server import-xlsform`` (``sync_server/cli/import_xlsform.py``).
+"""
+
+from ...errors import XLSFormError
+from .convert import convert
+from .report import Conversion, Problem
+
+__all__ = ["Conversion", "Problem", "XLSFormError", "convert"]

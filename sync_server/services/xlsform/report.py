@@ -1,0 +1,40 @@
+"""What a conversion found: each problem with its level, sheet and row, and the definition if one was built.
+
+Three levels (see the package docstring): ``error`` (nothing is built),
+``skipped`` (a row left out, with the reason), ``changed`` (kept, but adapted).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+
+@dataclass(frozen=True)
+class Problem:
+    level: str  # error | skipped | changed
+    sheet: str
+    row: int | None  # the spreadsheet's row number (1 = header)
+    message: str
+    name: str = ""
+
+    def __str__(self) -> str:
+        where = f"{self.sheet} row {self.row}" if self.row else self.sheet
+        what = f" ({self.name})" if self.name else ""
+        return f"{self.level.upper():8} {where}{what}: {self.message}"
+
+
+@dataclass
+class Conversion:
+    definition: dict[str, Any] | None
+    problems: list[Problem] = field(default_factory=list)
+
+    @property
+    def ok(self) -> bool:
+        return self.definition is not None and not any(p.level == "error" for p in self.problems)
+
+    def report(self) -> str:
+        """One line per problem, in sheet and row order."""
+        order = {"settings": 0, "survey": 1, "choices": 2}
+        rows = sorted(self.problems, key=lambda p: (order.get(p.sheet, 3), p.row or 0))
+        return "\n".join(str(p) for p in rows)

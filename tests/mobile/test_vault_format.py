@@ -1,0 +1,63 @@
+"""The vault's file format package: what it may import, and its read-only reader against the phone's store."""
+
+from __future__ import annotations
+
+import ast
+import sys
+from pathlib import Path
+
+import pytest
+
+from mobile.errors import VaultCorrupt
+from mobile.vault import Vault
+from tests.mobile.helpers import PIN
+from tests.mobile.test_imports import imported_roots
+from tests.mobile.vault_helpers import fill, flip, state
+from vault_format import keyfile as key_format
+from vault_format.errors import Corrupt, FormatError
+from vault_format.journal import JOURNAL_NAME, SNAP_NAME
+from vault_format.reader import read_tables
+
+FORMAT_DIR = Path(__file__).resolve().parents[2] / "vault_format"
+ALLOWED = set(sys.stdlib_module_names) | {"cryptography", "schemas", "vault_format"}
+MODULES = sorted(FORMAT_DIR.rglob("*.py"))
+
+
+def test_vault_format__the_walk_finds_the_modules():
+    names = {p.name for p in MODULES}
+    assert {"keyfile.py", "journal.py", "reader.py", "recovery.py", "errors.py"} <= names
+
+
+@pytest.mark.parametrize("path", MODULES, ids=lambda p: p.name)
+def test_vault_format__imports_the_standard_library_cryptography_and_schemas_only(path: Path):
+    tree = ast.parse(path.read_text(encoding="utf-8"), filename=str(path))
+    bad = imported_roots(tree) - ALLOWED
+    assert not bad, f"vault_format/{path.name} imports {sorted(bad)} (no flet, tinydb, mobile or server)"
+
+
+def test_vault_format__the_reader_sees_what_the_phone_stored(vault: Vault, vault_dir: Path):
+    fill(vault, 5)
+    vault.compact()
+    fill(vault, 3, start=5)
+    vault.db.table("t").remove(doc_ids=[2])
+    expected = {name: {str(k): v for k, v in t.items()} for name, t in state(vault).items()}
+    data_key, vault_id = vault.storage._key, vault.vault_id
+    vault.close()
+    before = {p.name: p.read_bytes() for p in vault_dir.iterdir()}
+    assert read_tables(vault_dir, data_key, vault_id) == expected
+    assert {p.name: p.read_bytes() for p in vault_dir.iterdir()} == before  # read only
+
+
+def test_vault_format__damage_is_its_own_error_and_the_phone_calls_it_corrupt(vault: Vault, vault_dir: Path):
+    fill(vault, 3)
+    data_key, vault_id = vault.storage._key, vault.vault_id
+    vault.close()
+    flip(vault_dir / SNAP_NAME, -5)
+    with pytest.raises(Corrupt) as err:
+        read_tables(vault_dir, data_key, vault_id)
+    assert isinstance(err.value, FormatError) and SNAP_NAME in err.value.detail
+    (vault_dir / JOURNAL_NAME).unlink()
+    with pytest.raises(Corrupt):
+        key_format.read_keyfile(vault_dir / "missing.key")
+    with pytest.raises(VaultCorrupt):
+        Vault.unlock(vault_dir, PIN)
