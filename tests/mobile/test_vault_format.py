@@ -1,9 +1,10 @@
-"""The vault's file format package: what it may import, and its read-only reader against the phone's store."""
+"""The vault's file format package: its read-only reader against the phone's store.
+
+What it may import is a rule of tests/test_import_rules.py.
+"""
 
 from __future__ import annotations
 
-import ast
-import sys
 from pathlib import Path
 
 import pytest
@@ -11,28 +12,11 @@ import pytest
 from mobile.errors import VaultCorrupt
 from mobile.vault import Vault
 from tests.mobile.helpers import PIN
-from tests.mobile.test_imports import imported_roots
 from tests.mobile.vault_helpers import fill, flip, state
 from vault_format import keyfile as key_format
 from vault_format.errors import Corrupt, FormatError
 from vault_format.journal import JOURNAL_NAME, SNAP_NAME
 from vault_format.reader import read_tables
-
-FORMAT_DIR = Path(__file__).resolve().parents[2] / "vault_format"
-ALLOWED = set(sys.stdlib_module_names) | {"cryptography", "schemas", "vault_format"}
-MODULES = sorted(FORMAT_DIR.rglob("*.py"))
-
-
-def test_vault_format__the_walk_finds_the_modules():
-    names = {p.name for p in MODULES}
-    assert {"keyfile.py", "journal.py", "reader.py", "recovery.py", "errors.py"} <= names
-
-
-@pytest.mark.parametrize("path", MODULES, ids=lambda p: p.name)
-def test_vault_format__imports_the_standard_library_cryptography_and_schemas_only(path: Path):
-    tree = ast.parse(path.read_text(encoding="utf-8"), filename=str(path))
-    bad = imported_roots(tree) - ALLOWED
-    assert not bad, f"vault_format/{path.name} imports {sorted(bad)} (no flet, tinydb, mobile or server)"
 
 
 def test_vault_format__the_reader_sees_what_the_phone_stored(vault: Vault, vault_dir: Path):
