@@ -1,16 +1,15 @@
 """One input widget per question type, generated from a form definition.
 
-An input turns what was typed into an answer value and shows a message under
-itself. It does not judge the value: text that is not a number is passed on
-as text, so the shared validator in ``schemas.forms`` words the error the same
-way the server would. ``on_change`` (set by the form screen) is called after
-the officer changes the answer, so the screen can show or hide the questions
-that depend on it.
+An input turns what was typed into an answer value (the rules for numbers and
+times are in ``parsing``) and shows a message under itself. It does not judge
+the value: text that is not a number is passed on as text, so the shared
+validator in ``schemas.forms`` words the error the same way the server would.
+``on_change`` (set by the form screen) is called after the officer changes
+the answer, so the screen can show or hide the questions that depend on it.
 """
 
 from __future__ import annotations
 
-import re
 import textwrap
 from collections.abc import Callable
 from datetime import date
@@ -20,8 +19,9 @@ import flet as ft
 
 from schemas.forms import FieldType, FormField
 
-from .formatting import fmt_date, fmt_number, parse_date
+from .formatting import fmt_date, fmt_number
 from .i18n import tr
+from .parsing import parse_date_answer, parse_number, parse_time
 from .widgets import icon_button
 
 
@@ -108,20 +108,7 @@ class NumberInput(TextInput):
         return handler
 
     def value(self) -> Any:
-        return _number(self.box.value, integer=self.field.type == FieldType.INTEGER)
-
-
-def _number(text: str | None, *, integer: bool) -> Any:
-    """What was typed as a number (1.234 and 1 234 are a thousand, 2,5 is two and a half), else the text."""
-    raw = (text or "").strip().replace(" ", "")
-    if not raw:
-        return None
-    try:
-        if integer:
-            return int(raw.replace(".", "")) if raw.replace(".", "").lstrip("-").isdigit() else raw
-        return float(raw.replace(",", "."))
-    except ValueError:
-        return raw  # the validator explains what is wrong with it
+        return parse_number(self.box.value, integer=self.field.type == FieldType.INTEGER)
 
 
 class DateInput(TextInput):
@@ -135,11 +122,7 @@ class DateInput(TextInput):
         return _full_width(self.box)
 
     def value(self) -> Any:
-        raw = (self.box.value or "").strip()
-        if not raw:
-            return None
-        d = parse_date(raw)
-        return d.isoformat() if d else raw
+        return parse_date_answer(self.box.value)
 
     def set(self, value: Any) -> None:
         try:
@@ -148,11 +131,8 @@ class DateInput(TextInput):
             self.box.value = str(value)
 
 
-_TIME = re.compile(r"^(\d{1,2})\s*[:hH.]\s*(\d{2})?$")
-
-
 class TimeInput(TextInput):
-    """Hours and minutes, typed as 7:30, 07.30 or 7h30; stored as "07:30"."""
+    """Hours and minutes, typed as 7:30, 07.30 or 7h30; stored as "07:30" (see ``parsing``)."""
 
     def build(self) -> ft.Control:
         self.box = ft.TextField(
@@ -164,13 +144,7 @@ class TimeInput(TextInput):
         return _full_width(self.box)
 
     def value(self) -> Any:
-        raw = (self.box.value or "").strip()
-        if not raw:
-            return None
-        m = _TIME.match(raw)
-        if not m:
-            return raw
-        return f"{int(m.group(1)):02d}:{m.group(2) or '00'}"
+        return parse_time(self.box.value)
 
 
 class SelectOneInput(FieldInput):
@@ -273,7 +247,10 @@ class GeopointInput(FieldInput):
         lat, lon = (self.lat.value or "").strip(), (self.lon.value or "").strip()
         if not lat and not lon:
             return None
-        out: dict[str, Any] = {"lat": _number(lat, integer=False), "lon": _number(lon, integer=False)}
+        out: dict[str, Any] = {
+            "lat": parse_number(lat, integer=False),
+            "lon": parse_number(lon, integer=False),
+        }
         if self.accuracy is not None:
             out["accuracy"] = self.accuracy
         return out
@@ -380,7 +357,7 @@ class CountGridInput(FieldInput):
 
     def _retotal(self) -> None:
         def num(box: ft.TextField) -> int:
-            v = _number(box.value, integer=True)
+            v = parse_number(box.value, integer=True)
             return v if isinstance(v, int) and v >= 0 else 0
 
         for r in self.field.rows:
@@ -396,7 +373,7 @@ class CountGridInput(FieldInput):
     def value(self) -> Any:
         out: dict[str, dict[str, Any]] = {}
         for (r, c), box in self.cells.items():
-            v = _number(box.value, integer=True)
+            v = parse_number(box.value, integer=True)
             if v is not None:
                 out.setdefault(r, {})[c] = v
         return out or None
@@ -477,6 +454,8 @@ _KINDS: dict[FieldType, type[FieldInput]] = {
 
 
 def make_input(field: FormField, lang: str) -> FieldInput | None:
-    """The widget for one question (calculated values and notes are shown, not typed); None for an unknown type."""
+    """The widget for one question (calculated values and notes are shown, not typed).
+
+    None for an unknown type."""
     kind = _KINDS.get(field.type)
     return kind(field, lang) if kind else None
