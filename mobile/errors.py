@@ -122,6 +122,12 @@ class BadUnlockCode(VaultError):
         )
 
 
+class PinRefused(VaultError):
+    """A new PIN the policy refuses (``mobile.pin_policy``): the vault will not be locked with it."""
+
+    default_message = text("Mã PIN gồm 6 đến 12 chữ số.", "The PIN is 6 to 12 digits.")
+
+
 class VaultCorrupt(VaultError):
     default_message = text(
         "Dữ liệu trên máy bị hỏng hoặc đã bị sửa đổi nên không mở được. Đừng xóa ứng dụng hay dữ liệu "

@@ -26,6 +26,7 @@ from schemas.records import Record
 from schemas.sync import DeviceInfo, DeviceList, UnlockCode, UnlockCodeRequest, UserInfo
 
 from ..errors import FieldTallyError
+from ..pin_policy import check_pin
 from ..record_query import RecordQuery, search
 from ..records import LocalState, RecordStore, StoredRecord
 from ..reports import ProgressSource
@@ -36,7 +37,6 @@ from ..vault import PinLocked, Vault
 from ..vault.export import sealed_vault_zip
 from ..vault.keyfile import vault_keys_from_enrollment
 
-PIN_RE = re.compile(r"^\d{6,12}$")
 TOKEN_KEY = "device_token"
 USER_KEY = "user"
 
@@ -135,8 +135,7 @@ class AppService:
     async def create_pin(self, pin: str, confirm: str) -> None:
         if self._pending is None:
             raise InputError(text("Hãy đăng ký thiết bị trước.", "Register the device first."))
-        if not PIN_RE.match(pin):
-            raise InputError(text("Mã PIN gồm 6 đến 12 chữ số.", "The PIN is 6 to 12 digits."))
+        check_pin(pin)
         if pin != confirm:
             raise InputError(text("Hai mã PIN không khớp.", "The two PINs do not match."))
         token, user = self._pending
@@ -182,8 +181,7 @@ class AppService:
         vault = self.vault
         if vault is None:
             raise InputError(text("Ứng dụng đang khóa. Hãy mở khóa.", "The app is locked. Unlock it."))
-        if not PIN_RE.match(new_pin):
-            raise InputError(text("Mã PIN gồm 6 đến 12 chữ số.", "The PIN is 6 to 12 digits."))
+        check_pin(new_pin)
         if new_pin != confirm:
             raise InputError(text("Hai mã PIN không khớp.", "The two PINs do not match."))
         await asyncio.to_thread(vault.change_pin, old_pin, new_pin)

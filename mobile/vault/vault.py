@@ -34,6 +34,7 @@ from schemas.common import text
 from schemas.unlock import code_matches
 
 from ..errors import BadUnlockCode, PinLocked, VaultError, WrongPin
+from ..pin_policy import check_pin
 from . import keyfile as kf
 from . import recovery as rc
 from .atomic import fsync_dir, remove_stray_temps
@@ -48,7 +49,6 @@ except ImportError:  # pragma: no cover
 KEY_NAME = "vault.key"
 ATTEMPTS_NAME = "vault.attempts"
 LOCK_NAME = "vault.lock"
-MIN_PIN_LEN = 4
 
 
 class Vault:
@@ -87,7 +87,7 @@ class Vault:
         without them keeps working, with those two doors shut).
         """
         folder = Path(folder)
-        _check_pin(pin)
+        check_pin(pin)
         if cls.exists(folder):
             raise VaultError(
                 text("Trên máy đã có kho dữ liệu.", "There is already a data store on this phone."),
@@ -195,7 +195,7 @@ class Vault:
         ``old_pin`` is checked (and a wrong one counted) as at unlock, so an
         unattended unlocked phone cannot have its PIN changed by someone else.
         """
-        _check_pin(new_pin)
+        check_pin(new_pin)
         throttle = Throttle(self.folder / ATTEMPTS_NAME, clock)
         keyfile = self._keyfile()
         throttle.check()
@@ -248,16 +248,6 @@ class Vault:
 
     def __exit__(self, *exc: object) -> None:
         self.close()
-
-
-def _check_pin(pin: str) -> None:
-    if len(pin) < MIN_PIN_LEN:
-        raise VaultError(
-            text(
-                f"Mã PIN cần ít nhất {MIN_PIN_LEN} ký tự.",
-                f"The PIN needs at least {MIN_PIN_LEN} characters.",
-            )
-        )
 
 
 def _refuse_if_locked(throttle: Throttle, keyfile: kf.KeyFile) -> None:
