@@ -20,12 +20,12 @@ from typing import Any
 from uuid import UUID
 
 from schemas.catalog import latest_forms, shipped_forms
-from schemas.common import LocalizedText, text
+from schemas.common import text
 from schemas.forms import FormDefinition
 from schemas.records import Record
 from schemas.sync import DeviceInfo, DeviceList, UnlockCode, UnlockCodeRequest, UserInfo
 
-from ..errors import FieldTallyError
+from ..errors import FieldTallyError, InputError
 from ..pin_policy import check_pin
 from ..record_query import RecordQuery, search
 from ..records import LocalState, RecordStore, StoredRecord
@@ -39,14 +39,6 @@ from ..vault.keyfile import vault_keys_from_enrollment
 
 TOKEN_KEY = "device_token"
 USER_KEY = "user"
-
-
-class InputError(FieldTallyError):
-    """The officer typed something the app cannot use; the message says what."""
-
-    def __init__(self, message: LocalizedText):
-        super().__init__(message.en)
-        self.message = message
 
 
 @dataclass
@@ -63,8 +55,11 @@ class AppService:
         *,
         kdf_params: dict | None = None,
         client_factory: Callable[..., ServerClient] = ServerClient,
+        vault_options: dict[str, Any] | None = None,
     ):
+        """``vault_options``: passed to the vault (e.g. ``write``, how bytes reach the disk, in tests)."""
         self.data_dir = data_dir
+        self._vault_options = dict(vault_options or {})
         self.data_dir.mkdir(parents=True, exist_ok=True)
         self.settings: AppSettings = load_settings(data_dir)
         self._kdf_params = kdf_params
@@ -144,7 +139,9 @@ class AppService:
             if Vault.exists(self.vault_dir):
                 self._retire_vault()  # a vault from an earlier enrollment: kept aside, never deleted
             keys = getattr(self, "_pending_keys", {})
-            return Vault.create(self.vault_dir, pin, kdf_params=self._kdf_params, **keys)
+            return Vault.create(
+                self.vault_dir, pin, kdf_params=self._kdf_params, **keys, **self._vault_options
+            )
 
         vault = await asyncio.to_thread(_create)
         self._open(vault)
@@ -159,7 +156,7 @@ class AppService:
     async def unlock(self, pin: str) -> None:
         if not pin:
             raise InputError(text("Hãy nhập mã PIN.", "Enter your PIN."))
-        vault = await asyncio.to_thread(Vault.unlock, self.vault_dir, pin)
+        vault = await asyncio.to_thread(Vault.unlock, self.vault_dir, pin, **self._vault_options)
         self._open(vault)
         assert self.store is not None
         raw = await asyncio.to_thread(self.store.get_meta, USER_KEY)

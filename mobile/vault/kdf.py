@@ -18,6 +18,8 @@ from typing import Any
 
 from cryptography.hazmat.primitives.kdf.scrypt import Scrypt
 
+from ..errors import VaultError
+
 KEY_LEN = 32
 SALT_LEN = 16
 
@@ -28,8 +30,8 @@ DEFAULT_ARGON2ID = {"name": "argon2id", "memory_cost": 19 * 1024, "iterations": 
 _MAX_SCRYPT_MEMORY = 1 << 30  # 128 * n * r * p bytes
 
 
-class KdfParamsError(ValueError):
-    """Parameters that are unknown, out of bounds, or need a KDF this device lacks."""
+class KdfParamsError(VaultError, ValueError):
+    """Parameters that are unknown, out of bounds, or need a KDF this device lacks (a ValueError too)."""
 
 
 def argon2id_available() -> bool:

@@ -50,7 +50,7 @@ FORMAT = 2
 READABLE_FORMATS = (1, 2)
 
 
-class BadKey(Exception):
+class BadKey(VaultError):
     """The unwrap failed: with a valid checksum, that means the PIN was wrong."""
 
 

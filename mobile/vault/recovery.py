@@ -29,13 +29,21 @@ from cryptography.hazmat.primitives.asymmetric.x25519 import X25519PrivateKey, X
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 from cryptography.hazmat.primitives.kdf.hkdf import HKDF
 
+from schemas.common import text
+
+from ..errors import VaultError
+
 SCHEME = "x25519-hkdf-sha256-aes256gcm"
 INFO = b"fieldtally/vault-recovery/v1"
 _RAW = serialization.Encoding.Raw, serialization.PublicFormat.Raw
 
 
-class RecoveryError(ValueError):
-    """A recovery wrap that is malformed, or that this private key cannot open."""
+class RecoveryError(VaultError, ValueError):
+    """A recovery wrap that is malformed, or that this private key cannot open (a ValueError too)."""
+
+    default_message = text(
+        "Không mở được dữ liệu khôi phục của kho dữ liệu này.", "The vault's recovery data does not open."
+    )
 
 
 def key_id(public_key: bytes) -> str:

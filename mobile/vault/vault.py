@@ -269,10 +269,15 @@ def _unwrap_counted(keyfile: kf.KeyFile, pin: str, throttle: Throttle) -> bytes:
 
 
 def _storage_options(options: dict[str, Any]) -> dict[str, Any]:
-    unknown = set(options) - {"compact_min_bytes"}
+    """``compact_min_bytes`` (when the journal is folded into the snapshot) and ``write`` (how bytes
+    reach the disk: a test passes one that fails like a full phone)."""
+    unknown = set(options) - {"compact_min_bytes", "write"}
     if unknown:
         raise TypeError(f"unknown vault options: {sorted(unknown)}")
-    return {"compact_min_bytes": options.get("compact_min_bytes", COMPACT_MIN_BYTES)}
+    return {
+        "compact_min_bytes": options.get("compact_min_bytes", COMPACT_MIN_BYTES),
+        "write": options.get("write"),
+    }
 
 
 def _release(storage: EncryptedStorage, lock_fd: int | None) -> None:

@@ -10,6 +10,7 @@ from pathlib import Path
 
 import pytest
 
+from mobile.errors import VaultWriteFailed
 from mobile.vault import Vault
 from mobile.vault import journal as jn
 from mobile.vault.storage import JOURNAL_NAME, SNAP_NAME
@@ -124,8 +125,9 @@ def test_vault__failed_write_leaves_memory_and_disk_at_the_previous_state(vault:
     # The journal becomes unwritable under the open vault (as with a removed SD card): appends fail.
     os.close(writer._fd)
     writer._fd = os.open(os.devnull, os.O_RDONLY)  # writing to it fails with EBADF
-    with pytest.raises(OSError):
+    with pytest.raises(VaultWriteFailed) as err:
         vault.db.table("t").insert({"n": 99})
+    assert isinstance(err.value.__cause__, OSError) and not err.value.storage_full
     assert state(vault) == before  # the cache TinyDB had mutated was dropped and reloaded
     vault.db.table("t").insert({"n": 2})  # and the vault keeps working
     vault.close()
