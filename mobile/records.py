@@ -70,6 +70,43 @@ class StoredRecord(BaseModel):
     sent_at: datetime | None = None
 
 
+class RecordAction(str, Enum):  # noqa: UP042 - like LocalState
+    EDIT = "edit"  # open the form again (a new revision when saved)
+    RESEND = "resend"  # put a refused revision back in the outbox unchanged
+    VOID = "void"  # cancel with a reason (a new revision that counts nothing)
+
+
+_EDITABLE = (LocalState.DRAFT, LocalState.PENDING, LocalState.REJECTED)
+
+
+def allowed_actions(sr: StoredRecord) -> frozenset[RecordAction]:
+    """What may still be done with ``sr``: the one rule the record screen offers and the store keeps.
+
+    A record not yet sent (draft, outbox, refused) can be edited; a sent one is withdrawn by voiding,
+    not edited behind the tallies' back. A refused record can be sent again as it is. Anything not
+    voided can be voided, and so can a refused void (its reason may be corrected). A voided record
+    is never edited.
+    """
+    voided = sr.record.status == RecordStatus.VOID
+    out = set()
+    if sr.state in _EDITABLE and not voided:
+        out.add(RecordAction.EDIT)
+    if sr.state == LocalState.REJECTED:
+        out.add(RecordAction.RESEND)
+    if not voided or sr.state == LocalState.REJECTED:
+        out.add(RecordAction.VOID)
+    return frozenset(out)
+
+
+class ActionRefused(FieldTallyError):
+    """An action the record's state does not allow (see ``allowed_actions``)."""
+
+    default_message = text(
+        "Không thể làm việc này với phiếu ở trạng thái hiện tại.",
+        "This cannot be done with the record as it stands.",
+    )
+
+
 class ValidationFailed(FieldTallyError):
     """Answers that cannot be saved as they are; ``issues`` says where and why."""
 
@@ -174,6 +211,7 @@ class RecordStore:
                 raise ValidationFailed(issues)
             answers = _without_calculated(form, answers)
             existing = self.get(record.id)
+            _refuse_voided_edit(existing)
             if existing is not None:
                 old = existing.record
                 if (
@@ -199,6 +237,7 @@ class RecordStore:
                 raise ValidationFailed(issues)
             answers = derive_answers(form, answers)
             existing = self.get(record.id)
+            _refuse_voided_edit(existing)
             if existing is not None:
                 old = existing.record
                 unchanged = old.status == RecordStatus.FINAL and old.answers == answers
@@ -228,6 +267,8 @@ class RecordStore:
                 and existing.state != LocalState.REJECTED
             ):
                 return existing
+            if RecordAction.VOID not in allowed_actions(existing):
+                raise ActionRefused(detail=f"void {record_id} ({existing.state.value}, voided)")
             if not reason:
                 raise ValidationFailed(
                     [
@@ -251,7 +292,7 @@ class RecordStore:
             existing = self.get(record_id)
             if existing is None:
                 raise RecordNotFound(detail=str(record_id))
-            if existing.state != LocalState.REJECTED:
+            if RecordAction.RESEND not in allowed_actions(existing):
                 return existing
             return self._put(existing.model_copy(update={"state": LocalState.PENDING, "issues": []}))
 
@@ -417,6 +458,14 @@ def _revise(
                 for err in exc.errors()
             ]
         ) from exc
+
+
+def _refuse_voided_edit(existing: StoredRecord | None) -> None:
+    # The rule (allowed_actions) never edits a voided record. A sent one the store still takes as
+    # a new revision (sync and crash harnesses correct sent records); the screen offers void instead.
+    if existing is not None and existing.record.status == RecordStatus.VOID:
+        if RecordAction.EDIT not in allowed_actions(existing):
+            raise ActionRefused(detail=f"edit {existing.record.id}: voided")
 
 
 def _without_calculated(form: FormDefinition, answers: dict[str, Any]) -> dict[str, Any]:
