@@ -175,14 +175,23 @@ class RecordStore:
         self._lock = threading.RLock()
 
     # ---- forms -------------------------------------------------------------------------------------
-    def form_for(self, record: Record) -> FormDefinition | None:
-        """The definition ``record`` was made with: given, pulled from the server, or shipped."""
+    # The phone's one registry of forms: read and validated once per pull (save_pull resets it),
+    # then asked by the store, the search and the screens (through the service).
+    def _registry(self) -> dict[tuple[str, int], FormDefinition]:
         with self._lock:
             if self._forms is None:
                 pull = self.cached_pull()
                 forms = [*shipped_forms(), *(pull.forms if pull else []), *self._extra_forms]
                 self._forms = form_index(forms)
-            return self._forms.get((record.form_id, record.form_version))
+            return self._forms
+
+    def forms(self) -> list[FormDefinition]:
+        """Every form definition this phone knows: shipped, pulled from the server, or given."""
+        return list(self._registry().values())
+
+    def form_for(self, record: Record) -> FormDefinition | None:
+        """The definition ``record`` was made with: given, pulled from the server, or shipped."""
+        return self._registry().get((record.form_id, record.form_version))
 
     # ---- records -----------------------------------------------------------------------------------
     def new_record(self, form: FormDefinition) -> Record:

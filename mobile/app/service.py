@@ -19,7 +19,7 @@ from pathlib import Path
 from typing import Any
 from uuid import UUID
 
-from schemas.catalog import latest_forms, shipped_forms
+from schemas.catalog import form_index, latest_forms, shipped_forms
 from schemas.common import text
 from schemas.forms import FormDefinition
 from schemas.records import Record
@@ -270,12 +270,8 @@ class AppService:
 
     # ---- forms and records ----------------------------------------------------
     def _all_forms(self) -> list[FormDefinition]:
-        forms = list(shipped_forms())
-        pull = self.store.cached_pull() if self.store else None
-        if pull is not None:
-            known = {f.key for f in forms}
-            forms += [f for f in pull.forms if f.key not in known]
-        return forms
+        # The store's registry, parsed once per pull; locked, only what the app ships.
+        return self.store.forms() if self.store is not None else list(shipped_forms())
 
     def forms(self) -> list[FormDefinition]:
         """The newest version of every form, in a stable order for the home screen."""
@@ -283,10 +279,9 @@ class AppService:
         return sorted(latest_forms(self._all_forms()).values(), key=lambda f: (order.get(f.id, 9), f.id))
 
     def form_for(self, record: Record) -> FormDefinition | None:
-        for f in self._all_forms():
-            if f.key == (record.form_id, record.form_version):
-                return f
-        return None
+        if self.store is not None:
+            return self.store.form_for(record)
+        return form_index(shipped_forms()).get((record.form_id, record.form_version))
 
     def new_record(self, form_id: str) -> tuple[Record, FormDefinition]:
         form = latest_forms(self._all_forms())[form_id]
@@ -317,7 +312,7 @@ class AppService:
         store, lang = self._require_store(), self.lang
 
         def _find() -> list[StoredRecord]:
-            return search(store.list(), self.form_for, query, lang)
+            return search(store.list(), store.form_for, query, lang)
 
         return await asyncio.to_thread(_find)
 
