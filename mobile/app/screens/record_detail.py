@@ -39,8 +39,6 @@ class RecordDetailScreen:
 
     def build(self) -> ft.View:
         t = self.shell.t
-        self.shell.sync_listeners[:] = [self.load]
-        self.shell.spawn(self.shell.guard(self.load)())
         return frame(
             f"/record/{self.record_id}/view",
             t("record_title"),
@@ -48,6 +46,11 @@ class RecordDetailScreen:
             on_back=self.shell.guard(self.on_back),
             back_label=t("back"),
         )
+
+    def mount(self) -> None:
+        """Shown: read the record now, and again after every sync step."""
+        self.shell.sync_listeners[:] = [self.load]
+        self.shell.spawn(self.shell.guard(self.load)())
 
     async def load(self, e=None) -> None:
         if self.shell.service.store is None or self.shell.current is not self:
@@ -138,11 +141,9 @@ class RecordDetailScreen:
     # ---- actions -------------------------------------------------------------
     def _edit(self, sr: StoredRecord):
         async def handler(e) -> None:
-            from .record_form import RecordFormScreen
-
             form = self.shell.service.form_for(sr.record)
             if form is not None:
-                self.shell.show(RecordFormScreen(self.shell, sr.record, form, sr.record.answers))
+                self.shell.go("record_form", sr.record, form, sr.record.answers)
 
         return handler
 
@@ -186,6 +187,4 @@ class RecordDetailScreen:
         return handler
 
     async def on_back(self, e) -> None:
-        from .records_list import RecordsListScreen
-
-        self.shell.show(RecordsListScreen(self.shell, query=self.back_query))
+        self.shell.go("records", query=self.back_query)
