@@ -14,7 +14,7 @@ import re
 import uuid
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import date, datetime
 from pathlib import Path
 from typing import Any
 from uuid import UUID
@@ -25,7 +25,7 @@ from schemas.forms import FormDefinition
 from schemas.records import Record
 from schemas.sync import DeviceInfo, DeviceList, UnlockCode, UnlockCodeRequest, UserInfo
 
-from ..errors import FieldTallyError, InputError
+from ..errors import FieldTallyError, InputError, RetryableSyncError
 from ..pin_policy import check_pin
 from ..record_query import RecordQuery, search
 from ..records import LocalState, RecordStore, StoredRecord
@@ -383,8 +383,19 @@ class AppService:
         pull = await asyncio.to_thread(self.store.cached_pull) if self.store else None
         return ProgressSource(pull, self._client if self.settings.server_url else None)
 
+    # The server's answers for the progress screen (SyncError subclasses when it cannot answer).
+    async def progress_report(self, source: ProgressSource, plan: str, unit: str, start: date, end: date):
+        return await asyncio.to_thread(source.fetch, plan, unit, start, end)
+
+    async def progress_series(self, source: ProgressSource, plan: str, unit: str, start: date, end: date):
+        return await asyncio.to_thread(source.fetch_series, plan, unit, start, end)
+
+    async def approve_progress(self, source: ProgressSource, plan: str, unit: str, start: date, end: date):
+        return await asyncio.to_thread(source.approve, plan, unit, start, end)
+
+    async def export_progress(self, source: ProgressSource, plan: str, unit: str, start: date, end: date):
+        return await asyncio.to_thread(source.export, plan, unit, start, end, "xlsx")
+
 
 def _is_network_error(err: FieldTallyError) -> bool:
-    from ..errors import RetryableSyncError
-
     return isinstance(err, RetryableSyncError)
