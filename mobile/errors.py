@@ -25,7 +25,9 @@
     │   └── PermanentSyncError        any other 4xx; .status, .body (the server's ErrorBody, if any)
     │       └── AuthRejected          401: token unknown/revoked, or wrong username/password
     ├── ValidationFailed              (mobile.records) answers that cannot be saved; .issues
-    └── RecordNotFound                (mobile.records) no record with that id on this phone
+    ├── RecordNotFound                (mobile.records) no record with that id on this phone
+    ├── ActionRefused                 (mobile.records) an action the record's state does not allow
+    └── NotCached                     (mobile.reports) asked offline for what the last sync did not bring
 
 ``str(exc)`` is the English sentence (plus a technical detail where there is
 one), for logs; screens show ``exc.message.get(lang)``. Foreign errors

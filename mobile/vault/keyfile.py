@@ -216,7 +216,7 @@ def read_keyfile(path: Path) -> KeyFile:
             unlock=unlock,
         )
     except _NewerFormat as exc:
-        raise VaultError(_newer_format_message(), detail=f"key file format {exc.args[0]} > {FORMAT}") from exc
+        raise VaultError(_newer_format_message(), detail=f"key file format {exc.fmt} > {FORMAT}") from exc
     except (ValueError, KeyError, TypeError, AttributeError, UnicodeDecodeError, kdf.KdfParamsError) as exc:
         raise VaultCorrupt(f"{Path(path).name}: {exc}") from exc
 
@@ -232,8 +232,12 @@ def _read_unlock(raw: Any) -> UnlockKey | None:
     return UnlockKey(device=device, key=key)
 
 
-class _NewerFormat(Exception):
-    pass
+class _NewerFormat(VaultError):
+    """A key file from a newer app (read_keyfile turns it into the officer's sentence)."""
+
+    def __init__(self, fmt: int) -> None:
+        self.fmt = fmt
+        super().__init__(detail=f"key file format {fmt}")
 
 
 def _newer_format_message() -> LocalizedText:
