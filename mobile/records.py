@@ -277,7 +277,7 @@ class RecordStore:
             ):
                 return existing
             if RecordAction.VOID not in allowed_actions(existing):
-                raise ActionRefused(detail=f"void {record_id} ({existing.state.value}, voided)")
+                return existing  # already voided and on its way or sent: it stays as it is
             if not reason:
                 raise ValidationFailed(
                     [
