@@ -15,7 +15,8 @@ from schemas.records import Record
 
 from ...records import ValidationFailed
 from ..autosave import Autosaver
-from ..fields import CalculatedDisplay, FieldInput, make_input
+from ..fields import CalculatedDisplay, FieldInput
+from ..inputs import make_input
 from ..viewmodels.form_session import FormSession
 from ..widgets import big_button, frame
 
