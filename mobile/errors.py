@@ -3,28 +3,43 @@
 ::
 
     FieldTallyError                   .message: LocalizedText (vi + en), what the screen shows
+    ├── InputError                    something typed that the app cannot use (a blank box, a bad address)
     ├── VaultError                    the encrypted store
     │   ├── WrongPin                  .attempts (failures in a row), .wait_seconds before the next try
     │   ├── PinThrottled              a try came too early; .wait_seconds left
     │   ├── PinLocked                 too many wrong PINs: a supervisor's unlock code is needed;
     │   │                             .device and .lockout are what the supervisor asks the server for
     │   ├── BadUnlockCode             a wrong unlock code; .wait_seconds before the next try
+    │   ├── PinRefused                a new PIN outside the policy (mobile.pin_policy: 6 to 12 digits)
+    │   ├── VaultWriteFailed          the disk refused a save (full: .storage_full, or an I/O error);
+    │   │                             nothing saved before is lost; .errno
     │   └── VaultCorrupt              a file is damaged or was altered; .detail says which (for logs)
     ├── SyncError                     talking to the sync server
     │   ├── RetryableSyncError        network down, timeout, 408/425/429/5xx, an unreadable answer;
     │   │                             .status, .retry_after (seconds, from Retry-After)
     │   └── PermanentSyncError        any other 4xx; .status, .body (the server's ErrorBody, if any)
     │       └── AuthRejected          401: token unknown/revoked, or wrong username/password
-    └── ValidationFailed              (mobile.records) answers that cannot be saved; .issues
+    ├── ValidationFailed              (mobile.records) answers that cannot be saved; .issues
+    ├── RecordNotFound                (mobile.records) no record with that id on this phone
+    ├── ActionRefused                 (mobile.records) an action the record's state does not allow
+    └── NotCached                     (mobile.reports) asked offline for what the last sync did not bring
 
 ``str(exc)`` is the English sentence (plus a technical detail where there is
 one), for logs; screens show ``exc.message.get(lang)``. Foreign errors
 (requests, cryptography, OSError) are translated where they happen with
-``raise ... from exc`` so the cause stays in the traceback.
+``raise ... from exc`` so the cause stays in the traceback: an ``OSError``
+from a vault write becomes ``VaultWriteFailed`` in the storage, which has
+already put memory back to what is on disk. The classes that belong to one
+module (records) are defined there, under this root. The vault's file format
+(``vault_format``: key file, KDF, journal, recovery wrap) is shared with the
+server and has its own root, ``FormatError``; ``mobile.vault.translate`` turns
+its errors into these (damage into VaultCorrupt, the rest into VaultError), and
+the vault turns a failed unwrap (``BadKey``) into WrongPin.
 """
 
 from __future__ import annotations
 
+import errno
 import math
 
 from schemas.common import ErrorBody, LocalizedText, text
@@ -46,6 +61,13 @@ class FieldTallyError(Exception):
             detail = detail or message
         self.detail = detail
         super().__init__(self.message.en + (f" ({detail})" if detail else ""))
+
+
+class InputError(FieldTallyError):
+    """The officer typed something the app cannot use; the message says what."""
+
+    def __init__(self, message: LocalizedText):
+        super().__init__(message)
 
 
 # ---- the vault ---------------------------------------------------------------------------------------
@@ -120,6 +142,44 @@ class BadUnlockCode(VaultError):
                 f"Wrong unlock code. Check the device and lockout numbers, wait {w.en} and try again.",
             )
         )
+
+
+class PinRefused(VaultError):
+    """A new PIN the policy refuses (``mobile.pin_policy``): the vault will not be locked with it."""
+
+    default_message = text("Mã PIN gồm 6 đến 12 chữ số.", "The PIN is 6 to 12 digits.")
+
+
+_FULL = {errno.ENOSPC, getattr(errno, "EDQUOT", errno.ENOSPC), errno.EFBIG}
+
+
+class VaultWriteFailed(VaultError):
+    """The phone's storage refused a save: full (ENOSPC, EDQUOT, EFBIG) or failing (EIO and the rest).
+
+    The change that failed is not kept; everything saved before it is, on disk and in memory
+    (the storage reloads from its files), so the sentence can promise that nothing was lost.
+    """
+
+    def __init__(self, cause: OSError) -> None:
+        self.errno = cause.errno
+        self.storage_full = cause.errno in _FULL
+        if self.storage_full:
+            msg = text(
+                "Bộ nhớ của máy đã đầy nên thay đổi vừa rồi chưa được lưu. Những gì đã lưu trước đó "
+                "vẫn còn nguyên, không mất gì. Hãy xóa bớt ảnh, video hoặc ứng dụng không dùng rồi thử lại.",
+                "The phone's storage is full, so this change was not saved. Nothing saved before was "
+                "lost. Free some space (photos, videos, unused apps) and try again.",
+            )
+        else:
+            msg = text(
+                "Không ghi được vào bộ nhớ của máy (có thể bộ nhớ đã đầy hoặc bị lỗi) nên thay đổi vừa "
+                "rồi chưa được lưu. Những gì đã lưu trước đó vẫn còn nguyên, không mất gì. Hãy thử lại; "
+                "nếu vẫn lỗi, hãy giải phóng bộ nhớ hoặc khởi động lại máy.",
+                "The phone's storage could not be written (it may be full or failing), so this change "
+                "was not saved. Nothing saved before was lost. Try again; if it fails again, free some "
+                "space or restart the phone.",
+            )
+        super().__init__(msg, detail=f"{type(cause).__name__}: {cause}")
 
 
 class VaultCorrupt(VaultError):

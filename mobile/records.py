@@ -69,6 +69,43 @@ class StoredRecord(BaseModel):
     sent_at: datetime | None = None
 
 
+class RecordAction(str, Enum):  # noqa: UP042 - like LocalState
+    EDIT = "edit"  # open the form again (a new revision when saved)
+    RESEND = "resend"  # put a refused revision back in the outbox unchanged
+    VOID = "void"  # cancel with a reason (a new revision that counts nothing)
+
+
+_EDITABLE = (LocalState.DRAFT, LocalState.PENDING, LocalState.REJECTED)
+
+
+def allowed_actions(sr: StoredRecord) -> frozenset[RecordAction]:
+    """What may still be done with ``sr``: the one rule the record screen offers and the store keeps.
+
+    A record not yet sent (draft, outbox, refused) can be edited; a sent one is withdrawn by voiding,
+    not edited behind the tallies' back. A refused record can be sent again as it is. Anything not
+    voided can be voided, and so can a refused void (its reason may be corrected). A voided record
+    is never edited.
+    """
+    voided = sr.record.status == RecordStatus.VOID
+    out = set()
+    if sr.state in _EDITABLE and not voided:
+        out.add(RecordAction.EDIT)
+    if sr.state == LocalState.REJECTED:
+        out.add(RecordAction.RESEND)
+    if not voided or sr.state == LocalState.REJECTED:
+        out.add(RecordAction.VOID)
+    return frozenset(out)
+
+
+class ActionRefused(FieldTallyError):
+    """An action the record's state does not allow (see ``allowed_actions``)."""
+
+    default_message = text(
+        "Không thể làm việc này với phiếu ở trạng thái hiện tại.",
+        "This cannot be done with the record as it stands.",
+    )
+
+
 class ValidationFailed(FieldTallyError):
     """Answers that cannot be saved as they are; ``issues`` says where and why."""
 
@@ -137,14 +174,23 @@ class RecordStore:
         self._lock = threading.RLock()
 
     # ---- forms -------------------------------------------------------------------------------------
-    def form_for(self, record: Record) -> FormDefinition | None:
-        """The definition ``record`` was made with: given, pulled from the server, or shipped."""
+    # The phone's one registry of forms: read and validated once per pull (save_pull resets it),
+    # then asked by the store, the search and the screens (through the service).
+    def _registry(self) -> dict[tuple[str, int], FormDefinition]:
         with self._lock:
             if self._forms is None:
                 pull = self.cached_pull()
                 forms = [*shipped_forms(), *(pull.forms if pull else []), *self._extra_forms]
                 self._forms = form_index(forms)
-            return self._forms.get((record.form_id, record.form_version))
+            return self._forms
+
+    def forms(self) -> list[FormDefinition]:
+        """Every form definition this phone knows: shipped, pulled from the server, or given."""
+        return list(self._registry().values())
+
+    def form_for(self, record: Record) -> FormDefinition | None:
+        """The definition ``record`` was made with: given, pulled from the server, or shipped."""
+        return self._registry().get((record.form_id, record.form_version))
 
     # ---- records -----------------------------------------------------------------------------------
     def new_record(self, form: FormDefinition) -> Record:
@@ -173,6 +219,7 @@ class RecordStore:
                 raise ValidationFailed(issues)
             answers = _without_calculated(form, answers)
             existing = self.get(record.id)
+            _refuse_voided_edit(existing)
             if existing is not None:
                 old = existing.record
                 if (
@@ -198,6 +245,7 @@ class RecordStore:
                 raise ValidationFailed(issues)
             answers = derive_answers(form, answers)
             existing = self.get(record.id)
+            _refuse_voided_edit(existing)
             if existing is not None:
                 old = existing.record
                 unchanged = old.status == RecordStatus.FINAL and old.answers == answers
@@ -227,6 +275,8 @@ class RecordStore:
                 and existing.state != LocalState.REJECTED
             ):
                 return existing
+            if RecordAction.VOID not in allowed_actions(existing):
+                return existing  # already voided and on its way or sent: it stays as it is
             if not reason:
                 raise ValidationFailed(
                     [
@@ -250,7 +300,7 @@ class RecordStore:
             existing = self.get(record_id)
             if existing is None:
                 raise RecordNotFound(detail=str(record_id))
-            if existing.state != LocalState.REJECTED:
+            if RecordAction.RESEND not in allowed_actions(existing):
                 return existing
             return self._put(existing.model_copy(update={"state": LocalState.PENDING, "issues": []}))
 
@@ -416,6 +466,14 @@ def _revise(
                 for err in exc.errors()
             ]
         ) from exc
+
+
+def _refuse_voided_edit(existing: StoredRecord | None) -> None:
+    # The rule (allowed_actions) never edits a voided record. A sent one the store still takes as
+    # a new revision (sync and crash harnesses correct sent records); the screen offers void instead.
+    if existing is not None and existing.record.status == RecordStatus.VOID:
+        if RecordAction.EDIT not in allowed_actions(existing):
+            raise ActionRefused(detail=f"edit {existing.record.id}: voided")
 
 
 def _without_calculated(form: FormDefinition, answers: dict[str, Any]) -> dict[str, Any]:

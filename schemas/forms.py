@@ -213,6 +213,47 @@ def compiled(source: str) -> Expression:
     return parse(source)
 
 
+# ---- which questions read which (the phone refreshes a form only when a read answer changes) ----------
+
+_SHOWN_BY = ("relevant", "required_if", "calculation")  # what the form on screen shows follows these
+
+
+def field_readers(form: FormDefinition) -> dict[str, frozenset[str]]:
+    """For each question, the questions whose relevance, requirement, constraint or calculation read it.
+
+    The quiz questions are read by the score and result fields. ``.`` (a constraint's own answer)
+    is not a dependency. Pure: the same definition always gives the same map.
+    """
+    readers: dict[str, set[str]] = {f.name: set() for f in form.fields}
+    for f in form.fields:
+        for kind in (*_SHOWN_BY, "constraint"):
+            source = getattr(f, kind)
+            for name in compiled(source).refs - {CURRENT} if source else ():
+                readers.setdefault(name, set()).add(f.name)
+    if form.quiz:
+        outputs = {form.quiz.score_field, form.quiz.result_field}
+        for q in form.quiz_fields():
+            readers.setdefault(q.name, set()).update(outputs)
+    return {name: frozenset(names) for name, names in readers.items()}
+
+
+def refresh_triggers(form: FormDefinition) -> frozenset[str]:
+    """The questions whose answers change what else the form shows: which questions apply, computed values.
+
+    Those named by a relevance, requirement or calculation, and the quiz questions (they move the
+    score). A constraint is checked when the form is saved, so it triggers nothing while typing.
+    """
+    names: set[str] = set()
+    for f in form.fields:
+        for kind in _SHOWN_BY:
+            source = getattr(f, kind)
+            if source:
+                names |= compiled(source).refs - {CURRENT}
+    if form.quiz:
+        names |= {f.name for f in form.quiz_fields()}
+    return frozenset(names)
+
+
 # Earliest date any record may carry; the programme (Decision 1521) began in 2020.
 EARLIEST_DATE = date(2020, 1, 1)
 MAX_COUNT = 100_000  # a count grid cell with no max of its own: person-times in one session

@@ -11,9 +11,15 @@ from __future__ import annotations
 
 import os
 import tempfile
+from collections.abc import Callable
 from pathlib import Path
 
 TEMP_MARK = ".tmp-"
+
+# The one place the vault's bytes reach the operating system. It is a parameter of the writers
+# (``atomic_write``, ``JournalWriter``, ``EncryptedStorage``) so a test can hand them a disk that
+# fails the way a full or failing phone does (``OSError(ENOSPC)``, ``EIO``) without patching.
+Write = Callable[[int, "bytes | memoryview"], None]
 
 
 def fsync_dir(folder: Path) -> None:
@@ -35,13 +41,14 @@ def write_all(fd: int, data: bytes | memoryview) -> None:
         view = view[n:]
 
 
-def atomic_write(path: Path, data: bytes) -> None:
+def atomic_write(path: Path, data: bytes, *, write: Write | None = None) -> None:
     """Replace ``path`` with ``data`` atomically and durably (file mode 0600)."""
+    write = write or write_all
     path = Path(path)
     fd, tmp = tempfile.mkstemp(prefix=f".{path.name}{TEMP_MARK}", dir=path.parent)
     try:
         try:
-            write_all(fd, data)
+            write(fd, data)
             os.fsync(fd)
         finally:
             os.close(fd)

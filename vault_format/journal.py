@@ -51,7 +51,7 @@ from typing import Any
 from cryptography.exceptions import InvalidTag
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 
-from .atomic import atomic_write, write_all
+from .atomic import Write, atomic_write, write_all
 from .errors import Corrupt
 
 SNAP_NAME = "vault.snap"
@@ -89,8 +89,8 @@ class JournalScan:
     torn: bool  # bytes after good_end were a torn tail
 
 
-def new_journal(path: Path, journal_id: bytes) -> None:
-    atomic_write(path, J_HEADER.pack(J_MAGIC, FORMAT, journal_id))
+def new_journal(path: Path, journal_id: bytes, *, write: Write | None = None) -> None:
+    atomic_write(path, J_HEADER.pack(J_MAGIC, FORMAT, journal_id), write=write)
 
 
 def read_journal_id(path: Path) -> bytes:
@@ -139,8 +139,19 @@ def scan_journal(path: Path, key: bytes) -> JournalScan:
 class JournalWriter:
     """Appends frames to an open journal at a known-good offset, fsyncing each one."""
 
-    def __init__(self, path: Path, key: bytes, journal_id: bytes, *, end: int, seq: int, size: int) -> None:
+    def __init__(
+        self,
+        path: Path,
+        key: bytes,
+        journal_id: bytes,
+        *,
+        end: int,
+        seq: int,
+        size: int,
+        write: Write | None = None,
+    ) -> None:
         self.path = Path(path)
+        self._write = write or write_all
         self._aead = AESGCM(key)
         self.journal_id = journal_id
         self.end = end
@@ -166,7 +177,7 @@ class JournalWriter:
             if self._junk_after_end:
                 self._cut()
             os.lseek(self._fd, self.end, os.SEEK_SET)
-            write_all(self._fd, frame)
+            self._write(self._fd, frame)
             _datasync(self._fd)
         except BaseException:
             # Whatever part of the frame reached the file must not precede the next frame.
@@ -219,6 +230,7 @@ def write_snapshot(
     journal_id: bytes,
     prev_journal_id: bytes | None,
     generation: int,
+    write: Write | None = None,
 ) -> int:
     """Seal ``tables_json`` into ``path`` atomically; returns the file size."""
     header = dumps(
@@ -232,7 +244,7 @@ def write_snapshot(
     nonce = os.urandom(NONCE)
     sealed = AESGCM(key).encrypt(nonce, tables_json, _snap_aad(header))
     blob = S_PREFIX.pack(S_MAGIC, FORMAT, len(header)) + header + nonce + sealed
-    atomic_write(path, blob)
+    atomic_write(path, blob, write=write)
     return len(blob)
 
 

@@ -2,9 +2,9 @@
 
 Android kills a backgrounded app without warning, and a reload ends a web
 session: whatever was typed must already be on disk. The autosaver looks at
-the form every few seconds (the fields' values reach Python as the officer
-types, whatever handlers the field widgets have) and, when something changed,
-writes it to the vault's autosave slot. Saving, finalizing or leaving the form
+the form's session every few seconds (the inputs write each answer into the
+``FormSession`` as the officer types; the widgets themselves are not read)
+and, when something changed, writes it to the vault's autosave slot. Saving, finalizing or leaving the form
 clears the slot; unlocking the app with a slot filled reopens that form.
 """
 
@@ -12,15 +12,14 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from collections.abc import Callable
 from typing import Any
 
 import flet as ft
 
 from schemas.common import utcnow
-from schemas.records import Record
 
 from .formatting import fmt_time
+from .viewmodels.form_session import FormSession
 
 log = logging.getLogger("fieldtally.app")
 
@@ -28,11 +27,11 @@ INTERVAL = 1.5  # seconds between looks at the form; a write happens only when i
 
 
 class Autosaver:
-    def __init__(self, shell, owner: object, snapshot: Callable[[], tuple[Record, dict[str, Any]]]):
-        """``snapshot()`` returns the record and the answers as typed; ``owner`` is the form's screen."""
+    def __init__(self, shell, owner: object, session: FormSession):
+        """``session`` holds the record and the answers as typed; ``owner`` is the form's screen."""
         self.shell = shell
         self.owner = owner
-        self.snapshot = snapshot
+        self.session = session
         self.label = ft.Text("", size=12, italic=True, visible=False)
         self._baseline: dict[str, Any] | None = None
         self._last: dict[str, Any] | None = None
@@ -41,7 +40,7 @@ class Autosaver:
 
     def start(self, *, restored: bool = False) -> None:
         """Begin watching. The form as first shown is not worth saving, unless it was itself restored."""
-        _, answers = self.snapshot()
+        answers = self.session.answers()
         self._baseline = None if restored else answers
         self._last = answers
         self._running = True
@@ -62,7 +61,7 @@ class Autosaver:
         async with self._lock:
             if not self._running or self.shell.service.store is None:
                 return
-            record, answers = self.snapshot()
+            record, answers = self.session.record, self.session.answers()
             if answers == self._last or answers == self._baseline:
                 return
             await self.shell.service.autosave(record, answers)

@@ -1,16 +1,15 @@
-"""One input widget per question type, generated from a form definition.
+"""The input widgets, one per question type (the count grid is in ``count_grid``; ``inputs`` picks one).
 
-An input turns what was typed into an answer value and shows a message under
-itself. It does not judge the value: text that is not a number is passed on
-as text, so the shared validator in ``schemas.forms`` words the error the same
-way the server would. ``on_change`` (set by the form screen) is called after
-the officer changes the answer, so the screen can show or hide the questions
-that depend on it.
+An input turns what was typed into an answer value (the rules for numbers and
+times are in ``parsing``) and shows a message under itself. It does not judge
+the value: text that is not a number is passed on as text, so the shared
+validator in ``schemas.forms`` words the error the same way the server would.
+``on_change`` (set by the form screen) is called after the officer changes
+the answer, so the screen can show or hide the questions that depend on it.
 """
 
 from __future__ import annotations
 
-import re
 import textwrap
 from collections.abc import Callable
 from datetime import date
@@ -20,8 +19,9 @@ import flet as ft
 
 from schemas.forms import FieldType, FormField
 
-from .formatting import fmt_date, fmt_number, parse_date
+from .formatting import fmt_date, fmt_number
 from .i18n import tr
+from .parsing import parse_date_answer, parse_number, parse_time
 from .widgets import icon_button
 
 
@@ -108,20 +108,7 @@ class NumberInput(TextInput):
         return handler
 
     def value(self) -> Any:
-        return _number(self.box.value, integer=self.field.type == FieldType.INTEGER)
-
-
-def _number(text: str | None, *, integer: bool) -> Any:
-    """What was typed as a number (1.234 and 1 234 are a thousand, 2,5 is two and a half), else the text."""
-    raw = (text or "").strip().replace(" ", "")
-    if not raw:
-        return None
-    try:
-        if integer:
-            return int(raw.replace(".", "")) if raw.replace(".", "").lstrip("-").isdigit() else raw
-        return float(raw.replace(",", "."))
-    except ValueError:
-        return raw  # the validator explains what is wrong with it
+        return parse_number(self.box.value, integer=self.field.type == FieldType.INTEGER)
 
 
 class DateInput(TextInput):
@@ -135,11 +122,7 @@ class DateInput(TextInput):
         return _full_width(self.box)
 
     def value(self) -> Any:
-        raw = (self.box.value or "").strip()
-        if not raw:
-            return None
-        d = parse_date(raw)
-        return d.isoformat() if d else raw
+        return parse_date_answer(self.box.value)
 
     def set(self, value: Any) -> None:
         try:
@@ -148,11 +131,8 @@ class DateInput(TextInput):
             self.box.value = str(value)
 
 
-_TIME = re.compile(r"^(\d{1,2})\s*[:hH.]\s*(\d{2})?$")
-
-
 class TimeInput(TextInput):
-    """Hours and minutes, typed as 7:30, 07.30 or 7h30; stored as "07:30"."""
+    """Hours and minutes, typed as 7:30, 07.30 or 7h30; stored as "07:30" (see ``parsing``)."""
 
     def build(self) -> ft.Control:
         self.box = ft.TextField(
@@ -164,13 +144,7 @@ class TimeInput(TextInput):
         return _full_width(self.box)
 
     def value(self) -> Any:
-        raw = (self.box.value or "").strip()
-        if not raw:
-            return None
-        m = _TIME.match(raw)
-        if not m:
-            return raw
-        return f"{int(m.group(1)):02d}:{m.group(2) or '00'}"
+        return parse_time(self.box.value)
 
 
 class SelectOneInput(FieldInput):
@@ -273,7 +247,10 @@ class GeopointInput(FieldInput):
         lat, lon = (self.lat.value or "").strip(), (self.lon.value or "").strip()
         if not lat and not lon:
             return None
-        out: dict[str, Any] = {"lat": _number(lat, integer=False), "lon": _number(lon, integer=False)}
+        out: dict[str, Any] = {
+            "lat": parse_number(lat, integer=False),
+            "lon": parse_number(lon, integer=False),
+        }
         if self.accuracy is not None:
             out["accuracy"] = self.accuracy
         return out
@@ -292,122 +269,6 @@ def _geolocator_available() -> bool:
     except ImportError:
         return False
     return True
-
-
-class CountGridInput(FieldInput):
-    """Audience groups down, female / male across, with row, column and grand totals kept up to date.
-
-    Sized for a 360 px screen: the group name takes what is left after the
-    number boxes, and wraps rather than pushing the boxes off the edge.
-    """
-
-    CELL = 62
-    TOTAL = 48
-
-    def build(self) -> ft.Control:
-        f, lang = self.field, self.lang
-        self.cells: dict[tuple[str, str], ft.TextField] = {}
-        self.row_totals: dict[str, ft.Text] = {}
-        self.col_totals: dict[str, ft.Text] = {}
-
-        def header(label: str, width: int) -> ft.Control:
-            return ft.Container(
-                ft.Text(label, size=12, weight=ft.FontWeight.W_600, text_align=ft.TextAlign.CENTER),
-                width=width,
-            )
-
-        total_label = tr(lang, "grid_total")
-        # Each cell shows its column's name (Nữ / Nam) itself; the header only names the totals.
-        rows: list[ft.Control] = [
-            ft.Row(
-                [
-                    ft.Container(expand=True),
-                    *(ft.Container(width=self.CELL) for _ in f.columns),
-                    header(total_label, self.TOTAL),
-                ],
-                spacing=4,
-            )
-        ]
-        for r in f.rows:
-            boxes = []
-            for c in f.columns:
-                box = ft.TextField(
-                    keyboard_type=ft.KeyboardType.NUMBER,
-                    width=self.CELL,
-                    dense=True,
-                    text_align=ft.TextAlign.CENTER,
-                    content_padding=ft.Padding.symmetric(horizontal=4, vertical=8),
-                    # shows the column; a screen reader (and a test) hears the row too: "Cadres — Female"
-                    label=ft.Text(
-                        c.label.get(lang),
-                        size=12,
-                        semantics_label=f"{r.label.get(lang)} — {c.label.get(lang)}",
-                    ),
-                    on_change=self._cell_changed,
-                )
-                self.cells[(r.value, c.value)] = box
-                boxes.append(box)
-            self.row_totals[r.value] = ft.Text("0", width=self.TOTAL, text_align=ft.TextAlign.CENTER)
-            rows.append(
-                ft.Row(
-                    [ft.Text(r.label.get(lang), expand=True, size=13), *boxes, self.row_totals[r.value]],
-                    spacing=4,
-                    vertical_alignment=ft.CrossAxisAlignment.CENTER,
-                )
-            )
-        for c in f.columns:
-            self.col_totals[c.value] = ft.Text(
-                "0", width=self.CELL, text_align=ft.TextAlign.CENTER, weight=ft.FontWeight.W_600
-            )
-        self.grand = ft.Text(
-            "0", width=self.TOTAL, text_align=ft.TextAlign.CENTER, weight=ft.FontWeight.W_600
-        )
-        rows.append(
-            ft.Row(
-                [
-                    ft.Text(total_label, expand=True, size=13, weight=ft.FontWeight.W_600),
-                    *self.col_totals.values(),
-                    self.grand,
-                ],
-                spacing=4,
-            )
-        )
-        return ft.Column([ft.Text(self.label, weight=ft.FontWeight.W_500), *rows], spacing=6)
-
-    def _cell_changed(self, e: Any = None) -> None:
-        self._retotal()
-        self.changed()
-
-    def _retotal(self) -> None:
-        def num(box: ft.TextField) -> int:
-            v = _number(box.value, integer=True)
-            return v if isinstance(v, int) and v >= 0 else 0
-
-        for r in self.field.rows:
-            self.row_totals[r.value].value = fmt_number(
-                sum(num(self.cells[(r.value, c.value)]) for c in self.field.columns), self.lang
-            )
-        for c in self.field.columns:
-            self.col_totals[c.value].value = fmt_number(
-                sum(num(self.cells[(r.value, c.value)]) for r in self.field.rows), self.lang
-            )
-        self.grand.value = fmt_number(sum(num(b) for b in self.cells.values()), self.lang)
-
-    def value(self) -> Any:
-        out: dict[str, dict[str, Any]] = {}
-        for (r, c), box in self.cells.items():
-            v = _number(box.value, integer=True)
-            if v is not None:
-                out.setdefault(r, {})[c] = v
-        return out or None
-
-    def set(self, value: Any) -> None:
-        value = value if isinstance(value, dict) else {}
-        for (r, c), box in self.cells.items():
-            cells = value.get(r)
-            v = cells.get(c) if isinstance(cells, dict) else None
-            box.value = "" if v is None else str(v)
-        self._retotal()
 
 
 class NoteDisplay(FieldInput):
@@ -458,25 +319,3 @@ class CalculatedDisplay(FieldInput):
             self.shown.value = fmt_number(value, self.lang)
         else:
             self.shown.value = str(value)
-
-
-_KINDS: dict[FieldType, type[FieldInput]] = {
-    FieldType.TEXT: TextInput,
-    FieldType.LONG_TEXT: TextInput,
-    FieldType.INTEGER: NumberInput,
-    FieldType.DECIMAL: NumberInput,
-    FieldType.DATE: DateInput,
-    FieldType.TIME: TimeInput,
-    FieldType.SELECT_ONE: SelectOneInput,
-    FieldType.SELECT_MANY: SelectManyInput,
-    FieldType.GEOPOINT: GeopointInput,
-    FieldType.COUNT_GRID: CountGridInput,
-    FieldType.NOTE: NoteDisplay,
-    FieldType.CALCULATED: CalculatedDisplay,
-}
-
-
-def make_input(field: FormField, lang: str) -> FieldInput | None:
-    """The widget for one question (calculated values and notes are shown, not typed); None for an unknown type."""
-    kind = _KINDS.get(field.type)
-    return kind(field, lang) if kind else None

@@ -14,18 +14,19 @@ import re
 import uuid
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import date, datetime
 from pathlib import Path
 from typing import Any
 from uuid import UUID
 
-from schemas.catalog import latest_forms, shipped_forms
-from schemas.common import LocalizedText, text
+from schemas.catalog import form_index, latest_forms, shipped_forms
+from schemas.common import text
 from schemas.forms import FormDefinition
 from schemas.records import Record
 from schemas.sync import DeviceInfo, DeviceList, UnlockCode, UnlockCodeRequest, UserInfo
 
-from ..errors import FieldTallyError
+from ..errors import FieldTallyError, InputError, RetryableSyncError
+from ..pin_policy import check_pin
 from ..record_query import RecordQuery, search
 from ..records import LocalState, RecordStore, StoredRecord
 from ..reports import ProgressSource
@@ -36,17 +37,8 @@ from ..vault import PinLocked, Vault
 from ..vault.export import sealed_vault_zip
 from ..vault.keyfile import vault_keys_from_enrollment
 
-PIN_RE = re.compile(r"^\d{6,12}$")
 TOKEN_KEY = "device_token"
 USER_KEY = "user"
-
-
-class InputError(FieldTallyError):
-    """The officer typed something the app cannot use; the message says what."""
-
-    def __init__(self, message: LocalizedText):
-        super().__init__(message.en)
-        self.message = message
 
 
 @dataclass
@@ -63,8 +55,11 @@ class AppService:
         *,
         kdf_params: dict | None = None,
         client_factory: Callable[..., ServerClient] = ServerClient,
+        vault_options: dict[str, Any] | None = None,
     ):
+        """``vault_options``: passed to the vault (e.g. ``write``, how bytes reach the disk, in tests)."""
         self.data_dir = data_dir
+        self._vault_options = dict(vault_options or {})
         self.data_dir.mkdir(parents=True, exist_ok=True)
         self.settings: AppSettings = load_settings(data_dir)
         self._kdf_params = kdf_params
@@ -135,8 +130,7 @@ class AppService:
     async def create_pin(self, pin: str, confirm: str) -> None:
         if self._pending is None:
             raise InputError(text("Hãy đăng ký thiết bị trước.", "Register the device first."))
-        if not PIN_RE.match(pin):
-            raise InputError(text("Mã PIN gồm 6 đến 12 chữ số.", "The PIN is 6 to 12 digits."))
+        check_pin(pin)
         if pin != confirm:
             raise InputError(text("Hai mã PIN không khớp.", "The two PINs do not match."))
         token, user = self._pending
@@ -145,7 +139,9 @@ class AppService:
             if Vault.exists(self.vault_dir):
                 self._retire_vault()  # a vault from an earlier enrollment: kept aside, never deleted
             keys = getattr(self, "_pending_keys", {})
-            return Vault.create(self.vault_dir, pin, kdf_params=self._kdf_params, **keys)
+            return Vault.create(
+                self.vault_dir, pin, kdf_params=self._kdf_params, **keys, **self._vault_options
+            )
 
         vault = await asyncio.to_thread(_create)
         self._open(vault)
@@ -160,7 +156,7 @@ class AppService:
     async def unlock(self, pin: str) -> None:
         if not pin:
             raise InputError(text("Hãy nhập mã PIN.", "Enter your PIN."))
-        vault = await asyncio.to_thread(Vault.unlock, self.vault_dir, pin)
+        vault = await asyncio.to_thread(Vault.unlock, self.vault_dir, pin, **self._vault_options)
         self._open(vault)
         assert self.store is not None
         raw = await asyncio.to_thread(self.store.get_meta, USER_KEY)
@@ -182,8 +178,7 @@ class AppService:
         vault = self.vault
         if vault is None:
             raise InputError(text("Ứng dụng đang khóa. Hãy mở khóa.", "The app is locked. Unlock it."))
-        if not PIN_RE.match(new_pin):
-            raise InputError(text("Mã PIN gồm 6 đến 12 chữ số.", "The PIN is 6 to 12 digits."))
+        check_pin(new_pin)
         if new_pin != confirm:
             raise InputError(text("Hai mã PIN không khớp.", "The two PINs do not match."))
         await asyncio.to_thread(vault.change_pin, old_pin, new_pin)
@@ -275,12 +270,8 @@ class AppService:
 
     # ---- forms and records ----------------------------------------------------
     def _all_forms(self) -> list[FormDefinition]:
-        forms = list(shipped_forms())
-        pull = self.store.cached_pull() if self.store else None
-        if pull is not None:
-            known = {f.key for f in forms}
-            forms += [f for f in pull.forms if f.key not in known]
-        return forms
+        # The store's registry, parsed once per pull; locked, only what the app ships.
+        return self.store.forms() if self.store is not None else list(shipped_forms())
 
     def forms(self) -> list[FormDefinition]:
         """The newest version of every form, in a stable order for the home screen."""
@@ -288,10 +279,9 @@ class AppService:
         return sorted(latest_forms(self._all_forms()).values(), key=lambda f: (order.get(f.id, 9), f.id))
 
     def form_for(self, record: Record) -> FormDefinition | None:
-        for f in self._all_forms():
-            if f.key == (record.form_id, record.form_version):
-                return f
-        return None
+        if self.store is not None:
+            return self.store.form_for(record)
+        return form_index(shipped_forms()).get((record.form_id, record.form_version))
 
     def new_record(self, form_id: str) -> tuple[Record, FormDefinition]:
         form = latest_forms(self._all_forms())[form_id]
@@ -322,7 +312,7 @@ class AppService:
         store, lang = self._require_store(), self.lang
 
         def _find() -> list[StoredRecord]:
-            return search(store.list(), self.form_for, query, lang)
+            return search(store.list(), store.form_for, query, lang)
 
         return await asyncio.to_thread(_find)
 
@@ -393,8 +383,19 @@ class AppService:
         pull = await asyncio.to_thread(self.store.cached_pull) if self.store else None
         return ProgressSource(pull, self._client if self.settings.server_url else None)
 
+    # The server's answers for the progress screen (SyncError subclasses when it cannot answer).
+    async def progress_report(self, source: ProgressSource, plan: str, unit: str, start: date, end: date):
+        return await asyncio.to_thread(source.fetch, plan, unit, start, end)
+
+    async def progress_series(self, source: ProgressSource, plan: str, unit: str, start: date, end: date):
+        return await asyncio.to_thread(source.fetch_series, plan, unit, start, end)
+
+    async def approve_progress(self, source: ProgressSource, plan: str, unit: str, start: date, end: date):
+        return await asyncio.to_thread(source.approve, plan, unit, start, end)
+
+    async def export_progress(self, source: ProgressSource, plan: str, unit: str, start: date, end: date):
+        return await asyncio.to_thread(source.export, plan, unit, start, end, "xlsx")
+
 
 def _is_network_error(err: FieldTallyError) -> bool:
-    from ..errors import RetryableSyncError
-
     return isinstance(err, RetryableSyncError)

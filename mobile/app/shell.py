@@ -1,8 +1,11 @@
 """The frame around the screens: navigation, messages, errors, background sync.
 
 A screen is a class with ``build() -> ft.View``; it gets the shell, and through
-it the service. Handlers go through ``shell.guard`` so that an error becomes a
-sentence in the officer's language, never a traceback.
+it the service. Screens are reached by name (``go("records")``, the registry is
+``routes.SCREENS``), so no screen imports another. ``build()`` has no side
+effects; what starts when a screen is shown goes in its ``mount()``, called
+here after the view is on the page. Handlers go through ``shell.guard`` so
+that an error becomes a sentence in the officer's language, never a traceback.
 """
 
 from __future__ import annotations
@@ -16,6 +19,7 @@ import flet as ft
 
 from ..errors import FieldTallyError
 from .i18n import tr
+from .routes import SCREENS
 from .service import AppService
 
 log = logging.getLogger("fieldtally.app")
@@ -64,22 +68,30 @@ class Shell:
         self.page.views.clear()
         self.page.views.append(view)
         self.page.update()
+        mount = getattr(screen, "mount", None)
+        if mount is not None:
+            mount()
+
+    def go(self, name: str, *args: Any, **kwargs: Any) -> None:
+        """Show the screen registered as ``name``, made with ``args``/``kwargs``."""
+        self.show(SCREENS[name](self, *args, **kwargs))
+
+    async def open(self, name: str, *args: Any, **kwargs: Any) -> None:
+        """Show a screen that loads before it is drawn (its async ``open``), else as ``go`` does."""
+        screen = SCREENS[name]
+        opener = getattr(screen, "open", None)
+        if opener is None:
+            self.go(name, *args, **kwargs)
+        else:
+            await opener(self, *args, **kwargs)
 
     def home(self) -> None:
-        from .screens.home import HomeScreen
-
-        self.show(HomeScreen(self))
+        self.go("home")
 
     def start(self) -> None:
-        from .screens.pin import SetPinScreen, UnlockScreen
-        from .screens.setup import SetupScreen
-
+        """The screen the app's stage calls for: setup, set_pin, unlock, or home when unlocked."""
         stage = self.service.stage()
-        screens = {"setup": SetupScreen, "set_pin": SetPinScreen, "unlock": UnlockScreen}
-        if stage == "ready":
-            self.home()
-        else:
-            self.show(screens[stage](self))
+        self.go("home" if stage == "ready" else stage)
 
     async def resume(self) -> None:
         """After unlocking: back to the form that was open when the app stopped, else home."""
@@ -87,10 +99,8 @@ class Shell:
         if found is None:
             self.home()
             return
-        from .screens.record_form import RecordFormScreen
-
         record, form, answers = found
-        self.show(RecordFormScreen(self, record, form, answers, restored=True))
+        self.go("record_form", record, form, answers, restored=True)
         self.toast(self.t("restored"))
 
     async def flush(self) -> None:

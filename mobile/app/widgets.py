@@ -7,6 +7,7 @@ from typing import Any
 
 import flet as ft
 
+from ..pin_policy import PIN_MAX_DIGITS
 from .i18n import N_
 
 TAP_HEIGHT = 52  # at least 48 dp: fingers, gloves, a moving vehicle
@@ -81,3 +82,19 @@ _STATUS_LOOK: dict[str, tuple[str, Any, Any]] = {
 def status_look(status: str) -> tuple[str, Any, Any]:
     """(i18n key, icon, colour) for a status from ``record_query.status_of``."""
     return _STATUS_LOOK[status]
+
+
+def pin_field(label: str) -> ft.TextField:
+    """A PIN box: digits, hidden unless revealed, no longer than the policy allows."""
+    return ft.TextField(
+        label=label,
+        password=True,
+        can_reveal_password=True,
+        keyboard_type=ft.KeyboardType.NUMBER,
+        max_length=PIN_MAX_DIGITS,
+    )
+
+
+def busy_ring(label: str) -> ft.ProgressRing:
+    """A small spinner beside a button while its work runs (hidden until then)."""
+    return ft.ProgressRing(visible=False, width=24, height=24, semantics_label=label)

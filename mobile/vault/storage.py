@@ -47,10 +47,11 @@ from tinydb.storages import Storage
 
 from schemas.common import text
 from vault_format import journal as jn
+from vault_format.atomic import Write
 from vault_format.journal import JOURNAL_NAME, SNAP_NAME
 from vault_format.reader import replay
 
-from ..errors import VaultCorrupt, VaultError
+from ..errors import VaultCorrupt, VaultError, VaultWriteFailed
 from .translate import phone_errors
 
 log = logging.getLogger(__name__)
@@ -166,9 +167,17 @@ class EncryptedStorage(Storage):
     """TinyDB storage over ``vault.snap`` + ``vault.journal`` in ``folder``, under ``key``."""
 
     def __init__(
-        self, folder: Path, key: bytes, vault_id: str, *, compact_min_bytes: int = COMPACT_MIN_BYTES
+        self,
+        folder: Path,
+        key: bytes,
+        vault_id: str,
+        *,
+        compact_min_bytes: int = COMPACT_MIN_BYTES,
+        write: Write | None = None,
     ):
+        """``write``: how bytes reach the disk (``atomic.write_all``; a test passes a failing one)."""
         self.folder = Path(folder)
+        self._write = write
         self._key = key
         self._vault_id = vault_id
         self.compact_min_bytes = compact_min_bytes
@@ -223,7 +232,7 @@ class EncryptedStorage(Storage):
             if jid != snap.prev_journal_id:
                 raise VaultCorrupt(f"{JOURNAL_NAME} does not belong to {SNAP_NAME}")
             # A compaction was cut after sealing the snapshot: the old journal is already in it.
-            jn.new_journal(self.journal_path, snap.journal_id)
+            jn.new_journal(self.journal_path, snap.journal_id, write=self._write)
         scan = jn.scan_journal(self.journal_path, self._key)
         tables = replay(snap.tables, scan.payloads, doc=TrackedDoc)
         self._writer = jn.JournalWriter(
@@ -233,6 +242,7 @@ class EncryptedStorage(Storage):
             end=scan.good_end,
             seq=len(scan.payloads),
             size=scan.size,
+            write=self._write,
         )
         self.torn_tail_recovered = self.torn_tail_recovered or scan.torn
         self._snap_size = snap.size
@@ -277,6 +287,9 @@ class EncryptedStorage(Storage):
                 if ops:
                     assert self._writer is not None
                     self._writer.append(ops)
+            except OSError as exc:  # disk full, I/O error: the journal was cut back to its last frame
+                self._drop_caches()
+                raise VaultWriteFailed(exc) from exc
             except BaseException:
                 self._drop_caches()
                 raise
@@ -318,6 +331,9 @@ class EncryptedStorage(Storage):
                 ops += [["d", name, str(doc_id)] for doc_id in removed if table and doc_id in table]
                 if ops:
                     self._writer.append(ops)
+            except OSError as exc:  # disk full, I/O error: the journal was cut back to its last frame
+                self._drop_caches()
+                raise VaultWriteFailed(exc) from exc
             except BaseException:
                 self._drop_caches()
                 raise
@@ -393,17 +409,20 @@ class EncryptedStorage(Storage):
                     journal_id=new_id,
                     prev_journal_id=old_id,
                     generation=self._generation + 1,
+                    write=self._write,
                 )
                 self._writer.close()
                 self._writer = None
-                jn.new_journal(self.journal_path, new_id)
+                jn.new_journal(self.journal_path, new_id, write=self._write)
                 hsize = jn.J_HEADER.size
                 self._writer = jn.JournalWriter(
-                    self.journal_path, self._key, new_id, end=hsize, seq=0, size=hsize
+                    self.journal_path, self._key, new_id, end=hsize, seq=0, size=hsize, write=self._write
                 )
-            except BaseException:
+            except BaseException as exc:
                 # Never append to a journal the snapshot may have superseded: reload from the files.
                 self._drop_caches()
+                if isinstance(exc, OSError):
+                    raise VaultWriteFailed(exc) from exc
                 raise
             self._snap_size = size
             self._generation += 1

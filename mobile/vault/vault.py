@@ -37,6 +37,7 @@ from vault_format.atomic import fsync_dir, remove_stray_temps
 from vault_format.keyfile import KEY_NAME
 
 from ..errors import BadUnlockCode, PinLocked, VaultError, WrongPin
+from ..pin_policy import check_pin
 from . import keyfile as kf
 from .storage import COMPACT_MIN_BYTES, EncryptedStorage
 from .throttle import LOCK_AFTER, Throttle
@@ -48,7 +49,6 @@ except ImportError:  # pragma: no cover
 
 ATTEMPTS_NAME = "vault.attempts"
 LOCK_NAME = "vault.lock"
-MIN_PIN_LEN = 4
 
 
 class Vault:
@@ -87,7 +87,7 @@ class Vault:
         without them keeps working, with those two doors shut).
         """
         folder = Path(folder)
-        _check_pin(pin)
+        check_pin(pin)
         if cls.exists(folder):
             raise VaultError(
                 text("Trên máy đã có kho dữ liệu.", "There is already a data store on this phone."),
@@ -195,7 +195,7 @@ class Vault:
         ``old_pin`` is checked (and a wrong one counted) as at unlock, so an
         unattended unlocked phone cannot have its PIN changed by someone else.
         """
-        _check_pin(new_pin)
+        check_pin(new_pin)
         throttle = Throttle(self.folder / ATTEMPTS_NAME, clock)
         keyfile = self._keyfile()
         throttle.check()
@@ -250,16 +250,6 @@ class Vault:
         self.close()
 
 
-def _check_pin(pin: str) -> None:
-    if len(pin) < MIN_PIN_LEN:
-        raise VaultError(
-            text(
-                f"Mã PIN cần ít nhất {MIN_PIN_LEN} ký tự.",
-                f"The PIN needs at least {MIN_PIN_LEN} characters.",
-            )
-        )
-
-
 def _refuse_if_locked(throttle: Throttle, keyfile: kf.KeyFile) -> None:
     if keyfile.unlock is None:
         return  # no unlock code could ever lift a lock: the waits alone slow guessing down
@@ -279,10 +269,15 @@ def _unwrap_counted(keyfile: kf.KeyFile, pin: str, throttle: Throttle) -> bytes:
 
 
 def _storage_options(options: dict[str, Any]) -> dict[str, Any]:
-    unknown = set(options) - {"compact_min_bytes"}
+    """``compact_min_bytes`` (when the journal is folded into the snapshot) and ``write`` (how bytes
+    reach the disk: a test passes one that fails like a full phone)."""
+    unknown = set(options) - {"compact_min_bytes", "write"}
     if unknown:
         raise TypeError(f"unknown vault options: {sorted(unknown)}")
-    return {"compact_min_bytes": options.get("compact_min_bytes", COMPACT_MIN_BYTES)}
+    return {
+        "compact_min_bytes": options.get("compact_min_bytes", COMPACT_MIN_BYTES),
+        "write": options.get("write"),
+    }
 
 
 def _release(storage: EncryptedStorage, lock_fd: int | None) -> None:

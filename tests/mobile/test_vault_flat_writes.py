@@ -11,6 +11,7 @@ from pathlib import Path
 import pytest
 from tinydb.table import Document
 
+from mobile.errors import VaultWriteFailed
 from mobile.records import RecordStore, _KeyedTable
 from mobile.vault import Vault
 from mobile.vault.storage import ChangeSet, EncryptedStorage
@@ -87,8 +88,9 @@ def test_flat__a_failed_append_leaves_memory_as_the_disk_is(store: RecordStore, 
 
     monkeypatch.setattr(writer, "append", broken)
     lost = store.new_record(form)
-    with pytest.raises(OSError):
+    with pytest.raises(VaultWriteFailed) as err:
         store.save_draft(lost, survey_answers(ethnicity="Mường"))
+    assert isinstance(err.value.__cause__, OSError) and err.value.storage_full
     monkeypatch.undo()
     assert store.get(lost.id) is None  # reloaded from the files: the failed save is not in memory
     assert store.get(kept.record.id).record.answers["ethnicity"] == "Thái"

@@ -10,6 +10,7 @@ import pytest
 from pydantic import ValidationError
 
 from schemas.catalog import latest_forms, shipped_forms, shipped_plans
+from schemas.plan_check import check_plan
 from schemas.plans import (
     Plan,
     ProgressStatus,
@@ -19,7 +20,6 @@ from schemas.plans import (
     record_contributions,
     record_period,
 )
-from schemas.plan_check import check_plan
 from schemas.records import Record
 
 PLAN = shipped_plans()[0]

@@ -13,8 +13,8 @@ from sync_server import cli
 from sync_server.config import make_settings
 from sync_server.db import Database
 from sync_server.services.audit import list_audit
-from sync_server.services.units import subtree_rows
 from sync_server.services.unit_files import UNIT_COLUMNS
+from sync_server.services.units import subtree_rows
 
 HEAD = "code,name,type,parent,tags,year,population,local_mediators\n"
 

@@ -33,9 +33,11 @@ class DevicesScreen:
             if self.shell.current is self:
                 self.shell.refresh()
 
+    def mount(self) -> None:
+        self.shell.sync_listeners[:] = []  # nothing here follows a sync
+
     def build(self) -> ft.View:
         t = self.shell.t
-        self.shell.sync_listeners[:] = []
         if self.problem is not None:
             body: list[ft.Control] = [
                 ft.Text(t("devices_unreachable"), weight=ft.FontWeight.W_600),
@@ -152,4 +154,4 @@ class DevicesScreen:
         await self.load()
 
     async def on_back(self, e) -> None:
-        self.shell.home()
+        self.shell.go("home")

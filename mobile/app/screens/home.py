@@ -72,9 +72,6 @@ class HomeScreen:
             ),
             weight=ft.FontWeight.W_600,
         )
-        self.shell.sync_listeners[:] = [self.update_state]
-        self.shell.spawn(self.update_state())
-        self.shell.spawn(self.probe())
         return frame(
             "/home",
             t("app_title"),
@@ -139,6 +136,12 @@ class HomeScreen:
             ],
         )
 
+    def mount(self) -> None:
+        """Shown: follow the syncs, fill in the counts, and ask whether the server answers."""
+        self.shell.sync_listeners[:] = [self.update_state]
+        self.shell.spawn(self.update_state())
+        self.shell.spawn(self.probe())
+
     async def update_state(self) -> None:
         """Refresh counts, reachability and sync progress (called after every sync step)."""
         t, svc = self.shell.t, self.shell.service
@@ -183,23 +186,17 @@ class HomeScreen:
 
     def _open_list(self, state: LocalState):
         async def handler(e) -> None:
-            from .records_list import RecordsListScreen
-
-            self.shell.show(RecordsListScreen(self.shell, state))
+            self.shell.go("records", state)
 
         return self.shell.guard(handler)
 
     async def on_find(self, e) -> None:
-        from .records_list import RecordsListScreen
-
-        self.shell.show(RecordsListScreen(self.shell))
+        self.shell.go("records")
 
     def _new(self, form_id: str):
         async def handler(e) -> None:
-            from .record_form import RecordFormScreen
-
             record, form = self.shell.service.new_record(form_id)
-            self.shell.show(RecordFormScreen(self.shell, record, form, {}))
+            self.shell.go("record_form", record, form, {})
 
         return self.shell.guard(handler)
 
@@ -207,19 +204,13 @@ class HomeScreen:
         await self.shell.sync()
 
     async def on_progress(self, e) -> None:
-        from .progress import ProgressScreen
-
-        await ProgressScreen.open(self.shell)
+        await self.shell.open("progress")
 
     async def on_devices(self, e) -> None:
-        from .devices import DevicesScreen
-
-        await DevicesScreen.open(self.shell)
+        await self.shell.open("devices")
 
     async def on_change_pin(self, e) -> None:
-        from .pin import ChangePinScreen
-
-        self.shell.show(ChangePinScreen(self.shell))
+        self.shell.go("change_pin")
 
     async def on_language(self, e) -> None:
         await self.shell.switch_language()

@@ -2,32 +2,22 @@
 
 Officers see their own unit; supervisors start at theirs and drill down
 through their subtree. What the last sync brought is shown offline with its
-"as of" time; other periods and deeper units are asked of the server. Rules
-live in ``mobile/reports.py`` and ``schemas/``: this screen only lays out
-and wires events.
+"as of" time; other periods and deeper units are asked of the server. The
+navigation and what is shown live in ``viewmodels.progress_model``; the rules
+in ``mobile/reports.py`` and ``schemas/``: this screen only lays out and
+forwards taps.
 """
 
 from __future__ import annotations
 
-import asyncio
-from dataclasses import dataclass, field
-from datetime import date
-
 import flet as ft
 import flet_charts as fch
 
-from schemas.plans import IndicatorProgress, Plan, ProgressStatus, TallyReport, TallySeries, UnitTally
+from schemas.plans import IndicatorProgress, ProgressStatus, UnitTally
 
-from ...errors import FieldTallyError
-from ...reports import (
-    NOT_CACHED,
-    PeriodChoice,
-    ProgressSource,
-    period_choices,
-    today_in_programme,
-    worst_status,
-)
+from ...reports import worst_status
 from ..formatting import fmt_date, fmt_datetime, fmt_number
+from ..viewmodels.progress_model import ProgressModel
 from ..widgets import frame, icon_button
 
 _STATUS = {
@@ -46,158 +36,65 @@ _LINE_COLOURS = [
 BAR_WIDTH = 300  # the progress bar's drawn width; the screen is at least 360 wide
 
 
-@dataclass
-class View:
-    """Where the supervisor is: plan, unit, period, and the units walked through to get here."""
-
-    plan_id: str
-    unit: str
-    period: PeriodChoice
-    trail: list[str] = field(default_factory=list)
-
-
 class ProgressScreen:
-    def __init__(self, shell, source: ProgressSource, view: View | None) -> None:
+    def __init__(self, shell, model: ProgressModel) -> None:
         self.shell = shell
-        self.source = source
-        self.view = view
-        self.report: TallyReport | None = None
-        self.series: TallySeries | None = None
-        self.live = False  # the report on screen came from the server just now
-        self.busy = False
-        self.problem: str | None = None
+        self.model = model
+        model.changed = shell.refresh
 
     @classmethod
     async def open(cls, shell) -> None:
-        source = await shell.service.progress_source()
-        view = None
-        if source.plans and source.home_unit:
-            plan = source.plans[0]
-            view = View(plan.id, source.home_unit, period_choices(plan, _today(source))[0])
-        screen = cls(shell, source, view)
-        screen._load_cached()
-        shell.show(screen)
+        shell.show(cls(shell, await ProgressModel.load(shell.service)))
 
-    # ---- state ----------------------------------------------------------------------------------
-    @property
-    def plan(self) -> Plan | None:
-        return self.source.plan(self.view.plan_id) if self.view else None
+    def mount(self) -> None:
+        self.shell.sync_listeners[:] = []  # nothing here follows a sync
 
-    def _load_cached(self) -> None:
-        v = self.view
-        if v is None:
-            return
-        self.report = self.source.cached(
-            v.plan_id, v.unit, v.period.start, v.period.end, so_far=v.period.kind == "year_to_date"
-        )
-        series = self.source.cached_series(v.plan_id, v.unit)
-        self.series = series if series is not None else None
-        self.live = False
-        self.problem = None if self.report is not None else self.shell.t("progress_not_cached")
-
-    async def _fetch(self) -> None:
-        """Ask the server for the report (and chart) on screen; keep the cached one if it cannot answer."""
-        v = self.view
-        if v is None or self.busy:
-            return
-        self.busy = True
-        self.shell.refresh()
-        try:
-            self.report = await asyncio.to_thread(
-                self.source.fetch, v.plan_id, v.unit, v.period.start, v.period.end
-            )
-            plan = self.plan
-            if plan is not None:
-                self.series = await asyncio.to_thread(
-                    self.source.fetch_series, v.plan_id, v.unit, _chart_start(plan, v.period), v.period.end
-                )
-            self.live, self.problem = True, None
-        except FieldTallyError as err:
-            self.problem = (
-                self.shell.say(err) if self.report is None else self.shell.t("progress_kept_cached")
-            )
-        finally:
-            self.busy = False
-        self.shell.refresh()
-
-    # ---- events ---------------------------------------------------------------------------------
+    # ---- events: forwarded to the model ---------------------------------------------------------
     async def on_period(self, e) -> None:
-        key = e.control.data
-        plan = self.plan
-        if plan is None or self.view is None:
-            return
-        self.view.period = next(c for c in period_choices(plan, _today(self.source)) if c.key == key)
-        self._load_cached()
-        if self.report is None:
-            await self._fetch()
-        else:
-            self.shell.refresh()
+        await self.model.choose_period(e.control.data)
 
     async def on_refresh(self, e) -> None:
-        await self._fetch()
+        await self.model.fetch()
 
     async def on_child(self, e) -> None:
-        if self.view is None:
-            return
-        self.view.trail.append(self.view.unit)
-        self.view.unit = e.control.data
-        self._load_cached()
-        if self.report is None:
-            await self._fetch()
-        else:
-            self.shell.refresh()
+        await self.model.open_child(e.control.data)
 
     async def on_back(self, e) -> None:
-        if self.view is not None and self.view.trail:
-            self.view.unit = self.view.trail.pop()
-            self._load_cached()
-            self.shell.refresh()
-        else:
-            self.shell.home()
+        if not self.model.back():
+            self.shell.go("home")
 
     async def on_approve(self, e) -> None:
-        v = self.view
-        if v is None:
-            return
-        # Approve exactly what is on screen, then read it back with its approval from the server.
-        start, end = (self.report.start, self.report.end) if self.report else (v.period.start, v.period.end)
-        await asyncio.to_thread(self.source.approve, v.plan_id, v.unit, start, end)
+        await self.model.approve()
         self.shell.toast(self.shell.t("approved_done"))
-        await self._fetch()
+        await self.model.fetch()
 
     async def on_export(self, e) -> None:
-        v = self.view
-        if v is None:
-            return
-        data = await asyncio.to_thread(
-            self.source.export, v.plan_id, v.unit, v.period.start, v.period.end, "xlsx"
-        )
-        name = f"tien-do_{v.unit}_{v.period.start:%Y%m%d}-{v.period.end:%Y%m%d}.xlsx"
-        await self.shell.save_file(name, data, "xlsx", self.shell.t("export"))
+        exported = await self.model.export()
+        if exported is not None:
+            name, data = exported
+            await self.shell.save_file(name, data, "xlsx", self.shell.t("export"))
 
     # ---- layout ---------------------------------------------------------------------------------
     def build(self) -> ft.View:
-        t = self.shell.t
-        self.shell.sync_listeners[:] = []
+        t, m = self.shell.t, self.model
         actions = []
-        if self.view is not None:
+        if m.view is not None:
             actions.append(
                 icon_button(ft.Icons.REFRESH, t("progress_refresh"), self.shell.guard(self.on_refresh))
             )
         controls: list[ft.Control] = []
-        if self.view is None or self.plan is None:
+        if m.view is None or m.plan is None:
             controls.append(ft.Text(t("progress_none")))
         else:
             controls += self._header()
-            if self.busy:
+            if m.busy:
                 controls.append(ft.ProgressBar(semantics_label=t("progress_loading")))
-            if self.problem:
-                controls.append(
-                    ft.Text(self.problem, color=ft.Colors.ORANGE_900, semantics_label=self.problem)
-                )
-            if self.report is not None:
+            if m.problem:
+                problem = self.shell.say(m.problem.error) if m.problem.error else t(m.problem.key or "")
+                controls.append(ft.Text(problem, color=ft.Colors.ORANGE_900, semantics_label=problem))
+            if m.report is not None:
                 controls += self._approval()
-                controls += [self._indicator(ind) for ind in self.report.totals]
+                controls += [self._indicator(ind) for ind in m.report.totals]
                 controls += self._chart()
                 controls += self._children()
                 controls += self._supervisor_actions()
@@ -211,10 +108,11 @@ class ProgressScreen:
         )
 
     def _header(self) -> list[ft.Control]:
-        t, lang, v, plan = self.shell.t, self.shell.service.lang, self.view, self.plan
+        t, lang, m = self.shell.t, self.shell.service.lang, self.model
+        v, plan = m.view, m.plan
         assert v is not None and plan is not None
-        names = [self._unit_name(code) for code in [*v.trail, v.unit]]
-        as_of = self.report.as_of if self.report is not None else self.source.as_of
+        names = [m.unit_name(code) for code in m.trail_units()]
+        as_of = m.report.as_of if m.report is not None else m.source.as_of
         chips = [
             ft.Chip(
                 label=ft.Text(c.label.get(lang), size=13),
@@ -223,15 +121,10 @@ class ProgressScreen:
                 on_select=self.shell.guard(self.on_period),
                 tooltip=c.label.get(lang),
             )
-            for c in period_choices(plan, _today(self.source))
+            for c in m.periods()
         ]
-        where = t("progress_live") if self.live else t("progress_cached")
-        # A cached "so far" report ends on the day it was synced, not today.
-        start, end = (
-            (self.report.start, self.report.end)
-            if self.report is not None
-            else (v.period.start, v.period.end)
-        )
+        where = t("progress_live") if m.live else t("progress_cached")
+        start, end = m.shown_span()  # a cached "so far" report ends on the day it was synced
         return [
             ft.Text(plan.title.get(lang), weight=ft.FontWeight.W_600),
             ft.Text(" › ".join(names), size=15, weight=ft.FontWeight.W_500),
@@ -244,14 +137,8 @@ class ProgressScreen:
             ),
         ]
 
-    def _unit_name(self, code: str) -> str:
-        if self.report is not None and self.report.unit == code:
-            return self.report.unit_name
-        unit = self.source.unit(code)
-        return unit.name if unit else code
-
     def _approval(self) -> list[ft.Control]:
-        t, r = self.shell.t, self.report
+        t, r = self.shell.t, self.model.report
         if r is None or r.approval is None:
             return []
         a = r.approval
@@ -280,7 +167,7 @@ class ProgressScreen:
         return out
 
     def _indicator(self, ind: IndicatorProgress) -> ft.Control:
-        t, lang, plan = self.shell.t, self.shell.service.lang, self.plan
+        t, lang, plan = self.shell.t, self.shell.service.lang, self.model.plan
         spec = plan.indicator(ind.indicator_id) if plan else None
         title = spec.title.get(lang) if spec else ind.indicator_id
         status_key, colour = _STATUS[ind.status]
@@ -366,7 +253,7 @@ class ProgressScreen:
         return ft.Semantics(content=bar, label=label)
 
     def _chart(self) -> list[ft.Control]:
-        t, lang, plan, s = self.shell.t, self.shell.service.lang, self.plan, self.series
+        t, lang, plan, s = self.shell.t, self.shell.service.lang, self.model.plan, self.model.series
         if s is None or plan is None or len(s.points) < 2:
             return []
         percent_ids = [i.id for i in plan.indicators if i.kind == "percent"]
@@ -433,7 +320,7 @@ class ProgressScreen:
         ]
 
     def _children(self) -> list[ft.Control]:
-        t, lang, r = self.shell.t, self.shell.service.lang, self.report
+        t, lang, r = self.shell.t, self.shell.service.lang, self.model.report
         if r is None or not r.children:
             return []
         out: list[ft.Control] = [ft.Text(t("children_title"), weight=ft.FontWeight.W_600)]
@@ -462,7 +349,7 @@ class ProgressScreen:
 
     def _supervisor_actions(self) -> list[ft.Control]:
         t = self.shell.t
-        if not self.source.is_supervisor:
+        if not self.model.source.is_supervisor:
             return []
         return [
             ft.Row(
@@ -488,16 +375,3 @@ class ProgressScreen:
             ),
             ft.Text(t("approve_hint"), size=12, italic=True),
         ]
-
-
-def _today(source: ProgressSource) -> date:
-    return today_in_programme()
-
-
-def _chart_start(plan: Plan, period: PeriodChoice) -> date:
-    """A chart covers at least the current phase, so a month or a quarter still shows a trend."""
-    phase = plan.phase_on(period.end)
-    return min(period.start, phase.start) if phase else period.start
-
-
-__all__ = ["NOT_CACHED", "ProgressScreen", "View"]

@@ -1,6 +1,7 @@
 """One record: what it says, where it stands, and what can still be done with it.
 
-What is offered follows the record's life (see ``mobile.records``): a draft
+What is offered follows the record's life (``mobile.records.allowed_actions``, the
+rule the store keeps too): a draft
 or a record not yet sent can be edited; a record the server refused shows why
 and can be fixed or sent again; anything not voided can be voided with a
 reason, which syncs as a new revision and takes it out of the tallies.
@@ -16,7 +17,7 @@ from schemas.records import RecordStatus
 
 from ...errors import FieldTallyError
 from ...record_query import RecordQuery, record_date, status_of
-from ...records import LocalState, StoredRecord
+from ...records import LocalState, RecordAction, StoredRecord, allowed_actions
 from ..formatting import answer_text, fmt_date, fmt_datetime
 from ..i18n import N_
 from ..widgets import big_button, frame, status_look
@@ -27,7 +28,6 @@ _NOTES = {
     "sent": N_("note_sent"),
     "void": N_("note_void"),
 }
-_EDITABLE = (LocalState.DRAFT, LocalState.PENDING, LocalState.REJECTED)
 
 
 class RecordDetailScreen:
@@ -39,8 +39,6 @@ class RecordDetailScreen:
 
     def build(self) -> ft.View:
         t = self.shell.t
-        self.shell.sync_listeners[:] = [self.load]
-        self.shell.spawn(self.shell.guard(self.load)())
         return frame(
             f"/record/{self.record_id}/view",
             t("record_title"),
@@ -48,6 +46,11 @@ class RecordDetailScreen:
             on_back=self.shell.guard(self.on_back),
             back_label=t("back"),
         )
+
+    def mount(self) -> None:
+        """Shown: read the record now, and again after every sync step."""
+        self.shell.sync_listeners[:] = [self.load]
+        self.shell.spawn(self.shell.guard(self.load)())
 
     async def load(self, e=None) -> None:
         if self.shell.service.store is None or self.shell.current is not self:
@@ -119,17 +122,17 @@ class RecordDetailScreen:
 
     def _actions(self, sr: StoredRecord) -> list[ft.Control]:
         t = self.shell.t
-        voided = sr.record.status == RecordStatus.VOID
+        allowed = allowed_actions(sr)
         buttons: list[ft.Control] = []
-        if sr.state in _EDITABLE and not voided:
+        if RecordAction.EDIT in allowed:
             buttons.append(big_button(t("edit"), self.shell.guard(self._edit(sr)), icon=ft.Icons.EDIT))
-        if sr.state == LocalState.REJECTED:
+        if RecordAction.RESEND in allowed:
             buttons.append(
                 big_button(
                     t("send_again"), self.shell.guard(self._requeue(sr)), icon=ft.Icons.SEND, primary=False
                 )
             )
-        if not voided or sr.state == LocalState.REJECTED:
+        if RecordAction.VOID in allowed:
             buttons.append(
                 big_button(t("void"), self.shell.guard(self._void(sr)), icon=ft.Icons.BLOCK, primary=False)
             )
@@ -138,11 +141,9 @@ class RecordDetailScreen:
     # ---- actions -------------------------------------------------------------
     def _edit(self, sr: StoredRecord):
         async def handler(e) -> None:
-            from .record_form import RecordFormScreen
-
             form = self.shell.service.form_for(sr.record)
             if form is not None:
-                self.shell.show(RecordFormScreen(self.shell, sr.record, form, sr.record.answers))
+                self.shell.go("record_form", sr.record, form, sr.record.answers)
 
         return handler
 
@@ -186,6 +187,4 @@ class RecordDetailScreen:
         return handler
 
     async def on_back(self, e) -> None:
-        from .records_list import RecordsListScreen
-
-        self.shell.show(RecordsListScreen(self.shell, query=self.back_query))
+        self.shell.go("records", query=self.back_query)

@@ -1,18 +1,23 @@
-"""A record's form, generated from its definition: save as draft or finalize."""
+"""A record's form, generated from its definition: save as draft or finalize.
+
+The answers and the rules about them live in ``FormSession``; this screen builds the inputs,
+forwards their changes to the session, and shows what it says.
+"""
 
 from __future__ import annotations
 
-from datetime import date
 from typing import Any
 
 import flet as ft
 
-from schemas.forms import FormDefinition, compiled, form_state
-from schemas.records import Record, RecordStatus
+from schemas.forms import FormDefinition
+from schemas.records import Record
 
 from ...records import ValidationFailed
 from ..autosave import Autosaver
-from ..fields import CalculatedDisplay, FieldInput, make_input
+from ..fields import CalculatedDisplay, FieldInput
+from ..inputs import make_input
+from ..viewmodels.form_session import FormSession
 from ..widgets import big_button, frame
 
 _SECTIONS = {"quiz": "quiz_section", "attendance": "attendance_section"}
@@ -24,13 +29,18 @@ class RecordFormScreen:
     ):
         """``answers``: what to show; ``restored``: they come from the autosave slot, not from the record."""
         self.shell = shell
-        self.record = record
-        self.form = form
-        self.answers = dict(answers)
+        self.session = FormSession(record, form, answers, restored=restored)
         self.inputs: dict[str, FieldInput] = {}
         self.loose_issues: list[str] = []  # problems that belong to no one question
-        self.restored = restored
-        self.autosaver = Autosaver(shell, self, lambda: (self.record, self.collect()))
+        self.autosaver = Autosaver(shell, self, self.session)
+
+    @property
+    def record(self) -> Record:
+        return self.session.record
+
+    @property
+    def form(self) -> FormDefinition:
+        return self.session.form
 
     def build(self) -> ft.View:
         t, lang = self.shell.t, self.shell.service.lang
@@ -38,7 +48,7 @@ class RecordFormScreen:
         if self.form.description:
             controls.append(ft.Text(self.form.description.get(lang), size=13, italic=True))
         section = None
-        watched = _watched_fields(self.form)
+        self.inputs = {}
         for field in self.form.fields:
             box = make_input(field, lang)
             if box is None:
@@ -47,13 +57,13 @@ class RecordFormScreen:
                 controls.append(ft.Divider())
                 controls.append(ft.Text(t(_SECTIONS[field.section]), weight=ft.FontWeight.W_600))
             section = field.section
-            value = self.answers.get(field.name)
-            if value is None and field.name == self.form.period_field and not self.answers:
-                value = date.today().isoformat()
-            box.set(value)
-            box.on_change = self._changed_watched if field.name in watched else self._changed
+            box.set(self.session.first_value(field.name))
+            box.on_change = self._on_change(field.name, box)
             self.inputs[field.name] = box
             controls.append(box.control)
+        for name, box in self.inputs.items():  # the session holds what the inputs read as
+            self.session.set(name, box.value())
+        self.session.shown()  # as first shown; leaving it so saves nothing
         self.refresh()
         self.summary = ft.Text("", color=ft.Colors.ERROR, visible=False)
         buttons = ft.Row(
@@ -65,8 +75,6 @@ class RecordFormScreen:
             ]
         )
         controls += [self.summary, self.autosaver.label, buttons]
-        self.autosaver.start(restored=self.restored)
-        self.initial = self.collect()  # as first shown; leaving it so saves nothing
         return frame(
             f"/record/{self.record.id}",
             self.form.title.get(lang),
@@ -75,15 +83,27 @@ class RecordFormScreen:
             back_label=t("back"),
         )
 
+    def mount(self) -> None:
+        """Shown: start keeping what is typed (called by the shell after ``build``)."""
+        self.autosaver.start(restored=self.session.restored)
+
     def refresh(self) -> None:
         """Show only the questions that apply to the answers so far, and the values computed from them."""
-        state = form_state(self.form, self.collect())
+        state = self.session.state()
         for name, box in self.inputs.items():
             box.control.visible = state.shown(name)
             if isinstance(box, CalculatedDisplay):
                 box.show_value(state.values.get(name))
 
-    def _changed(self) -> None:
+    def _on_change(self, name: str, box: FieldInput):
+        def changed() -> None:
+            if self.session.set(name, box.value()):
+                self.refresh()
+            self._recount()
+
+        return changed
+
+    def _recount(self) -> None:
         """An answer changed: the error count under the form follows the fixes as they are made."""
         if not self.summary.visible:
             return
@@ -91,14 +111,6 @@ class RecordFormScreen:
         left += len(self.loose_issues)
         self.summary.visible = left > 0
         self.summary.value = "\n".join([self.shell.t("form_has_errors", n=left), *self.loose_issues])
-
-    def _changed_watched(self) -> None:
-        self.refresh()
-        self._changed()
-
-    def collect(self) -> dict[str, Any]:
-        out = {name: box.value() for name, box in self.inputs.items()}
-        return {k: v for k, v in out.items() if v is not None}
 
     def _show_issues(self, err: ValidationFailed) -> None:
         lang = self.shell.service.lang
@@ -117,7 +129,7 @@ class RecordFormScreen:
         self.shell.toast(self.shell.t("form_has_errors", n=len(err.issues)), error=True)
 
     async def _save(self, finalize: bool) -> bool:
-        answers = self.collect()
+        answers = self.session.answers()
         svc = self.shell.service
         try:
             stored = await (
@@ -126,7 +138,7 @@ class RecordFormScreen:
         except ValidationFailed as err:
             self._show_issues(err)
             return False
-        self.record, self.answers = stored.record, stored.record.answers
+        self.session.saved(stored.record)
         return True
 
     async def flush(self) -> None:
@@ -137,32 +149,18 @@ class RecordFormScreen:
         if await self._save(finalize=False):
             await self.autosaver.finish()
             self.shell.toast(self.shell.t("saved_draft"))
-            self.shell.home()
+            self.shell.go("home")
 
     async def on_finalize(self, e) -> None:
         if await self._save(finalize=True):
             await self.autosaver.finish()
             self.shell.toast(self.shell.t("finalized"))
-            self.shell.home()
+            self.shell.go("home")
             self.shell.spawn(self.shell.auto_sync("finalized"))
 
     async def on_back(self, e) -> None:
         # Leaving a draft keeps what was typed (autosave); a finalized record is left as it was.
-        answers = self.collect()
-        changed = answers and (self.restored or answers != self.initial)  # restored: not saved anywhere yet
-        if changed and self.record.status == RecordStatus.DRAFT and not await self._save(finalize=False):
+        if self.session.leaving_saves_draft() and not await self._save(finalize=False):
             return
         await self.autosaver.finish()
-        self.shell.home()
-
-
-def _watched_fields(form: FormDefinition) -> set[str]:
-    """The questions whose answers change what else the form shows: only these refresh it as they change."""
-    names: set[str] = set()
-    for f in form.fields:
-        for source in (f.relevant, f.required_if, f.calculation):
-            if source:
-                names |= compiled(source).refs
-    if form.quiz:
-        names |= {f.name for f in form.quiz_fields()}
-    return names
+        self.shell.go("home")

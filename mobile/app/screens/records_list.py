@@ -34,10 +34,14 @@ class RecordsListScreen:
         self.items = ft.Column([ft.ProgressRing()], spacing=4)
         self._search_task: asyncio.Task | None = None
 
+    def mount(self) -> None:
+        """Shown: list the records now, and again after every sync step."""
+        self.shell.sync_listeners[:] = [self.load]
+        self.shell.spawn(self.shell.guard(self.load)())
+
     def build(self) -> ft.View:
         t, svc = self.shell.t, self.shell.service
         q = self.query
-        self.shell.sync_listeners[:] = [self.load]
         self.search = ft.TextField(
             label=t("search"),
             hint_text=t("search_hint"),
@@ -76,7 +80,6 @@ class RecordsListScreen:
         )
         self.date_to = _date_box(t("date_to"), t("date_hint"), q.date_to, self.shell.guard(self.on_apply))
         self.count = ft.Text("", size=13, weight=ft.FontWeight.W_500)
-        self.shell.spawn(self.shell.guard(self.load)())
         # Form and dates fold away: at 640 px tall the list itself must stay in view.
         more = ft.ExpansionTile(
             title=ft.Text(t("more_filters")),
@@ -119,7 +122,7 @@ class RecordsListScreen:
                 self.count,
                 self.items,
             ],
-            on_back=lambda e: self.shell.home(),
+            on_back=lambda e: self.shell.go("home"),
             back_label=t("back"),
         )
 
@@ -170,7 +173,7 @@ class RecordsListScreen:
 
     async def on_clear(self, e) -> None:
         self.query = RecordQuery()
-        self.shell.show(RecordsListScreen(self.shell, query=self.query))
+        self.shell.go("records", query=self.query)
 
     # ---- the list ------------------------------------------------------------
     async def load(self, e=None) -> None:
@@ -211,9 +214,7 @@ class RecordsListScreen:
 
     def _open(self, sr: StoredRecord):
         async def handler(e) -> None:
-            from .record_detail import RecordDetailScreen
-
-            self.shell.show(RecordDetailScreen(self.shell, sr.record.id, back_query=self.query))
+            self.shell.go("record", sr.record.id, back_query=self.query)
 
         return handler
 

@@ -45,6 +45,4 @@ class SetupScreen:
             )
         finally:
             self.busy.visible, self.button.disabled = False, False
-        from .pin import SetPinScreen
-
-        self.shell.show(SetPinScreen(self.shell))
+        self.shell.go("set_pin")

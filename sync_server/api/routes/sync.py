@@ -13,11 +13,11 @@ from fastapi.concurrency import run_in_threadpool
 from schemas.common import ErrorBody, Issue, text, utcnow
 from schemas.sync import PullResponse, PushBatch, PushResponse
 
+from ...clock import local_today
 from ...config import Settings
 from ...db import Database
 from ...errors import InvalidInput
 from ...services.accounts import Caller
-from ...clock import local_today
 from ...services.ingest import push_records
 from ...services.pull import build_pull
 from ..body import parse_body, read_body
