@@ -275,12 +275,9 @@ class AppService:
 
     # ---- forms and records ----------------------------------------------------
     def _all_forms(self) -> list[FormDefinition]:
-        forms = list(shipped_forms())
-        pull = self.store.cached_pull() if self.store else None
-        if pull is not None:
-            known = {f.key for f in forms}
-            forms += [f for f in pull.forms if f.key not in known]
-        return forms
+        # The store reads the cached pull once per pull: asking it here for every record shown made
+        # the records list and the search after a sync take seconds (benchmarks/cheap_phone.py).
+        return self.store.known_forms() if self.store else list(shipped_forms())
 
     def forms(self) -> list[FormDefinition]:
         """The newest version of every form, in a stable order for the home screen."""
