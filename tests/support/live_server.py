@@ -8,7 +8,10 @@ Usage::
     server.stop()
 
 The server is ``python -m sync_server.cli serve --port P --database-url URL [--demo]``
-run with the interpreter running the tests; its stdout and stderr go to
+run with the interpreter running the tests, or with ``$FIELDTALLY_SERVER_PYTHON``
+when set: the phone's tests run in an environment holding the phone's oldest
+versions (scripts/test_phone_oldest.sh), where the server cannot run, so the
+server comes from its own environment. Its stdout and stderr go to
 ``server.log_path`` and are quoted in the error when it fails to come up.
 Only the standard library is used here, so any suite can import it.
 """
@@ -28,6 +31,12 @@ import urllib.request
 
 REPO_ROOT = pathlib.Path(__file__).resolve().parents[2]
 STARTUP_TIMEOUT = 20.0
+SERVER_PYTHON_VAR = "FIELDTALLY_SERVER_PYTHON"
+
+
+def server_python() -> str:
+    """The interpreter that runs the sync server: ``$FIELDTALLY_SERVER_PYTHON``, else this one."""
+    return os.environ.get(SERVER_PYTHON_VAR) or sys.executable
 
 
 def free_port() -> int:
@@ -67,7 +76,7 @@ class LiveServer:
         """(Re)start on the same port and database; returns once /health answers."""
         if self.running:
             return
-        cmd = [sys.executable, "-m", "sync_server.cli", "serve", "--host", "127.0.0.1"]
+        cmd = [server_python(), "-m", "sync_server.cli", "serve", "--host", "127.0.0.1"]
         cmd += ["--port", str(self.port), "--database-url", self.database_url]
         if self.demo:
             cmd.append("--demo")
