@@ -91,3 +91,44 @@ def year_before(span: Span) -> Span:
 def fmt_vn(d: date) -> str:
     """A date as Vietnamese reports write it: dd/mm/yyyy."""
     return d.strftime("%d/%m/%Y")
+
+
+def shift_years(d: date, years: int) -> date:
+    """``d`` moved by whole years (29 February becomes the 28th)."""
+    try:
+        return d.replace(year=d.year + years)
+    except ValueError:
+        return d.replace(year=d.year + years, day=28)
+
+
+def rate_windows(start: date, end: date) -> list[Span]:
+    """The equal, non-overlapping windows a "falling every year" indicator compares, oldest first.
+
+    A span shorter than a year is compared with the same days a year before.
+    A longer one is cut into 12-month windows ending on its last day, as many
+    as fit inside it (a phase 2021-2024 gives the four years); when only one
+    fits, the 12 months before it are added, so there is always something to
+    compare with and no day is counted in two windows.
+    """
+    if end < shift_years(start, 1) - timedelta(days=1):
+        return [year_before((start, end)), (start, end)]
+    out: list[Span] = []
+    k = 0
+    while True:
+        w_start = shift_years(end, -(k + 1)) + timedelta(days=1)
+        if w_start < start and len(out) >= 2:
+            break
+        out.append((w_start, shift_years(end, -k)))
+        k += 1
+    return out[::-1]
+
+
+def coverage_span(end: date) -> Span:
+    """The days a coverage indicator reads for a period ending on ``end``: that year up to ``end``.
+
+    Coverage is a stock ("people reached at least once this year, as at the
+    period's end"), not a flow: a half-year report shows the year to date and
+    a phase report the phase's last year, whatever day the period starts on
+    (see docs/indicators.md).
+    """
+    return date(end.year, 1, 1), end
