@@ -26,9 +26,9 @@ from __future__ import annotations
 
 import math
 import re
-from datetime import date
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
+from datetime import date
 from typing import Any
 
 MAX_SOURCE = 2000  # characters; a form expression longer than this is a mistake

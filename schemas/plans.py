@@ -160,7 +160,9 @@ class Plan(Strict):
                 if dues != sorted(dues):
                     raise ValueError(f"plan {self.id}: indicator {owner} milestones are not in date order")
             if ind.kind == "decrease" and (ind.milestones or ind.segments):
-                raise ValueError(f"plan {self.id}: indicator {ind.id} (decrease) has no milestones or segments")
+                raise ValueError(
+                    f"plan {self.id}: indicator {ind.id} (decrease) has no milestones or segments"
+                )
         # a coverage numerator is read as at the period's end, so nothing else may read it as a flow
         stock = {i.numerator for i in self.indicators if i.kind == "coverage"}
         for ind in self.indicators:
@@ -169,7 +171,7 @@ class Plan(Strict):
             flows += [ind.numerator] if ind.kind != "coverage" else []
             if stock & set(flows):
                 raise ValueError(
-                    f"plan {self.id}: indicator {ind.id} reads coverage measure {sorted(stock & set(flows))[0]}"
+                    f"plan {self.id}: indicator {ind.id} reads coverage measure {min(stock & set(flows))}"
                 )
         if self.end < self.start:
             raise ValueError(f"plan {self.id}: ends before it starts")
@@ -497,7 +499,7 @@ def _two_sums(ind: Indicator, agg: Aggregate) -> tuple[float, float]:
 def segment_sums(
     answer_measures: Mapping[str, str], tagged: Mapping[str, float], everywhere: Mapping[str, float]
 ) -> dict[str, float]:
-    """A segment's measure sums: all of its tagged units, plus the respondents elsewhere who said they are in it.
+    """A segment's sums: all of its tagged units, plus the respondents elsewhere who said they are in it.
 
     ``tagged``: the sums over the segment's tagged units; ``everywhere``: over
     all units. For a measure with an answer variant, the untagged units add
@@ -615,9 +617,7 @@ class TallyReport(Strict):
 
 def rank_children(children: list[UnitTally]) -> list[UnitTally]:
     """Furthest behind first; units without any judged indicator last; ties by code."""
-    return sorted(
-        children, key=lambda c: (c.shortfall is None, -(c.shortfall or 0.0), c.unit)
-    )
+    return sorted(children, key=lambda c: (c.shortfall is None, -(c.shortfall or 0.0), c.unit))
 
 
 class SeriesPoint(Strict):

@@ -27,7 +27,7 @@ from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
 from schemas.forms import FormDefinition
-from schemas.periods import Granularity, buckets, month_end, year_before
+from schemas.periods import Granularity, buckets, coverage_span, month_end, rate_windows
 from schemas.plans import (
     Aggregate,
     IndicatorProgress,
@@ -39,6 +39,7 @@ from schemas.plans import (
     evaluate_plan,
     rank_children,
     record_contributions,
+    segment_sums,
     shortfall,
 )
 from schemas.records import Record
@@ -455,71 +456,78 @@ def unit_sums(
 
 @dataclass
 class PeriodSums:
-    """What a report over one period needs: sums for it and, for decrease indicators, a year before.
+    """What a report over one period needs: its sums, and each window a decrease indicator compares.
 
-    ``previous`` holds only the measures the decrease indicators read.
+    ``current`` holds the period's sums, except the coverage numerators, read
+    as at the period's end (``periods.coverage_span``). ``windows`` (oldest
+    first, ``periods.rate_windows``) hold only the measures the decrease
+    indicators read.
     """
 
     start: date
     end: date
     current: UnitSums
-    previous: UnitSums | None
+    windows: list[tuple[date, date, UnitSums]] = field(default_factory=list)
     _rolled: dict[tuple, tuple[Tree, UnitSums]] = field(default_factory=dict, repr=False)
 
-    def rolled(self, tree: Tree, which: str, wanted: frozenset[str] | None) -> UnitSums:
-        """Subtree totals of ``current`` or ``previous`` for every node of ``tree``, computed once."""
+    def rolled(self, tree: Tree, which: int | None, wanted: frozenset[str] | None) -> UnitSums:
+        """Subtree totals of ``current`` (``which`` None) or of window ``which``, per node, computed once."""
         key = (id(tree), which, wanted)
         if key not in self._rolled:  # the tree is kept in the value, so its id is not reused meanwhile
-            own = self.current if which == "current" else self.previous or {}
+            own = self.current if which is None else self.windows[which][2]
             self._rolled[key] = (tree, tree.rolled_up(own, wanted))
         return self._rolled[key][1]
 
 
-def _decrease_measures(plan: Plan) -> set[str]:
-    out: set[str] = set()
-    for ind in plan.indicators:
-        if ind.kind == "decrease":
-            out.add(ind.numerator)
-            if ind.denominator.kind != "baseline":
-                out.update(ind.denominator.keys)
-    return out
-
-
 def period_sums(session: Session, *, plan: Plan, root: UnitRow | Node, start: date, end: date) -> PeriodSums:
-    previous = None
+    current = unit_sums(session, plan_id=plan.id, root=root, start=start, end=end)
+    stock = plan.coverage_measures()
+    c_start, c_end = coverage_span(end)
+    if stock and c_start != start:  # people reached are read as at the end, not over the period
+        reached = unit_sums(session, plan_id=plan.id, root=root, start=c_start, end=c_end, measures=stock)
+        for sums in current.values():
+            for m in stock:
+                sums.pop(m, None)
+        for code, sums in reached.items():
+            current.setdefault(code, {}).update(sums)
+    windows = []
     if plan.has_decrease():
-        p_start, p_end = year_before((start, end))
-        previous = unit_sums(
-            session, plan_id=plan.id, root=root, start=p_start, end=p_end, measures=_decrease_measures(plan)
-        )
-    return PeriodSums(
-        start, end, unit_sums(session, plan_id=plan.id, root=root, start=start, end=end), previous
-    )
+        for w_start, w_end in rate_windows(start, end):
+            sums = unit_sums(
+                session,
+                plan_id=plan.id,
+                root=root,
+                start=w_start,
+                end=w_end,
+                measures=plan.decrease_measures(),
+            )
+            windows.append((w_start, w_end, sums))
+    return PeriodSums(start, end, current, windows)
 
 
 def evaluate_node(plan: Plan, tree: Tree, node: UnitRow | Node, data: PeriodSums) -> list[IndicatorProgress]:
-    """``plan``'s indicators for ``node``'s subtree, segments and year-before comparison included."""
+    """``plan``'s indicators for ``node``'s subtree, segments and the compared windows included."""
     keys = tuple(sorted(plan.baseline_keys()))
     code = node.code
     year = data.end.year
     current = Aggregate(
-        sums=data.rolled(tree, "current", None)[code], baselines=tree.baselines(keys, year, None)[code]
+        sums=data.rolled(tree, None, None)[code], baselines=tree.baselines(keys, year, None)[code]
     )
-    previous = None
-    if data.previous is not None:
-        previous = Aggregate(
-            sums=data.rolled(tree, "previous", None)[code],
-            baselines=tree.baselines(keys, year - 1, None)[code],
-        )
+    windows = [
+        (w_start, w_end, Aggregate(sums=data.rolled(tree, i, None)[code]))
+        for i, (w_start, w_end, _sums) in enumerate(data.windows)
+    ]
     segments = {}
+    answers = plan.segment_answer_measures()
     for seg_id, seg_tags in plan.segment_tags().items():
         wanted = frozenset(seg_tags)
+        tagged = data.rolled(tree, None, wanted)[code]
         segments[seg_id] = Aggregate(
-            sums=data.rolled(tree, "current", wanted)[code],
+            sums=segment_sums(answers.get(seg_id, {}), tagged, current.sums),
             baselines=tree.baselines(keys, year, wanted)[code],
         )
     return evaluate_plan(
-        plan, current.sums, current.baselines, data.end, previous=previous, segments=segments
+        plan, current.sums, current.baselines, data.end, segments=segments, windows=windows or None
     )
 
 
