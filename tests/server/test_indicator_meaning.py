@@ -100,8 +100,12 @@ def meaning(api: Api) -> Api:
         record("outreach_session", session_answers("2024-04-01", soldiers=150, first_time=150), **v2),
         record("outreach_session", session_answers("2024-10-01", soldiers=100, first_time=100), **v2),
     ]
-    for day, head, viol in [("2021-03-01", 100, 1), ("2022-03-01", 100, 2), ("2023-03-01", 100, 1),
-                            ("2024-03-01", 200, 1)]:
+    for day, head, viol in [
+        ("2021-03-01", 100, 1),
+        ("2022-03-01", 100, 2),
+        ("2023-03-01", 100, 1),
+        ("2024-03-01", 200, 1),
+    ]:
         bs.append(record("discipline_return", _discipline(day, head, viol)))
     others = [dict(r, unit="HN-SS-BS", author="chihuy") for r in bs]
     others += [
@@ -168,7 +172,12 @@ def test_indicators__coverage_counts_people_and_never_passes_100(meaning: Api) -
         p = _indicator(meaning, unit, period, indicator_id)
         assert p.kind == "coverage"
         got[(unit, period, indicator_id)] = (
-            p.numerator, p.denominator, p.pct, p.status.value, p.person_times, p.over_count
+            p.numerator,
+            p.denominator,
+            p.pct,
+            p.status.value,
+            p.person_times,
+            p.over_count,
         )
     assert got == COVERAGE
 
@@ -176,8 +185,13 @@ def test_indicators__coverage_counts_people_and_never_passes_100(meaning: Api) -
 # (unit, period): (rate, previous rate, change %, status, [each window's (start, rate)])
 RATES = {
     # the phase: four years, falling every year
-    ("HN-SS-MT", "phase"): (0.5, 1.0, -50.0, "on_track",
-                            [("2021-01-01", 3.0), ("2022-01-01", 2.0), ("2023-01-01", 1.0), ("2024-01-01", 0.5)]),
+    ("HN-SS-MT", "phase"): (
+        0.5,
+        1.0,
+        -50.0,
+        "on_track",
+        [("2021-01-01", 3.0), ("2022-01-01", 2.0), ("2023-01-01", 1.0), ("2024-01-01", 0.5)],
+    ),
     # a span cut mid-year: its 12 months (5 / 600) against the 12 before (3 / 300)
     ("HN-SS-MT", "mid"): (0.8333, 1.0, -16.67, "on_track", [("2022-07-01", 1.0), ("2023-07-01", 0.833333)]),
     # a half year against the same half a year before: 2 / 300 against 3 / 300
@@ -185,8 +199,13 @@ RATES = {
     # 18 months: the last 12 against the 12 before, never overlapping
     ("HN-SS-MT", "18m"): (0.8333, 1.0, -16.67, "on_track", [("2022-07-01", 1.0), ("2023-07-01", 0.833333)]),
     # fell in the last year but rose in 2022: not falling every year
-    ("HN-SS-BS", "phase"): (0.5, 1.0, -50.0, "behind",
-                            [("2021-01-01", 1.0), ("2022-01-01", 2.0), ("2023-01-01", 1.0), ("2024-01-01", 0.5)]),
+    ("HN-SS-BS", "phase"): (
+        0.5,
+        1.0,
+        -50.0,
+        "behind",
+        [("2021-01-01", 1.0), ("2022-01-01", 2.0), ("2023-01-01", 1.0), ("2024-01-01", 0.5)],
+    ),
     # small rates compared at full precision: 0.039 -> 0.037 is a fall of 5.13%
     ("HN-BD-DC", "2024"): (0.037, 0.039, -5.13, "on_track", [("2023-01-01", 0.039), ("2024-01-01", 0.037)]),
 }
@@ -212,5 +231,9 @@ def test_indicators__key_area_segment_takes_the_respondents_answer(meaning: Api)
     assert (hn.numerator, hn.denominator) == (3, 5)
     (seg,) = hn.segments
     assert (seg.numerator, seg.denominator, seg.pct, seg.milestone_pct, seg.status.value) == (
-        2, 4, 50.0, 40, "on_track"
+        2,
+        4,
+        50.0,
+        40,
+        "on_track",
     )
