@@ -2,7 +2,7 @@
 
 Tallies are kept per day, so any inclusive range of days can be reported;
 these helpers name the usual ones the same way on the phone and the server:
-``2024`` (a year), ``2024-Q3`` (a quarter), ``2024-07`` (a month),
+``2024`` (a year), ``2024-H1`` (six months), ``2024-Q3`` (a quarter), ``2024-07`` (a month),
 ``phase:2021_2024`` (a plan phase), ``plan`` (the whole plan).
 """
 
@@ -40,6 +40,9 @@ def parse_period(spec: str, *, phases: dict[str, Span] | None = None, plan: Span
     if m := re.fullmatch(r"(\d{4})-[Qq]([1-4])", s):
         y, q = int(m[1]), int(m[2])
         return date(y, 3 * q - 2, 1), month_end(y, 3 * q)
+    if m := re.fullmatch(r"(\d{4})-[Hh]([12])", s):  # six months: the first or the second half
+        y, h = int(m[1]), int(m[2])
+        return (date(y, 1, 1), date(y, 6, 30)) if h == 1 else (date(y, 7, 1), date(y, 12, 31))
     if m := re.fullmatch(r"(\d{4})-(\d{2})", s):
         y, mo = int(m[1]), int(m[2])
         if 1 <= mo <= 12:
@@ -50,8 +53,9 @@ def parse_period(spec: str, *, phases: dict[str, Span] | None = None, plan: Span
         return plan
     raise PeriodError(
         text(
-            f"Không hiểu kỳ báo cáo «{spec}»; dùng 2024, 2024-Q1, 2024-03, phase:<mã giai đoạn> hoặc plan.",
-            f"Unknown period “{spec}”; use 2024, 2024-Q1, 2024-03, phase:<phase id> or plan.",
+            f"Không hiểu kỳ báo cáo «{spec}»; dùng 2024, 2024-H1, 2024-Q1, 2024-03, phase:<mã giai đoạn> "
+            "hoặc plan.",
+            f"Unknown period “{spec}”; use 2024, 2024-H1, 2024-Q1, 2024-03, phase:<phase id> or plan.",
         )
     )
 

@@ -80,7 +80,7 @@ def _progress_cells(p: IndicatorProgress | Any) -> list[Cell]:
         p.milestone_pct,
         p.milestone_due,
         p.target_pct,
-        p.gap if getattr(p, "kind", "percent") == "percent" else None,
+        p.gap if getattr(p, "kind", "percent") != "decrease" else None,
     ]
 
 
