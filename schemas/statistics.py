@@ -32,7 +32,12 @@ ATTENDANCE = {
     "attendees_students": "student",
     "attendees_soldiers": "soldier",
 }
-TRAINEE_KINDS = ("reporters", "propagandists", "collaborators", "mediators")
+TRAINEE_KINDS = {
+    "reporters": text("Báo cáo viên", "Reporters"),
+    "propagandists": text("Tuyên truyền viên", "Propagandists"),
+    "collaborators": text("Cộng tác viên", "Collaborators"),
+    "mediators": text("Hòa giải viên", "Mediators"),
+}
 ENDED = ("settled", "not_settled", "referred")
 
 
@@ -172,7 +177,6 @@ def figures(records: Iterable[tuple[str, Mapping[str, Any]]], forms: Mapping[str
     session, mediation, survey = (
         forms.get(k) for k in ("outreach_session", "mediation_case", "awareness_survey")
     )
-    training = forms.get("training")
     out.sessions_by_format = _breakdown(session, "format", formats)
     group_labels = dict(_choices(survey, "respondent_group"))
     out.person_times_by_group = [
@@ -185,8 +189,7 @@ def figures(records: Iterable[tuple[str, Mapping[str, Any]]], forms: Mapping[str
     out.mediation_ended = int(sum(outcomes.get(k, 0) for k in ENDED))
     out.settlement_rate = _pct(out.mediation_settled, out.mediation_ended)
     out.trainees_by_kind = [
-        TraineeCount(key=k, label=_field_label(training, f"trained_{k}", k), **trainees[k])
-        for k in TRAINEE_KINDS
+        TraineeCount(key=k, label=label, **trainees[k]) for k, label in TRAINEE_KINDS.items()
     ]
     out.surveys_pct = _pct(out.surveys_passed, out.surveys)
     out.surveys_by_group = [

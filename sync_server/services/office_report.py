@@ -18,6 +18,7 @@ numbers; ``office_report`` reads both for a unit and period.
 from __future__ import annotations
 
 import io
+import math
 from collections.abc import Sequence
 from datetime import date, datetime
 
@@ -106,8 +107,10 @@ class _Sheet:
         for col, h in enumerate(headers, start=1):
             c = self.ws.cell(row=self.row, column=col, value=h)
             c.font, c.alignment, c.border = self.bold, self.center, self.border
+        self.fit(headers)
         self.next()
         for values in rows:
+            self.fit(values)
             for col, v in enumerate(values, start=1):
                 c = self.ws.cell(row=self.row, column=col, value=neutralise(v) if isinstance(v, str) else v)
                 c.font, c.border = self.plain, self.border
@@ -118,9 +121,20 @@ class _Sheet:
                     # a share in a column of counts (the settlement rate) keeps its decimals
                     c.number_format = DECIMAL if fmt == NUMBER and not float(v).is_integer() else fmt
                     c.alignment = self.right
+                    if col == 1:  # the running number (STT) sits in the middle of its narrow column
+                        c.alignment = self.center
                 else:
                     c.alignment = self.left if col == 2 else self.center
             self.next()
+
+    def fit(self, values: Sequence[object]) -> None:
+        """Make the current row tall enough for its wrapped text (a spreadsheet does not grow it)."""
+        lines = 1
+        for col, v in enumerate(values, start=1):
+            if isinstance(v, str) and col <= len(WIDTHS):
+                lines = max(lines, math.ceil(len(v) * 1.1 / WIDTHS[col - 1]))
+        if lines > 1:
+            self.ws.row_dimensions[self.row].height = 16 * lines
 
 
 def _indicator_rows(plan: Plan, totals: Sequence[IndicatorProgress]) -> list[list[object]]:
@@ -296,6 +310,8 @@ def office_workbook(
     sheet.line("(Ký tên, đóng dấu)", font=sheet.italic, span=(7, n))
     ws.page_setup.orientation = "landscape"
     ws.page_setup.fitToWidth = 1
+    ws.page_setup.fitToHeight = 0  # as many pages down as it takes, one page across
+    ws.page_setup.paperSize = ws.PAPERSIZE_A4
     ws.sheet_properties.pageSetUpPr.fitToPage = True
     buf = io.BytesIO()
     wb.save(buf)
