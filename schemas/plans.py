@@ -398,9 +398,10 @@ def evaluate(
     to its two sums; ``person_times`` is shown beside a coverage indicator.
     """
     if indicator.kind == "decrease":
-        if windows is None:
-            windows = [rate_window(date.min, date.min, *(previous or (0.0, 0.0)))] if previous else []
-            windows = [*windows, rate_window(date.min, period_end, numerator, denominator)]
+        if windows is None:  # only the period's sums and the year before's: windows without dates
+            undated = [previous] if previous else []
+            windows = [rate_window(date.min, date.min, *p) for p in undated]
+            windows.append(rate_window(date.min, period_end, numerator, denominator))
         return _evaluate_decrease(indicator, windows)
     coverage = indicator.kind == "coverage"
     over = None
@@ -479,7 +480,7 @@ def _evaluate_decrease(indicator: Indicator, windows: Sequence[RateWindow]) -> I
         previous_denominator=before.denominator if before else None,
         previous_pct=None if prev_pct is None else round(prev_pct, 4),
         change_pct=change,
-        windows=list(windows) if windows[0].start != date.min else [],
+        windows=list(windows) if windows[0].start != date.min else [],  # undated: nothing to list
     )
 
 
