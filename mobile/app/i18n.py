@@ -183,8 +183,8 @@ STRINGS: dict[str, tuple[str, str]] = {
     "export": ("Xuất Excel", "Export to Excel"),
     "office_report": ("Báo cáo kỳ (Excel)", "Period report (Excel)"),
     "people_of": (
-        "{num} / {den} người · {times} lượt người",
-        "{num} / {den} people · {times} person-times",
+        "{num} / {den} người trong năm · {times} lượt người trong kỳ",
+        "{num} / {den} people this year · {times} person-times in the period",
     ),
     "over_count": (
         "{n} người báo cáo vượt quân số: cần kiểm tra",

@@ -43,7 +43,7 @@ INDICATOR_HEADERS = [
     "Tử số",
     "Mẫu số",
     "Kết quả (%)",
-    "Số lượt người",
+    "Số lượt người trong kỳ",
     "Còn thiếu (điểm %)",
     "Trạng thái",
 ]
@@ -278,7 +278,7 @@ def office_workbook(
     if coverage:
         sheet.line(
             f"Chỉ tiêu {coverage} tính theo số người (mỗi người một lần trong năm, đến ngày cuối kỳ), "
-            "không theo lượt người; số lượt người ghi riêng ở cột «Số lượt người».",
+            "không theo lượt người; số lượt người của kỳ ghi riêng ở cột «Số lượt người trong kỳ».",
             font=sheet.italic,
             align=sheet.left,
         )
