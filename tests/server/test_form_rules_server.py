@@ -1,4 +1,4 @@
-"""The server refuses counts that contradict themselves, whatever a phone sent, with a sentence in both languages."""
+"""The server refuses counts that contradict themselves, whatever a phone sent, in both languages."""
 
 from __future__ import annotations
 

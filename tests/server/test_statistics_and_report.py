@@ -49,35 +49,89 @@ def _survey(day: str, group: str, correct: int) -> dict[str, Any]:
 @pytest.fixture
 def half_year(api: Api) -> Api:
     mt = [
-        record("outreach_session", _session("2024-02-10", "meeting", attendees_cadres=5, attendees_citizens=40,
-                                             attendees_soldiers=30, soldiers_first_time=30, attendees_female=20,
-                                             materials=50), **V2),
-        record("outreach_session", _session("2024-03-05", "loudspeaker", attendees_citizens=100,
-                                             attendees_female=45), **V2),
-        record("outreach_session", _session("2024-05-20", "meeting", attendees_citizens=40,
-                                             attendees_minorities=12, attendees_female=10, materials=30), **V2),
+        record(
+            "outreach_session",
+            _session(
+                "2024-02-10",
+                "meeting",
+                attendees_cadres=5,
+                attendees_citizens=40,
+                attendees_soldiers=30,
+                soldiers_first_time=30,
+                attendees_female=20,
+                materials=50,
+            ),
+            **V2,
+        ),
+        record(
+            "outreach_session",
+            _session("2024-03-05", "loudspeaker", attendees_citizens=100, attendees_female=45),
+            **V2,
+        ),
+        record(
+            "outreach_session",
+            _session(
+                "2024-05-20",
+                "meeting",
+                attendees_citizens=40,
+                attendees_minorities=12,
+                attendees_female=10,
+                materials=30,
+            ),
+            **V2,
+        ),
         record("outreach_session", _session("2024-08-01", "meeting", attendees_citizens=999), **V2),
         record("mediation_case", _case("2024-01-15", "land", "settled"), unit="HN-SS-MT-HG1", **V2),
         record("mediation_case", _case("2024-02-15", "land", "not_settled"), **V2),
         record("mediation_case", _case("2024-03-10", "marriage_family", "settled"), **V2),
         record("mediation_case", _case("2024-04-10", "debt", "ongoing"), **V2),
         record("mediation_case", _case("2024-05-10", "neighbours", "referred"), unit="HN-SS-MT-HG1", **V2),
-        record("training", {"training_date": "2024-03-03", "course_name": "Hòa giải", "trainee_force": "local",
-                            "trained_mediators": 8, "new_mediators": 8, "trained_collaborators": 2,
-                            "new_collaborators": 2}, **V2),
-        record("training", {"training_date": "2024-04-04", "course_name": "Báo cáo viên",
-                            "trainee_force": "military", "trained_reporters": 1, "new_reporters": 1,
-                            "trained_propagandists": 2, "new_propagandists": 2}, **V2),
+        record(
+            "training",
+            {
+                "training_date": "2024-03-03",
+                "course_name": "Hòa giải",
+                "trainee_force": "local",
+                "trained_mediators": 8,
+                "new_mediators": 8,
+                "trained_collaborators": 2,
+                "new_collaborators": 2,
+            },
+            **V2,
+        ),
+        record(
+            "training",
+            {
+                "training_date": "2024-04-04",
+                "course_name": "Báo cáo viên",
+                "trainee_force": "military",
+                "trained_reporters": 1,
+                "new_reporters": 1,
+                "trained_propagandists": 2,
+                "new_propagandists": 2,
+            },
+            **V2,
+        ),
         record("awareness_survey", _survey("2024-02-01", "citizen", 6)),
         record("awareness_survey", _survey("2024-02-02", "citizen", 1)),
         record("awareness_survey", _survey("2024-02-03", "cadre", 5)),
-    ]  # fmt: skip
+    ]
     assert api.statuses(*mt) == ["stored"] * len(mt)
     bs = [
-        record("outreach_session", _session("2024-04-01", "door_to_door", attendees_citizens=60,
-                                             attendees_students=20, attendees_female=30, materials=80), **V2),
+        record(
+            "outreach_session",
+            _session(
+                "2024-04-01",
+                "door_to_door",
+                attendees_citizens=60,
+                attendees_students=20,
+                attendees_female=30,
+                materials=80,
+            ),
+            **V2,
+        ),
         record("awareness_survey", _survey("2024-04-02", "student", 2)),
-    ]  # fmt: skip
+    ]
     bs = [dict(r, unit="HN-SS-BS", author="chihuy") for r in bs]
     assert api.statuses(*bs, user="chihuy") == ["stored"] * len(bs)
     return api
@@ -99,32 +153,57 @@ def test_statistics__the_half_year_by_hand(half_year: Api) -> None:
     f = report.totals
     assert f.sessions == 4
     assert {k: v for k, v in _keyed(f.sessions_by_format).items() if v} == {
-        "meeting": 2, "loudspeaker": 1, "door_to_door": 1
+        "meeting": 2,
+        "loudspeaker": 1,
+        "door_to_door": 1,
     }
     assert _keyed(f.person_times_by_group) == {
-        "cadre": 5, "citizen": 240, "ethnic_minority": 12, "student": 20, "soldier": 30
+        "cadre": 5,
+        "citizen": 240,
+        "ethnic_minority": 12,
+        "student": 20,
+        "soldier": 30,
     }
     assert (f.person_times, f.person_times_female, f.soldiers_first_time, f.materials) == (307, 105, 30, 160)
     assert f.mediation_cases == 5
     assert _keyed(f.mediation_by_type) == {
-        "land": 2, "marriage_family": 1, "neighbours": 1, "debt": 1, "inheritance": 0, "other": 0
+        "land": 2,
+        "marriage_family": 1,
+        "neighbours": 1,
+        "debt": 1,
+        "inheritance": 0,
+        "other": 0,
     }
     assert _keyed(f.mediation_by_outcome) == {"settled": 2, "not_settled": 1, "ongoing": 1, "referred": 1}
     assert (f.mediation_settled, f.mediation_ended, f.settlement_rate) == (2, 4, 50.0)
     assert f.trainings == 2
     assert {t.key: (t.military, t.local) for t in f.trainees_by_kind} == {
-        "reporters": (1, 0), "propagandists": (2, 0), "collaborators": (0, 2), "mediators": (0, 8)
+        "reporters": (1, 0),
+        "propagandists": (2, 0),
+        "collaborators": (0, 2),
+        "mediators": (0, 8),
     }
     assert (f.surveys, f.surveys_passed, f.surveys_pct) == (4, 2, 50.0)
     assert {g.key: (g.surveys, g.passed, g.pct) for g in f.surveys_by_group} == {
-        "cadre": (1, 1, 100.0), "citizen": (2, 1, 50.0), "ethnic_minority": (0, 0, None),
-        "student": (1, 0, 0.0), "soldier": (0, 0, None),
-    }  # fmt: skip
+        "cadre": (1, 1, 100.0),
+        "citizen": (2, 1, 50.0),
+        "ethnic_minority": (0, 0, None),
+        "student": (1, 0, 0.0),
+        "soldier": (0, 0, None),
+    }
     # drill-down: each commune's own
     kids = {c.unit: c.figures for c in report.children}
     assert set(kids) == {"HN-SS-MT", "HN-SS-BS"}
-    assert (kids["HN-SS-MT"].sessions, kids["HN-SS-MT"].mediation_cases, kids["HN-SS-MT"].materials) == (3, 5, 80)
-    assert (kids["HN-SS-BS"].sessions, kids["HN-SS-BS"].person_times, kids["HN-SS-BS"].surveys_pct) == (1, 80, 0.0)
+    assert (kids["HN-SS-MT"].sessions, kids["HN-SS-MT"].mediation_cases, kids["HN-SS-MT"].materials) == (
+        3,
+        5,
+        80,
+    )
+    assert (kids["HN-SS-BS"].sessions, kids["HN-SS-BS"].person_times, kids["HN-SS-BS"].surveys_pct) == (
+        1,
+        80,
+        0.0,
+    )
 
 
 def test_statistics__export_has_numbers_per_unit(half_year: Api) -> None:
@@ -200,11 +279,16 @@ def test_office_report__opens_with_numbers_where_numbers_belong(half_year: Api) 
     # MT: i1 2 of 3 met (0), i2 30/220 = 13.64% (46.36/60), i4 3/3 met (0), i5 10/61 = 16.39% (33.61/50)
     #     -> (0.7727 + 0.6721) / 4 = 36.12%
     behind = [r[:5] for r in ws.iter_rows(values_only=True) if r[2] in ("HN-SS-MT", "HN-SS-BS")]
-    assert behind == [(1, "Xã Bắc Sơn", "HN-SS-BS", 100, "1, 2, 4, 5"), (2, "Xã Minh Trí", "HN-SS-MT", 36.12, "2, 5")]
+    assert behind == [
+        (1, "Xã Bắc Sơn", "HN-SS-BS", 100, "1, 2, 4, 5"),
+        (2, "Xã Minh Trí", "HN-SS-MT", 36.12, "2, 5"),
+    ]
 
 
 def test_office_report__a_phase_and_a_year_are_named_as_offices_name_them(half_year: Api) -> None:
-    texts = {c for row in _office(half_year, period="phase:2021_2024").iter_rows(values_only=True) for c in row}
+    texts = {
+        c for row in _office(half_year, period="phase:2021_2024").iter_rows(values_only=True) for c in row
+    }
     assert "Kỳ báo cáo: Giai đoạn 2021–2024" in texts
     texts = {c for row in _office(half_year, period="2024").iter_rows(values_only=True) for c in row}
     assert "Kỳ báo cáo: Năm 2024" in texts
