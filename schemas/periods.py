@@ -117,12 +117,13 @@ def rate_windows(start: date, end: date) -> list[Span]:
     if end < shift_years(start, 1) - timedelta(days=1):
         return [year_before((start, end)), (start, end)]
     out: list[Span] = []
+    after = end + timedelta(days=1)  # windows are [after - k - 1 years, after - k years): back to back
     k = 0
     while True:
-        w_start = shift_years(end, -(k + 1)) + timedelta(days=1)
+        w_start = shift_years(after, -(k + 1))
         if w_start < start and len(out) >= 2:
             break
-        out.append((w_start, shift_years(end, -k)))
+        out.append((w_start, shift_years(after, -k) - timedelta(days=1)))
         k += 1
     return out[::-1]
 
