@@ -7,6 +7,7 @@ ODK and KoboToolbox users already write::
     ${age} >= 18 and selected(${topics}, 'drugs')
     . <= ${attendees_total}
     if(count-selected(topics) > 2, 'many', 'few')
+    . <= today()
 
 The same parsed expression runs on the phone (to show or hide a question) and
 on the server (to validate a pushed record), so both always agree. Nothing is
@@ -27,6 +28,7 @@ import math
 import re
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
+from datetime import date
 from typing import Any
 
 from .errors import SchemaError
@@ -36,6 +38,9 @@ MAX_DEPTH = 40  # nesting; keeps the recursive parser and evaluator far from Pyt
 MAX_INT = 10**15  # beyond this an integer result is treated as blank (no unbounded growth)
 
 CURRENT = "."  # the answer being checked, in a constraint
+# The day ``today()`` gives, passed in the answers under a name no field can have (field names are
+# lower-case words), so the phone and the server judge "not in the future" by the day they are given.
+TODAY = "@today"
 
 
 class ExpressionError(SchemaError):
@@ -409,6 +414,7 @@ FUNCTIONS: dict[str, _Fn] = {
     "if": _Fn((3, 3), lambda c, a, b: a if truthy(c) else b),
     "coalesce": _Fn((2, 2), lambda a, b: b if is_blank(a) else a),
     "true": _Fn((0, 0), lambda: True),
+    "today": _Fn((0, 0), lambda: date.today().isoformat()),  # evaluated in _eval, with the day given
     "false": _Fn((0, 0), lambda: False),
     "number": _Fn((1, 1), to_number),
     "int": _Fn((1, 1), _int),
@@ -481,6 +487,9 @@ def _eval(node: Node, env: Mapping[str, Any], current: Any) -> Any:
         return None if x is None else -x
     if kind == "call":
         fname, args = node[1], node[2]
+        if fname == "today":  # ISO text: compares with a date answer as text, like the other dates
+            given = env.get(TODAY)
+            return given if isinstance(given, str) else date.today().isoformat()
         if fname == "if":  # only the branch taken is evaluated
             cond = truthy(_eval(args[0], env, current))
             return _eval(args[1] if cond else args[2], env, current)

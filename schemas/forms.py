@@ -19,7 +19,7 @@ from pydantic import Field as PField
 from pydantic import model_validator
 
 from .common import Issue, LocalizedText, Strict, text, vn_date
-from .expr import CURRENT, Expression, ExpressionError, is_blank, parse
+from .expr import CURRENT, TODAY, Expression, ExpressionError, is_blank, parse
 
 
 class FieldType(str, Enum):
@@ -520,6 +520,7 @@ def validate_answers(
                 )
             )
     state = state or form_state(form, answers)
+    env = {**state.env, TODAY: today.isoformat()}  # what today() means in a constraint
     for f in form.fields:
         if f.type in _NO_ANSWER or not state.shown(f.name):
             continue
@@ -530,7 +531,7 @@ def validate_answers(
             continue
         before = len(issues)
         _check_value(f, value, issues, today)
-        if f.constraint and len(issues) == before and not compiled(f.constraint).test(state.env, value):
+        if f.constraint and len(issues) == before and not compiled(f.constraint).test(env, value):
             issues.append(_constraint_issue(f))
     return issues
 

@@ -181,6 +181,15 @@ STRINGS: dict[str, tuple[str, str]] = {
         "{n} records changed after approval: review them.",
     ),
     "export": ("Xuất Excel", "Export to Excel"),
+    "office_report": ("Báo cáo kỳ (Excel)", "Period report (Excel)"),
+    "people_of": (
+        "{num} / {den} người trong năm · {times} lượt người trong kỳ",
+        "{num} / {den} people this year · {times} person-times in the period",
+    ),
+    "over_count": (
+        "{n} người báo cáo vượt quân số: cần kiểm tra",
+        "{n} people reported beyond the headcount: check them",
+    ),
     "export_done": ("Đã lưu tệp {name}", "Saved {name}"),
     # question types: time, location, count grid, computed values
     "time_hint": ("hh:mm, ví dụ 07:30", "hh:mm, e.g. 07:30"),

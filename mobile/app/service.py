@@ -396,6 +396,9 @@ class AppService:
     async def export_progress(self, source: ProgressSource, plan: str, unit: str, start: date, end: date):
         return await asyncio.to_thread(source.export, plan, unit, start, end, "xlsx")
 
+    async def office_report(self, source: ProgressSource, plan: str, unit: str, start: date, end: date):
+        return await asyncio.to_thread(source.office_report, plan, unit, start, end)
+
 
 def _is_network_error(err: FieldTallyError) -> bool:
     return isinstance(err, RetryableSyncError)

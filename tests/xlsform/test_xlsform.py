@@ -217,13 +217,15 @@ def test_xlsform__unsupported_expressions_are_named_and_the_rule_dropped(tmp_pat
     conv = convert(path)
     assert conv.ok, conv.report()
     by_row = {p.row: p for p in conv.problems if p.row and p.row > 1}
-    assert "today" in by_row[2].message and "not checked" in by_row[2].message
+    # today() is understood now: "not in the future" is kept and checked on the phone and the server
+    assert 2 not in by_row
     assert "${missing}" in by_row[3].message and "always shown" in by_row[3].message
     assert by_row[4].level == "skipped" and "pulldata" in by_row[4].message
     assert "choice_filter" in by_row[5].message
     form = FormDefinition.model_validate(conv.definition)
     assert [f.name for f in form.fields] == ["d", "n", "t"]
     assert form.field("t").constraint == "string-length(.) > 2"
+    assert form.field("d").constraint == ". <= today()"
 
 
 def test_xlsform__a_form_without_a_date_question_is_refused_with_the_reason(tmp_path):
