@@ -93,6 +93,13 @@ class KeyFile:
     def bound(self) -> bool:
         return self.format >= 3
 
+    @property
+    def unlock_device(self) -> int | None:
+        """The device number of the unlock block, readable without the device secret (it is no secret)."""
+        if self.unlock is not None:
+            return self.unlock.device
+        return self.sealed_unlock["device"] if self.bound and self.sealed_unlock else None
+
     def _aad(self) -> bytes:
         return _canonical(
             {"magic": MAGIC, "format": self.format, "vault_id": self.vault_id, "kdf": self._kdf_json()}

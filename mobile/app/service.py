@@ -195,7 +195,7 @@ class AppService:
         """The lock to show (device and lockout numbers for the supervisor) before asking for a PIN."""
         if not Vault.exists(self.vault_dir):
             return None
-        return Vault.lock_status(self.vault_dir, secrets=self.secrets)
+        return Vault.lock_status(self.vault_dir)  # on the event loop: must not wait for the Keystore
 
     async def lift_lock(self, code: str) -> None:
         """Take a supervisor's unlock code (BadUnlockCode if wrong); then the PIN may be tried again."""

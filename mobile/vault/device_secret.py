@@ -115,11 +115,21 @@ class FletSecretStore:
         storage = fss.SecureStorage(android_options=fss.AndroidOptions(reset_on_error=False))
         return cls(storage, asyncio.get_running_loop())
 
+    def _run(self, coro: Any) -> Any:
+        try:
+            on_loop = asyncio.get_running_loop() is self.loop
+        except RuntimeError:
+            on_loop = False
+        if on_loop:  # waiting here would wait forever: the loop is the one that must answer
+            coro.close()
+            raise RuntimeError("the secure store was called on the event loop; call it from a worker thread")
+        return asyncio.run_coroutine_threadsafe(coro, self.loop).result(self.timeout)
+
     def get(self, name: str) -> str | None:
-        return asyncio.run_coroutine_threadsafe(self.storage.get(name), self.loop).result(self.timeout)
+        return self._run(self.storage.get(name))
 
     def put(self, name: str, value: str) -> None:
-        asyncio.run_coroutine_threadsafe(self.storage.set(name, value), self.loop).result(self.timeout)
+        self._run(self.storage.set(name, value))
 
 
 def device_secret(store: SecretStore, *, create: bool) -> bytes | None:

@@ -211,17 +211,15 @@ class Vault:
         )
 
     @classmethod
-    def lock_status(
-        cls,
-        folder: Path,
-        *,
-        clock: Callable[[], float] = time.time,
-        secrets: ds.SecretStore | None = None,
-    ) -> PinLocked | None:
-        """The PinLocked a PIN try would meet now (to show the unlock-code screen first), or None."""
+    def lock_status(cls, folder: Path, *, clock: Callable[[], float] = time.time) -> PinLocked | None:
+        """The PinLocked a PIN try would meet now (to show the unlock-code screen first), or None.
+
+        Needs no device secret (the screen asks from the event loop): the device number is not
+        secret, and ``unlock`` and ``lift_lock`` check the key file against the device themselves.
+        """
         throttle = Throttle(Path(folder) / ATTEMPTS_NAME, clock)
         try:
-            _refuse_if_locked(throttle, kf.read_checked(Path(folder), secrets))
+            _refuse_if_locked(throttle, kf.read_keyfile(Path(folder) / KEY_NAME))
         except PinLocked as exc:
             return exc
         return None
@@ -341,11 +339,12 @@ def _check_counter(secrets: ds.SecretStore, vault_id: str, storage: EncryptedSto
 
 
 def _refuse_if_locked(throttle: Throttle, keyfile: kf.KeyFile) -> None:
-    if keyfile.unlock is None:
+    device = keyfile.unlock_device
+    if device is None:
         return  # no unlock code could ever lift a lock: the waits alone slow guessing down
     a = throttle.attempts()
     if a.failures >= LOCK_AFTER:
-        raise PinLocked(attempts=a.failures, device=keyfile.unlock.device, lockout=a.lockouts)
+        raise PinLocked(attempts=a.failures, device=device, lockout=a.lockouts)
 
 
 def _unwrap_counted(keyfile: kf.KeyFile, pin: str, throttle: Throttle) -> bytes:
@@ -353,7 +352,7 @@ def _unwrap_counted(keyfile: kf.KeyFile, pin: str, throttle: Throttle) -> bytes:
         return keyfile.unwrap(pin)
     except kf.BadKey:
         attempts, wait = throttle.record_failure()
-        if keyfile.unlock is not None and attempts >= LOCK_AFTER:
+        if keyfile.unlock_device is not None and attempts >= LOCK_AFTER:
             _refuse_if_locked(throttle, keyfile)
         raise WrongPin(attempts, wait) from None
 

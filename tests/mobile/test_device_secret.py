@@ -7,6 +7,8 @@ import base64
 import threading
 from pathlib import Path
 
+import pytest
+
 from mobile.vault import device_secret as ds
 
 
@@ -61,5 +63,7 @@ def test_device_secret__the_flet_store_runs_each_call_on_the_event_loop_from_a_w
         secret = await asyncio.to_thread(worker)
         assert secret is not None and await asyncio.to_thread(ds.device_secret, store, create=False) == secret
         assert storage.threads == {threading.get_ident()}  # the loop's thread, never the worker's
+        with pytest.raises(RuntimeError):  # called on the loop itself: refused, not a hang
+            store.get(ds.SECRET_NAME)
 
     asyncio.run(main())
