@@ -171,5 +171,19 @@ def read_counter(store: SecretStore, vault_id: str) -> tuple[int, int] | None:
     return (0, 0)  # still says "this vault was bound here": a downgraded key file is refused
 
 
+def read_attempts(store: SecretStore, vault_id: str) -> dict[str, Any] | None:
+    """The mirror of the vault's wrong-PIN counter (``throttle.Attempts`` fields), or None."""
+    raw = store.get(f"fieldtally.attempts.{vault_id}")
+    try:
+        body = json.loads(raw) if raw else None
+    except ValueError:
+        body = None
+    return body if isinstance(body, dict) else None
+
+
+def write_attempts(store: SecretStore, vault_id: str, fields: dict[str, Any]) -> None:
+    store.put(f"fieldtally.attempts.{vault_id}", json.dumps(fields))
+
+
 def write_counter(store: SecretStore, vault_id: str, position: tuple[int, int]) -> None:
     store.put(_counter_name(vault_id), json.dumps(list(position)))

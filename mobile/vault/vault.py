@@ -87,6 +87,7 @@ class Vault:
         self.vault_id = vault_id
         self._storage = storage
         self._device_secret = device_secret
+        self._secrets = secrets
         # Set on opening when the files are behind the counter kept outside them (a sentence to show).
         self.rollback: LocalizedText | None = None
         if secrets is not None:
@@ -186,8 +187,8 @@ class Vault:
             )
         lock_fd = _lock(folder)
         try:
-            throttle = Throttle(folder / ATTEMPTS_NAME, clock)
             keyfile = kf.read_checked(folder, secrets)
+            throttle = Throttle.mirrored(folder / ATTEMPTS_NAME, clock, secrets, keyfile.vault_id)
             _refuse_if_locked(throttle, keyfile)
             throttle.check()
             data_key = _unwrap_counted(keyfile, pin, throttle)
@@ -241,7 +242,7 @@ class Vault:
         lock_fd = _lock(folder)
         try:
             keyfile = kf.read_checked(folder, secrets)
-            throttle = Throttle(folder / ATTEMPTS_NAME, clock)
+            throttle = Throttle.mirrored(folder / ATTEMPTS_NAME, clock, secrets, keyfile.vault_id)
             if keyfile.unlock is None:
                 raise VaultError(
                     text(
@@ -275,7 +276,7 @@ class Vault:
         unattended unlocked phone cannot have its PIN changed by someone else.
         """
         check_pin(new_pin)
-        throttle = Throttle(self.folder / ATTEMPTS_NAME, clock)
+        throttle = Throttle.mirrored(self.folder / ATTEMPTS_NAME, clock, self._secrets, self.vault_id)
         keyfile = self._keyfile()
         throttle.check()
         data_key = _unwrap_counted(keyfile, old_pin, throttle)

@@ -20,12 +20,12 @@ from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric.x25519 import X25519PrivateKey
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 
-from mobile.errors import PinLocked, VaultCorrupt, VaultError, WrongPin
+from mobile.errors import BadUnlockCode, PinLocked, VaultCorrupt, VaultError, WrongPin
 from mobile.vault import UnlockKey, Vault
 from mobile.vault import device_secret as ds
 from mobile.vault.storage import JOURNAL_NAME, SNAP_NAME
 from mobile.vault.throttle import LOCK_AFTER
-from mobile.vault.vault import KEY_NAME, ROLLED_BACK
+from mobile.vault.vault import ATTEMPTS_NAME, KEY_NAME, ROLLED_BACK
 from schemas.unlock import unlock_code
 from vault_format import kdf
 from vault_format import keyfile as key_format
@@ -237,3 +237,28 @@ def test_thief__compaction_and_a_torn_tail_are_not_called_a_rollback(tmp_path: P
         f.write(b"\x00" * 40)  # pages of the torn frame not yet written read as zeros
     with Vault.unlock(folder, PIN, secrets=secrets) as v:
         assert v.torn_tail_recovered and v.rollback is None and len(v.db.table("t")) == 41
+
+
+def test_thief__deleting_or_rolling_back_the_attempt_counter_neither_unlocks_nor_unspends(tmp_path: Path):
+    secrets, folder, clock = ds.MemorySecretStore(), tmp_path / "v", FakeClock()
+    Vault.create(folder, PIN, kdf_params=FAST_KDF, unlock_key=UNLOCK, secrets=secrets).close()
+    for _ in range(LOCK_AFTER):
+        clock.t += 4000
+        with pytest.raises((WrongPin, PinLocked)):
+            Vault.unlock(folder, "000000", clock=clock, secrets=secrets)
+    locked_copy = (folder / ATTEMPTS_NAME).read_bytes()
+    (folder / ATTEMPTS_NAME).unlink()  # the thief deletes the counter
+    with pytest.raises(PinLocked):
+        Vault.unlock(folder, PIN, clock=clock, secrets=secrets)
+    Vault.lift_lock(folder, unlock_code(UNLOCK.key, device=7, lockout=0), clock=clock, secrets=secrets)
+    (folder / ATTEMPTS_NAME).write_bytes(locked_copy)  # ... then puts back the copy from before the lift
+    for _ in range(LOCK_AFTER):
+        clock.t += 4000
+        with pytest.raises((WrongPin, PinLocked)):
+            Vault.unlock(folder, "000000", clock=clock, secrets=secrets)
+    with pytest.raises(BadUnlockCode):  # the spent code stays spent: lockout 1 needs a new one
+        Vault.lift_lock(folder, unlock_code(UNLOCK.key, device=7, lockout=0), clock=clock, secrets=secrets)
+    clock.t += 60  # the wait a wrong code costs
+    Vault.lift_lock(folder, unlock_code(UNLOCK.key, device=7, lockout=1), clock=clock, secrets=secrets)
+    with Vault.unlock(folder, PIN, clock=clock, secrets=secrets):
+        pass
