@@ -193,19 +193,19 @@ class Throttle:
 
 
 def _attempts(fields: dict | None) -> Attempts | None:
+    """The mirror read back; None when absent or not a well-formed counter."""
+    if not fields:
+        return None
     try:
-        a = Attempts(**fields) if fields else None
+        a = Attempts(**fields)
     except TypeError:
         return None
-    ok = a is not None and all(
+    counts_ok = all(
         isinstance(n, int) and not isinstance(n, bool) and n >= 0
         for n in (a.failures, a.lockouts, a.code_failures)
     )
-    return (
-        a
-        if ok and isinstance(a.last_failure, (int, float)) and isinstance(a.last_code_failure, (int, float))
-        else None
-    )
+    times_ok = all(isinstance(t, (int, float)) for t in (a.last_failure, a.last_code_failure))
+    return a if counts_ok and times_ok else None
 
 
 def _check_v1(failures: object, last: object) -> str:
