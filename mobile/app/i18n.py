@@ -32,7 +32,10 @@ STRINGS: dict[str, tuple[str, str]] = {
     "pin_confirm": ("Nhập lại mã PIN", "Repeat the PIN"),
     "pin_save": ("Lưu mã PIN", "Save PIN"),
     "unlock_title": ("Mở khóa", "Unlock"),
-    "unlock_intro": ("Xin chào {name}. Nhập mã PIN để mở dữ liệu.", "Hello {name}. Enter your PIN to open your data."),
+    "unlock_intro": (
+        "Xin chào {name}. Nhập mã PIN để mở dữ liệu.",
+        "Hello {name}. Enter your PIN to open your data.",
+    ),
     "unlock": ("Mở khóa", "Unlock"),
     "unlocking": ("Đang mở khóa…", "Unlocking…"),
     # home
@@ -163,7 +166,10 @@ STRINGS: dict[str, tuple[str, str]] = {
         "{num} vụ (cùng kỳ năm trước {prev}); thay đổi {change}%",
         "{num} cases (same period last year {prev}); change {change}%",
     ),
-    "decrease_no_base": ("{num} vụ; chưa có số liệu cùng kỳ để so sánh", "{num} cases; no figures a year before to compare"),
+    "decrease_no_base": (
+        "{num} vụ; chưa có số liệu cùng kỳ để so sánh",
+        "{num} cases; no figures a year before to compare",
+    ),
     "chart_title": ("Diễn biến theo thời gian (lũy kế)", "Over time (cumulative)"),
     "chart_indicator": ("Chỉ tiêu {n}", "Indicator {n}"),
     "chart_summary": ("Biểu đồ tiến độ từ {start} đến {end}", "Progress chart from {start} to {end}"),
@@ -188,7 +194,10 @@ STRINGS: dict[str, tuple[str, str]] = {
     "longitude": ("Kinh độ", "Longitude"),
     "use_my_location": ("Lấy vị trí của máy", "Use this phone's location"),
     "locating": ("Đang lấy vị trí…", "Finding the location…"),
-    "location_found": ("Đã lấy vị trí (sai số khoảng {metres} m).", "Location found (within about {metres} m)."),
+    "location_found": (
+        "Đã lấy vị trí (sai số khoảng {metres} m).",
+        "Location found (within about {metres} m).",
+    ),
     "location_failed": (
         "Không lấy được vị trí của máy. Hãy nhập vĩ độ, kinh độ.",
         "Could not get this phone's location. Type the latitude and longitude.",
@@ -292,6 +301,24 @@ STRINGS: dict[str, tuple[str, str]] = {
     "loading": ("Đang tải…", "Loading…"),
     "refresh": ("Tải lại", "Refresh"),
     "close": ("Đóng", "Close"),
+    # unsent records never forgotten (mobile/unsent.py)
+    "unsent_overdue": (
+        "{n} phiếu đã xong nhưng chưa gửi; phiếu lâu nhất đã chờ {days} ngày. Hãy đồng bộ khi có mạng.",
+        "{n} finished records are not sent; the oldest has waited {days} days. "
+        "Sync when you have a connection.",
+    ),
+    "device_unsent": (
+        "Còn {n} phiếu chưa gửi (báo lúc {reported})",
+        "{n} records unsent (reported {reported})",
+    ),
+    "device_unsent_old": (
+        "Còn {n} phiếu chưa gửi, lâu nhất từ {since} (báo lúc {reported})",
+        "{n} records unsent, the oldest since {since} (reported {reported})",
+    ),
+    "devices_unsent_old": (
+        "{n} thiết bị giữ phiếu chưa gửi quá {days} ngày (xếp lên đầu).",
+        "{n} devices hold records unsent for over {days} days (listed first).",
+    ),
     # errors
     "err_unexpected": (
         "Có lỗi ngoài dự kiến. Dữ liệu đã lưu vẫn an toàn. Hãy thử lại.",
