@@ -11,6 +11,7 @@ import flet as ft
 
 from . import loop_monitor
 from .app.lifecycle import Lifecycle
+from .app.permission_prompt import install as install_permissions
 from .app.service import AppService
 from .app.shell import Shell
 from .settings_store import data_dir
@@ -41,6 +42,8 @@ def build_main(folder: Path | None = None):
 
         async def on_connectivity(e) -> None:
             await lifecycle.on_connectivity()
+
+        install_permissions(page)  # the service only; permissions are asked when first needed
 
         # ---- end of the lifecycle hooks ----
 

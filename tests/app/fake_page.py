@@ -53,6 +53,7 @@ async def fake_session(answers: dict[str, Any] | None = None) -> tuple[Session, 
     session = Session(conn)
     conn.session = session
     _context_page.set(session.page)
+    session.start_updates_scheduler()  # what a connecting client starts: page.update() reaches controls
     return session, conn
 
 
