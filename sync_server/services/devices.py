@@ -27,16 +27,7 @@ from .units import is_within
 
 def _info(device: DeviceRow, user: UserRow, *, outbox: bool = False) -> DeviceInfo:
     """``outbox``: include the unsent-records report (only callers that asked for it can read it)."""
-    extra = (
-        {
-            "unsent_count": device.unsent_count,
-            "unsent_since": device.unsent_since,
-            "unsent_reported_at": device.unsent_reported_at,
-        }
-        if outbox
-        else {}
-    )
-    return DeviceInfo(
+    base = DeviceInfo(
         id=device.id,
         name=device.name,
         username=user.username,
@@ -44,7 +35,14 @@ def _info(device: DeviceRow, user: UserRow, *, outbox: bool = False) -> DeviceIn
         created_at=device.created_at,
         last_seen_at=device.last_seen_at,
         revoked_at=device.revoked_at,
-        **extra,
+    )
+    if not outbox:
+        return base  # the report's fields stay unset, so the answer leaves them out
+    return DeviceInfo(
+        **base.model_dump(exclude_unset=True),
+        unsent_count=device.unsent_count,
+        unsent_since=device.unsent_since,
+        unsent_reported_at=device.unsent_reported_at,
     )
 
 
