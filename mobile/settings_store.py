@@ -43,10 +43,18 @@ class AppSettings(BaseModel):
     language: str = "vi"  # "vi" or "en"
     theme: str = "light"  # "light" or "dark"
     enrolled: bool = False
+    # Hidden this long (seconds), the app locks: 0 at once, negative never (mobile/app/lifecycle.py).
+    lock_after_seconds: int = 60
+    # Finished records unsent for longer than this are shown on the home screen (mobile/unsent.py).
+    unsent_warn_days: int = 3
 
 
 def data_dir() -> Path:
-    """Where the app keeps its files: Flet's app storage on the phone, else a per-user folder."""
+    """Where the app keeps its files: Flet's app storage on the phone, else a per-user folder.
+
+    ``FLET_APP_STORAGE_DATA`` is set by the packaged Android runtime (the app's private storage,
+    removed with the app) and by ``flet run``; plain ``python`` leaves it unset, hence the fallbacks.
+    """
     for var in ("FLET_APP_STORAGE_DATA", "FIELDTALLY_DATA_DIR"):
         value = os.environ.get(var)
         if value:

@@ -32,7 +32,10 @@ STRINGS: dict[str, tuple[str, str]] = {
     "pin_confirm": ("Nhập lại mã PIN", "Repeat the PIN"),
     "pin_save": ("Lưu mã PIN", "Save PIN"),
     "unlock_title": ("Mở khóa", "Unlock"),
-    "unlock_intro": ("Xin chào {name}. Nhập mã PIN để mở dữ liệu.", "Hello {name}. Enter your PIN to open your data."),
+    "unlock_intro": (
+        "Xin chào {name}. Nhập mã PIN để mở dữ liệu.",
+        "Hello {name}. Enter your PIN to open your data.",
+    ),
     "unlock": ("Mở khóa", "Unlock"),
     "unlocking": ("Đang mở khóa…", "Unlocking…"),
     # home
@@ -163,7 +166,10 @@ STRINGS: dict[str, tuple[str, str]] = {
         "{num} vụ (cùng kỳ năm trước {prev}); thay đổi {change}%",
         "{num} cases (same period last year {prev}); change {change}%",
     ),
-    "decrease_no_base": ("{num} vụ; chưa có số liệu cùng kỳ để so sánh", "{num} cases; no figures a year before to compare"),
+    "decrease_no_base": (
+        "{num} vụ; chưa có số liệu cùng kỳ để so sánh",
+        "{num} cases; no figures a year before to compare",
+    ),
     "chart_title": ("Diễn biến theo thời gian (lũy kế)", "Over time (cumulative)"),
     "chart_indicator": ("Chỉ tiêu {n}", "Indicator {n}"),
     "chart_summary": ("Biểu đồ tiến độ từ {start} đến {end}", "Progress chart from {start} to {end}"),
@@ -197,7 +203,10 @@ STRINGS: dict[str, tuple[str, str]] = {
     "longitude": ("Kinh độ", "Longitude"),
     "use_my_location": ("Lấy vị trí của máy", "Use this phone's location"),
     "locating": ("Đang lấy vị trí…", "Finding the location…"),
-    "location_found": ("Đã lấy vị trí (sai số khoảng {metres} m).", "Location found (within about {metres} m)."),
+    "location_found": (
+        "Đã lấy vị trí (sai số khoảng {metres} m).",
+        "Location found (within about {metres} m).",
+    ),
     "location_failed": (
         "Không lấy được vị trí của máy. Hãy nhập vĩ độ, kinh độ.",
         "Could not get this phone's location. Type the latitude and longitude.",
@@ -301,6 +310,54 @@ STRINGS: dict[str, tuple[str, str]] = {
     "loading": ("Đang tải…", "Loading…"),
     "refresh": ("Tải lại", "Refresh"),
     "close": ("Đóng", "Close"),
+    # unsent records never forgotten (mobile/unsent.py)
+    "unsent_overdue": (
+        "{n} phiếu đã xong nhưng chưa gửi; phiếu lâu nhất đã chờ {days} ngày. Hãy đồng bộ khi có mạng.",
+        "{n} finished records are not sent; the oldest has waited {days} days. "
+        "Sync when you have a connection.",
+    ),
+    "device_unsent": (
+        "Còn {n} phiếu chưa gửi (báo lúc {reported})",
+        "{n} records unsent (reported {reported})",
+    ),
+    "device_unsent_old": (
+        "Còn {n} phiếu chưa gửi, lâu nhất từ {since} (báo lúc {reported})",
+        "{n} records unsent, the oldest since {since} (reported {reported})",
+    ),
+    "devices_unsent_old": (
+        "{n} thiết bị giữ phiếu chưa gửi quá {days} ngày (xếp lên đầu).",
+        "{n} devices hold records unsent for over {days} days (listed first).",
+    ),
+    # permissions (mobile/app/permissions.py)
+    "perm_why_location": (
+        "Ứng dụng cần quyền vị trí để ghi tọa độ nơi tổ chức hoạt động vào phiếu. "
+        "Vị trí chỉ được đọc khi bạn bấm nút này.",
+        "The app needs location access to record where the activity took place. "
+        "It reads the location only when you press this button.",
+    ),
+    "perm_why_camera": (
+        "Ứng dụng cần quyền máy ảnh để chụp ảnh minh chứng cho phiếu. Ảnh được lưu mã hóa trên máy.",
+        "The app needs camera access to take evidence photos for the record. Photos are kept encrypted.",
+    ),
+    "perm_allow": ("Cho phép", "Allow"),
+    "perm_not_now": ("Để sau", "Not now"),
+    "perm_denied_location": (
+        "Chưa có quyền vị trí. Bạn vẫn có thể nhập vĩ độ và kinh độ bằng tay.",
+        "No location access. You can still type the latitude and longitude.",
+    ),
+    "perm_denied_camera": (
+        "Chưa có quyền máy ảnh. Bạn vẫn có thể lưu phiếu không kèm ảnh.",
+        "No camera access. You can still save the record without a photo.",
+    ),
+    "perm_forever_location": (
+        "Quyền vị trí đã bị tắt hẳn. Hãy nhập tọa độ bằng tay, hoặc mở Cài đặt để bật lại.",
+        "Location access is turned off for good. Type the coordinates, or open Settings to turn it on.",
+    ),
+    "perm_forever_camera": (
+        "Quyền máy ảnh đã bị tắt hẳn. Hãy lưu phiếu không kèm ảnh, hoặc mở Cài đặt để bật lại.",
+        "Camera access is turned off for good. Save without a photo, or open Settings to turn it on.",
+    ),
+    "perm_open_settings": ("Mở Cài đặt", "Open Settings"),
     # errors
     "err_unexpected": (
         "Có lỗi ngoài dự kiến. Dữ liệu đã lưu vẫn an toàn. Hãy thử lại.",

@@ -13,7 +13,7 @@ import platform
 import re
 import uuid
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import astuple, dataclass
 from datetime import date, datetime
 from pathlib import Path
 from typing import Any
@@ -22,6 +22,7 @@ from uuid import UUID
 from schemas.catalog import form_index, latest_forms, shipped_forms
 from schemas.common import text
 from schemas.forms import FormDefinition
+from schemas.outbox import outbox_headers
 from schemas.records import Record
 from schemas.sync import DeviceInfo, DeviceList, UnlockCode, UnlockCodeRequest, UserInfo
 
@@ -33,6 +34,7 @@ from ..reports import ProgressSource
 from ..settings_store import AppSettings, apply_profile, load_settings, profile, save_device_settings
 from ..sync.client import ServerClient
 from ..sync.engine import SyncEngine, SyncReport
+from ..unsent import Unsent, unsent
 from ..vault import PinLocked, Vault
 from ..vault import device_secret as ds
 from ..vault.export import sealed_vault_zip
@@ -256,7 +258,10 @@ class AppService:
     async def devices(self) -> list[DeviceInfo]:
         """Phones enrolled in the caller's subtree (needs the server)."""
         client = await asyncio.to_thread(self._client)
-        found = await asyncio.to_thread(client.get_model, "/api/v1/devices", DeviceList)
+        # outbox=1 asks for each phone's last report of unsent records (older servers ignore it)
+        found = await asyncio.to_thread(
+            client.get_model, "/api/v1/devices", DeviceList, params={"outbox": "1"}
+        )
         return sorted(found.devices, key=lambda d: (d.revoked_at is not None, d.unit, d.username, d.id))
 
     async def unlock_code_for(self, device: int, lockout: str) -> UnlockCode:
@@ -382,8 +387,14 @@ class AppService:
 
     # ---- network --------------------------------------------------------------
     def _client(self) -> ServerClient:
-        token = self.store.get_meta(TOKEN_KEY) if self.store else None
-        return self._client_factory(self.settings.server_url, token)
+        store = self.store
+        client = self._client_factory(self.settings.server_url, store.get_meta(TOKEN_KEY) if store else None)
+        if store is not None:  # every push and pull tells the server what still waits (issue 17)
+            client.outbox_report = lambda: outbox_headers(*astuple(unsent(store)))
+        return client
+
+    async def unsent(self) -> Unsent:
+        return await asyncio.to_thread(unsent, self._require_store())
 
     async def check_online(self) -> bool:
         if not self.settings.server_url:
