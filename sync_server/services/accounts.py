@@ -133,6 +133,7 @@ def create_user(
         entity_id=username,
         now=now,
         detail={"role": user.role, "unit": unit_code, "full_name": full_name},
+        unit=unit_code,
     )
     return user, True
 
@@ -224,6 +225,7 @@ def sign_in(
             entity_id=str(device.id),
             now=now,
             detail={"device_id": device_id, "name": device_name},
+            unit=user.unit_code,
         )
         unit = get_unit(s, code=user.unit_code)
         return token, user_info(user, unit)

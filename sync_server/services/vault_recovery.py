@@ -258,6 +258,7 @@ def ingest_recovered(
                 "ingested_ids": ingested,
                 "not_ingested_ids": rejected,
             },
+            unit=owner.unit_code if owner else None,
         )
     return counts
 
