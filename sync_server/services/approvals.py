@@ -32,7 +32,7 @@ from ..models import ApprovalRow, RecordRevisionRow, UnitRow
 from .accounts import Caller
 from .audit import audit
 from .catalog import get_plan
-from .units import PATH_SEP, get_unit, is_within
+from .units import PATH_SEP, is_within, unit_in_scope
 
 MAX_CHANGED_IDS = 50
 MAX_LIST = 100  # approvals per page of the list
@@ -100,15 +100,7 @@ def _check_approver(session: Session, caller: Caller, *, plan_id: str, unit_code
             code="not_a_supervisor",
         )
     get_plan(session, plan_id=plan_id)
-    unit = get_unit(session, code=unit_code)
-    if not is_within(unit.path, caller.unit_path):
-        raise Forbidden(
-            text(
-                f"Đơn vị {unit.code} không thuộc phạm vi của bạn ({caller.unit_code}).",
-                f"Unit {unit.code} is outside your scope ({caller.unit_code}).",
-            )
-        )
-    return unit
+    return unit_in_scope(session, code=unit_code, scope_path=caller.unit_path, scope_code=caller.unit_code)
 
 
 def _binding_approval(
@@ -233,14 +225,9 @@ def list_approvals(
     offset: int = 0,
 ) -> list[Approval]:
     """Approvals inside the caller's subtree (of one unit's subtree, if given), newest first; one page."""
-    root = get_unit(session, code=unit_code or caller.unit_code)
-    if not is_within(root.path, caller.unit_path):
-        raise Forbidden(
-            text(
-                f"Đơn vị {root.code} không thuộc phạm vi của bạn ({caller.unit_code}).",
-                f"Unit {root.code} is outside your scope ({caller.unit_code}).",
-            )
-        )
+    root = unit_in_scope(
+        session, code=unit_code or caller.unit_code, scope_path=caller.unit_path, scope_code=caller.unit_code
+    )
     q = (
         select(ApprovalRow, UnitRow)
         .join(UnitRow, UnitRow.code == ApprovalRow.unit_code)

@@ -8,6 +8,7 @@ that says what is in it. The route only turns the bytes into a download.
 
 from __future__ import annotations
 
+import re
 from datetime import date, tzinfo
 from typing import Literal
 
@@ -19,6 +20,16 @@ from .tallies.spans import resolve_span
 from .units import unit_in_scope
 
 Format = Literal["csv", "xlsx"]
+_UNSAFE = re.compile(r"[^A-Za-z0-9._-]+")
+
+
+def safe_name(name: str) -> str:
+    """``name`` with only ASCII letters, digits, ``.``, ``_`` and ``-``: safe in a Content-Disposition header.
+
+    Form ids and unit codes come from data; a quote, semicolon or non-ASCII
+    letter in them must not add a header parameter or break the header.
+    """
+    return _UNSAFE.sub("-", name).strip(".-")[:150] or "export"
 
 
 def tally_file(
@@ -43,7 +54,7 @@ def tally_file(
         )
         start, end = resolve_span(plan, start=start, end=end, period=period, today=today)
         rows = tally_rows(s, plan=plan, root=root, start=start, end=end, granularity=granularity)
-    name = f"chi-tieu_{plan.id}_{root.code}_{start:%Y%m%d}-{end:%Y%m%d}"
+    name = safe_name(f"chi-tieu_{plan.id}_{root.code}_{start:%Y%m%d}-{end:%Y%m%d}")
     if fmt == "csv":
         return to_csv(TALLY_HEADERS, rows, zone=zone), name
     return to_xlsx(TALLY_HEADERS, rows, zone=zone, sheet="Chỉ tiêu"), name
@@ -69,7 +80,7 @@ def record_file(
         headers, rows = record_table(
             s, root=root, form_id=form_id, start=start, end=end, include_void=include_void
         )
-    name = f"phieu_{form_id or 'tat-ca'}_{root.code}"
+    name = safe_name(f"phieu_{form_id or 'tat-ca'}_{root.code}")
     if fmt == "csv":
         return to_csv(headers, rows, zone=zone), name
     return to_xlsx(headers, rows, zone=zone, sheet="Phiếu"), name

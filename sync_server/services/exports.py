@@ -6,6 +6,11 @@ Vietnamese) or XLSX (dates as real dates shown dd/mm/yyyy). Any text cell
 that begins with = + - @ (or a tab or carriage return) is prefixed with an
 apostrophe, so a spreadsheet never runs something an officer typed as a
 formula (CSV/formula injection).
+
+Exports never fail on a stored value: a time too far out to convert to local
+time is written as UTC text, and control characters (which XLSX cannot hold)
+become U+FFFD. The library's own error would otherwise quote the value,
+and a value is field data.
 """
 
 from __future__ import annotations
@@ -13,6 +18,7 @@ from __future__ import annotations
 import csv
 import io
 import json
+import re
 from collections.abc import Iterable, Sequence
 from datetime import date, datetime
 from typing import Any
@@ -37,6 +43,8 @@ from .units import PATH_SEP
 Cell = str | int | float | date | datetime | None
 MAX_EXPORT_RECORDS = 200_000
 _DANGEROUS = ("=", "+", "-", "@", "\t", "\r")
+# what XML 1.0 (and so XLSX) cannot hold; CSV readers choke on NUL too
+_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\ud800-\udfff\ufffe\uffff]")
 
 STATUS_VI = {
     ProgressStatus.REACHED: "Đã đạt",
@@ -69,10 +77,20 @@ TALLY_HEADERS = [
 
 
 def neutralise(value: Cell) -> Cell:
-    """``value``, with text that a spreadsheet would run as a formula made inert."""
-    if isinstance(value, str) and value.startswith(_DANGEROUS):
-        return "'" + value
+    """``value``, with formula-like text made inert and control characters replaced."""
+    if isinstance(value, str):
+        value = _CONTROL.sub("\ufffd", value)
+        if value.startswith(_DANGEROUS):
+            return "'" + value
     return value
+
+
+def _local(value: datetime, zone: Any) -> datetime | None:
+    """``value`` in ``zone``, naive; None when it cannot be expressed there (year 9999 and the like)."""
+    try:
+        return value.astimezone(zone).replace(tzinfo=None)
+    except (OverflowError, ValueError):
+        return None
 
 
 def _progress_cells(p: IndicatorProgress | Any) -> list[Cell]:
@@ -220,8 +238,8 @@ def _text(value: Cell, zone: Any) -> str:
     if value is None:
         return ""
     if isinstance(value, datetime):
-        local = value.astimezone(zone)
-        return f"{vn_date(local)} {local:%H:%M}"
+        local = _local(value, zone)
+        return f"{vn_date(local)} {local:%H:%M}" if local else value.isoformat()
     if isinstance(value, date):
         return vn_date(value)
     if isinstance(value, float) and value.is_integer():
@@ -257,8 +275,12 @@ def to_xlsx(headers: Sequence[str], rows: Iterable[Sequence[Cell]], *, zone: Any
     for row in rows:
         out = []
         for v in row:
-            if isinstance(v, datetime):
-                c = WriteOnlyCell(ws, value=v.astimezone(zone).replace(tzinfo=None))
+            local = _local(v, zone) if isinstance(v, datetime) else None
+            if isinstance(v, datetime) and local is None:
+                c = WriteOnlyCell(ws, value=v.isoformat())
+                c.data_type = "s"
+            elif isinstance(v, datetime):
+                c = WriteOnlyCell(ws, value=local)
                 c.number_format = "dd/mm/yyyy hh:mm"
             elif isinstance(v, date):
                 c = WriteOnlyCell(ws, value=v)

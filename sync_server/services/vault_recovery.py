@@ -195,15 +195,15 @@ def vault_owner(session: Session, recovered: RecoveredVault, key: RecoveryKey) -
     if device_pk is None:
         return None
     found = session.execute(
-        select(UserRow, UnitRow)
+        select(UserRow, UnitRow, DeviceRow.device_id)
         .join(DeviceRow, DeviceRow.user_id == UserRow.id)
         .join(UnitRow, UnitRow.code == UserRow.unit_code)
         .where(DeviceRow.id == device_pk)
     ).first()
     if found is None:
         return None
-    user, unit = found
-    return Caller.of(user, unit, device_pk=device_pk)
+    user, unit, device_id = found
+    return Caller.of(user, unit, device_pk=device_pk, device_id=device_id)
 
 
 def ingest_recovered(

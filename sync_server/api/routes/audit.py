@@ -54,7 +54,7 @@ async def audit_log(
     before_id: Annotated[int | None, Query(ge=1)] = None,
     limit: Annotated[int, Query(ge=1, le=500)] = 100,
 ) -> AuditPage:
-    """Admin changes about units of the caller's subtree, newest first (admins only); page with ``before_id``."""
+    """Admin changes about the caller's subtree, newest first (admins only); page with ``before_id``."""
     return await run_in_threadpool(
         _page, db, caller, entity=entity, entity_id=entity_id, actor=actor, before_id=before_id, limit=limit
     )

@@ -11,13 +11,13 @@ from fastapi import APIRouter, Header, Request, Response
 from fastapi.concurrency import run_in_threadpool
 
 from schemas.common import ErrorBody, Issue, text, utcnow
-from schemas.sync import PullResponse, PushBatch, PushResponse
+from schemas.sync import PullResponse, PushBatch, PushResponse, Receipt
 
+from ...clock import local_today
 from ...config import Settings
 from ...db import Database
 from ...errors import InvalidInput
 from ...services.accounts import Caller
-from ...clock import local_today
 from ...services.ingest import push_records
 from ...services.pull import build_pull
 from ..body import parse_body, read_body
@@ -35,13 +35,29 @@ _ERRORS: dict[int | str, dict[str, Any]] = {
 }
 
 
-def _store(db: Database, settings: Settings, caller: Caller, batch: PushBatch) -> PushResponse:
+# The answer to a push may outweigh the push by at most this factor (plus a little): receipts of
+# rejected records carry bilingual issues, and a batch of tiny bad records must not become a
+# response amplifier. Past it, each rejected receipt keeps only its first issue.
+MAX_ANSWER_FACTOR = 1.0
+ANSWER_SLACK = 8 * 1024
+
+
+def _fit(receipts: list[Receipt], budget: int) -> list[Receipt]:
+    """``receipts``, with rejected ones cut to their first issue when all of them would pass ``budget``."""
+    size = sum(len(r.model_dump_json()) for r in receipts)
+    if size <= budget:
+        return receipts
+    return [r.model_copy(update={"issues": r.issues[:1]}) if len(r.issues) > 1 else r for r in receipts]
+
+
+def _store(db: Database, settings: Settings, caller: Caller, batch: PushBatch, size: int) -> PushResponse:
     now = utcnow()
     with db.session(write=True) as s:
         receipts = push_records(
             s, caller=caller, records=batch.records, today=local_today(settings, now), now=now
         )
-    return PushResponse(receipts=receipts, server_time=utcnow())
+    budget = int(size * MAX_ANSWER_FACTOR) + ANSWER_SLACK
+    return PushResponse(receipts=_fit(receipts, budget), server_time=utcnow())
 
 
 @router.post(
@@ -84,7 +100,7 @@ async def push(
                 )
             ],
         )
-    return await run_in_threadpool(_store, db, settings, caller, batch)
+    return await run_in_threadpool(_store, db, settings, caller, batch, len(body))
 
 
 def _as_uuid(value: str) -> uuid.UUID | None:
