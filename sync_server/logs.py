@@ -8,7 +8,9 @@ and where it was raised (file, line, function), never its text; SQLAlchemy's
 own loggers (which print parameters at INFO) are held at WARNING; the
 engines hide parameters as well (``db.py``). Access logs stay off.
 
-``log_config(level)`` is the ``logging.config`` dictionary ``serve`` gives uvicorn.
+``log_config(level)`` is the ``logging.config`` dictionary ``serve`` gives
+uvicorn; ``guard_logging()`` does the same to logging someone else set up
+(``main.app_from_env``, under ``uvicorn --factory``).
 """
 
 from __future__ import annotations
@@ -64,3 +66,22 @@ def log_config(level: str) -> dict[str, Any]:
     }
     config["root"] = {"handlers": ["default"], "level": "WARNING"}
     return config
+
+
+def guard_logging() -> None:
+    """Put ``NoFieldData`` on every handler already configured (and Python's last-resort one).
+
+    For servers whose logging someone else set up (``uvicorn --factory``);
+    ``serve`` passes ``log_config`` instead. Idempotent.
+    """
+    loggers = [
+        logging.getLogger(),
+        *(logging.getLogger(n) for n in ("uvicorn", "uvicorn.error", "uvicorn.access")),
+    ]
+    handlers = [h for lg in loggers for h in lg.handlers]
+    if logging.lastResort is not None:
+        handlers.append(logging.lastResort)
+    for handler in handlers:
+        if not any(isinstance(f, NoFieldData) for f in handler.filters):
+            handler.addFilter(NoFieldData())
+    logging.getLogger("sqlalchemy").setLevel(logging.WARNING)

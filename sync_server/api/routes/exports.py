@@ -7,6 +7,7 @@ from typing import Annotated, Literal
 
 from fastapi import APIRouter, Query, Response
 from fastapi.concurrency import run_in_threadpool
+from fastapi.responses import StreamingResponse
 
 from schemas.common import utcnow
 
@@ -24,12 +25,12 @@ _MEDIA = {
 }
 
 
+def _disposition(fmt: Format, name: str) -> dict[str, str]:
+    return {"Content-Disposition": f'attachment; filename="{name}.{fmt}"'}  # name: services' safe_name
+
+
 def _file(content: bytes, fmt: Format, name: str) -> Response:
-    return Response(
-        content,
-        media_type=_MEDIA[fmt],
-        headers={"Content-Disposition": f'attachment; filename="{name}.{fmt}"'},
-    )
+    return Response(content, media_type=_MEDIA[fmt], headers=_disposition(fmt, name))
 
 
 @router.get(
@@ -89,7 +90,7 @@ async def export_records(
     include_void: bool = True,
 ) -> Response:
     """Raw records (latest revision) of the caller's subtree, or of a unit inside it."""
-    content, name = await run_in_threadpool(
+    pieces, name = await run_in_threadpool(
         record_file,
         db,
         caller,
@@ -101,4 +102,5 @@ async def export_records(
         include_void=include_void,
         zone=settings.zone,
     )
-    return _file(content, fmt, name)
+    # a sync iterator: Starlette reads it in a worker thread, piece by piece
+    return StreamingResponse(pieces, media_type=_MEDIA[fmt], headers=_disposition(fmt, name))

@@ -21,6 +21,7 @@ _ERRORS: dict[int | str, dict[str, Any]] = {
     403: {"model": ErrorBody, "description": "not_admin, or outranked: yourself, a peer or a higher role"},
     404: {"model": ErrorBody, "description": "user_not_found: unknown, or outside your subtree"},
     422: {"model": ErrorBody, "description": "invalid, or weak_password"},
+    429: {"model": ErrorBody, "description": "too_many_attempts: wrong current passwords; see Retry-After"},
     503: {"model": ErrorBody, "description": "unavailable: retry later"},
 }
 Username = Annotated[str, Path(min_length=1, max_length=64)]
