@@ -222,7 +222,9 @@ def test_signin__guesses_from_a_shared_address_slow_the_real_user_down_but_do_no
             _earlier(s, seconds=waits[-1] + 1)  # the guesser waits out the last wait, then guesses
         client.post("/api/v1/enroll", json={"username": "o_mt", "password": "nope-nope", "device_id": "x"})
         waits.append(int(client.post("/api/v1/enroll", json=right).headers.get("Retry-After", 0)))
-    assert waits[1:] == [30, 60, 120]
+    # Retry-After counts from the last failure, so a slow machine may shave a second or two off
+    for got, doubled in zip(waits[1:], (30, 60, 120), strict=True):
+        assert doubled - 5 <= got <= doubled, waits
 
 
 def test_records__are_stored_under_the_enrolled_device_not_the_text_they_carry(client: TestClient):
