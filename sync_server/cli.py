@@ -59,9 +59,11 @@ def _serve(settings: Settings, db: Database, args: argparse.Namespace) -> None:
     import uvicorn
 
     from .app import create_app
+    from .web_app import mount_web_app
 
     prepare_database(db, settings, demo=args.demo, demo_records=args.demo and args.demo_records)
     app = create_app(settings.with_changes(init_db_on_startup=False), database=db)
+    mount_web_app(app, settings)  # the app's web build at /app/, when the "web" extra is installed
     uvicorn.run(app, host=args.host, port=args.port, log_level=settings.log_level, access_log=False)
 
 
