@@ -307,11 +307,11 @@ STRINGS: dict[str, tuple[str, str]] = {
         "Người khác có thể đăng nhập bằng tài khoản của họ. Lần sau bạn cần đăng ký lại và đặt mã PIN mới.",
         "Someone else can then sign in with their own account. Next time you register again and set a new PIN.",
     ),
-    "sign_out_unsent": (
-        "{n} phiếu chưa gửi lên máy chủ. Hãy gửi trước khi đăng xuất. Nếu vẫn đăng xuất, các phiếu này "
-        "được giữ mã hóa trên máy và chỉ quản trị viên lấy lại được.",
-        "{n} records have not reached the server. Send them before signing out. If you sign out anyway, "
-        "they are kept encrypted here and only an administrator can recover them.",
+    "sign_out_unsent": ("{n} phiếu chưa gửi lên máy chủ.", "{n} records have not reached the server."),
+    "sign_out_drafts": ("{n} phiếu nháp chưa hoàn thành.", "{n} drafts are not finished."),
+    "sign_out_kept": (
+        "Nếu vẫn đăng xuất, các phiếu này được giữ mã hóa và chỉ quản trị viên lấy lại được.",
+        "If you sign out anyway, they are kept encrypted and only an administrator can recover them.",
     ),
     "sign_out_send_first": ("Gửi rồi đăng xuất", "Send, then sign out"),
     "sign_out_anyway": ("Vẫn đăng xuất", "Sign out anyway"),

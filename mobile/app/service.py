@@ -274,16 +274,17 @@ class AppService:
         self.vault = None
         self.store = None
 
-    async def unsent(self) -> int:
-        """Records finished on this device that the server has not taken yet (outbox and needs fixing)."""
+    async def unsent(self) -> tuple[int, int]:
+        """(finished records the server has not taken yet, drafts): what signing out would leave behind."""
         counts = await asyncio.to_thread(self._require_store().counts)
-        return counts.get(LocalState.PENDING, 0) + counts.get(LocalState.REJECTED, 0)
+        waiting = counts.get(LocalState.PENDING, 0) + counts.get(LocalState.REJECTED, 0)
+        return waiting, counts.get(LocalState.DRAFT, 0)
 
     async def sign_out(self) -> Path:
         """Lock and forget who this is, so the next person enrolls afresh (another user, same browser).
 
         The vault is moved aside, never deleted: what it holds stays recoverable with the server's
-        recovery key. Callers ask first when ``unsent()`` is not zero.
+        recovery key. Callers ask first when ``unsent()`` finds anything.
         """
         return await self.start_over()
 

@@ -350,16 +350,16 @@ def test_sign_out__counts_what_is_unsent_then_forgets_the_user_keeping_the_vault
         svc.settings.device_name = "Chrome 131 · Windows · web"
         await svc.enroll(live_server.url, "canbo", "canbo123")
         await svc.create_pin(PIN, PIN)
-        assert await svc.unsent() == 0
+        assert await svc.unsent() == (0, 0)
         draft, _ = svc.new_record("awareness_survey")
         await svc.save_draft(draft, {"ethnicity": "Dao"})
         record, _ = svc.new_record("awareness_survey")
         await svc.finalize(record, survey_answers(ethnicity="Thái"))
-        assert await svc.unsent() == 1  # a finished record waits; a draft is not sent anyway
+        assert await svc.unsent() == (1, 1)  # a finished record waits to be sent; a draft is unfinished
 
         report = await svc.sync()
         assert report is not None and report.error is None
-        assert await svc.unsent() == 0
+        assert await svc.unsent() == (0, 1)
 
         kept = await svc.sign_out()
         assert svc.stage() == "setup" and svc.store is None and svc.user is None

@@ -18,7 +18,8 @@ from fastapi.testclient import TestClient
 
 from sync_server.app import create_app
 from sync_server.config import make_settings
-from sync_server.web_app import RIVE_CDN, RIVE_LOCAL, mount_web_app, web_data_dir
+from sync_server.web_app import mount_web_app, web_data_dir
+from sync_server.web_client_files import RIVE_CDN, RIVE_LOCAL, ClientFiles
 from tests.support.live_server import start_live_server
 
 SERVER = Path(__file__).resolve().parents[2] / "sync_server"
@@ -87,6 +88,11 @@ def test_web_app__api_and_app_on_one_origin_with_no_cdn_address(tmp_path: Path):
             again = client.get(f"/app/{name}", headers={"If-None-Match": served.headers["etag"]})
             assert again.status_code == 304
         assert served.headers["content-type"] == "application/wasm"
+        engine = client.get("/app/canvaskit/skwasm.wasm")  # compressed once, isolated like the page
+        assert engine.headers["content-encoding"] == "gzip"
+        assert engine.content == (web / "canvaskit" / "skwasm.wasm").read_bytes()
+        assert engine.headers["cross-origin-embedder-policy"] == "require-corp"
+        assert client.get("/app/manifest.json").json()["name"] == "fieldtally"  # Flet's own, patched
 
         # The browser resolves the padded address against <base href="/app/">: our folder.
         resolved = httpx.URL("http://h/app/").join(RIVE_LOCAL.decode() + "wasm/rive_native.js")
@@ -96,6 +102,26 @@ def test_web_app__api_and_app_on_one_origin_with_no_cdn_address(tmp_path: Path):
         for way_out in ("/app/rive-native/..%2fsecret.txt", "/app/rive-native/%2e%2e/secret.txt"):
             assert client.get(way_out).status_code == 404, way_out
     assert (tmp_path / "web-devices").is_dir()  # beside the SQLite file
+
+
+def test_web_app__client_files_never_outside_the_client_folder(tmp_path: Path):
+    web = tmp_path / "web"
+    web.mkdir()
+    (web / "ok.js").write_text("ok")
+    (tmp_path / "secret.js").write_text("secret")
+
+    async def fallback(scope, receive, send):
+        raise AssertionError("not for the fallback")
+
+    files = ClientFiles(fallback, web)
+
+    def scope(path: str, method: str = "GET") -> dict:
+        return {"type": "http", "method": method, "path": "/app" + path, "root_path": "/app"}
+
+    assert files._file(scope("/ok.js")) == (web / "ok.js").resolve()
+    for bad in ("/../secret.js", "/%2e%2e/secret.js", "/ok.py", "/missing.js"):
+        assert files._file(scope(bad)) is None, bad
+    assert files._file(scope("/ok.js", "POST")) is None
 
 
 def test_web_app__rive_files_not_installed_is_a_404_on_our_origin(tmp_path: Path):
