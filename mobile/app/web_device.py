@@ -32,6 +32,8 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
 
+import flet as ft
+
 log = logging.getLogger("fieldtally.app.web")
 
 BROWSER_KEY = "fieldtally.browser_id"
@@ -238,7 +240,20 @@ class WebSession:
         if self.connected:
             self.shell.start()
             if reason:
-                self.shell.toast(self.shell.t(reason))
+                self._notice(self.shell.t(reason))
+
+    def _notice(self, message: str) -> None:
+        """Why the PIN is asked again, until dismissed: whoever comes back to the desk must see it."""
+
+        def close(e: Any) -> None:
+            self.page.pop_dialog()
+
+        self.page.show_dialog(
+            ft.AlertDialog(
+                content=ft.Text(message),
+                actions=[ft.TextButton(content=self.shell.t("close"), on_click=close)],
+            )
+        )
 
     async def idle_watch(self) -> None:
         step = max(1.0, min(30.0, self.idle_seconds / 4))

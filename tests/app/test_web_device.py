@@ -183,9 +183,13 @@ class FakePage:
     def __init__(self):
         self.session = FakeSession()
         self.updates = 0
+        self.dialogs: list[str] = []  # the text of each dialog shown
 
     def update(self):
         self.updates += 1
+
+    def show_dialog(self, dialog):
+        self.dialogs.append(dialog.content.value)
 
 
 class FakeShell:
@@ -286,7 +290,7 @@ def test_tabs__unlocking_in_a_second_tab_locks_the_first_which_says_why(tmp_path
         second = _tab(tmp_path, registry)
         await second.service.unlock(PIN)
         assert first.service.store is None and first.shell.started == 1
-        assert first.shell.toasts == ["web_taken_over"]
+        assert first.page.dialogs == ["web_taken_over"]  # says why, until dismissed
         assert [r.record.id for r in await second.service.records()] == [record.id]
 
         await first.service.unlock(PIN)  # and back: the first tab takes it again
@@ -332,7 +336,7 @@ def test_idle__an_untouched_session_locks_itself_and_input_keeps_it_open(tmp_pat
         await web.page.session.dispatch_event(1, "resize")
         await asyncio.sleep(2.5)
         assert web.service.store is None
-        assert web.shell.toasts == ["web_idle_locked"] and web.shell.started == 1
+        assert web.page.dialogs == ["web_idle_locked"] and web.shell.started == 1
         await web.on_close()
         assert web.shell.closed == 1
 
