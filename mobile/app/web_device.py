@@ -170,7 +170,7 @@ OPEN_VAULTS = OpenVaults()
 class WebSession:
     """The lifecycle of one page over one device folder: release on close, take over, lock when idle.
 
-    ``shell`` is the app's Shell (``service``, ``flush``, ``close``, ``start``, ``toast``, ``spawn``,
+    ``shell`` is the app's Shell (``service``, ``flush``, ``close``, ``start``, ``spawn``,
     ``t``); ``page`` the Flet page. ``clock`` is injectable for tests.
     """
 
