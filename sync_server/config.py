@@ -41,6 +41,16 @@ class Settings(BaseModel):
     # The X25519 key pair that can open phones' vaults after a forgotten PIN (made on first use).
     # Default: recovery-key.json beside the SQLite file, or ./var/recovery-key.json. Back it up apart.
     recovery_key_file: str | None = None
+    # The app's web build at /app/ (needs the "web" extra). Every browser is its own device, its
+    # encrypted files under web_data_dir (default: web-devices beside the SQLite file, or ./var/web-devices).
+    serve_app: bool = True
+    web_data_dir: str | None = None
+    # A browser session nobody touches locks itself after this long (0: never).
+    web_idle_lock_minutes: float = Field(default=15, ge=0, le=24 * 60)
+    # How long Flet keeps a closed tab's session for a reload; the vault is locked at once regardless.
+    web_session_timeout_seconds: int = Field(default=300, ge=10, le=24 * 3600)
+    # Files the web client would fetch from a CDN, served from our own origin (scripts/fetch_web_assets.sh).
+    web_assets_dir: str = "var/web-assets"
     # Create tables and seed the shipped forms and plans when the app starts.
     init_db_on_startup: bool = True
     log_level: Literal["debug", "info", "warning", "error"] = "info"

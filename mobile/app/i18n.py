@@ -358,6 +358,34 @@ STRINGS: dict[str, tuple[str, str]] = {
         "Camera access is turned off for good. Save without a photo, or open Settings to turn it on.",
     ),
     "perm_open_settings": ("Mở Cài đặt", "Open Settings"),
+    # the web build: one browser, one device; sign out
+    "web_taken_over": (
+        "Ứng dụng đã được mở khóa ở một thẻ khác của trình duyệt này, nên thẻ này đã khóa.",
+        "The app was unlocked in another tab of this browser, so this tab has locked.",
+    ),
+    "web_idle_locked": (
+        "Ứng dụng đã tự khóa vì lâu không dùng. Nhập mã PIN để tiếp tục.",
+        "The app locked itself after a while unused. Enter your PIN to go on.",
+    ),
+    "sign_out": ("Đăng xuất", "Sign out"),
+    "sign_out_title": ("Đăng xuất khỏi máy này?", "Sign out of this device?"),
+    "sign_out_explain": (
+        "Người khác có thể đăng nhập bằng tài khoản của họ. Lần sau bạn cần đăng ký lại và đặt mã PIN mới.",
+        "Someone else can then sign in with their own account. Next time you register again and set a new PIN.",
+    ),
+    "sign_out_unsent": ("{n} phiếu chưa gửi lên máy chủ.", "{n} records have not reached the server."),
+    "sign_out_drafts": ("{n} phiếu nháp chưa hoàn thành.", "{n} drafts are not finished."),
+    "sign_out_kept": (
+        "Nếu vẫn đăng xuất, các phiếu này được giữ mã hóa và chỉ quản trị viên lấy lại được.",
+        "If you sign out anyway, they are kept encrypted and only an administrator can recover them.",
+    ),
+    "sign_out_send_first": ("Gửi rồi đăng xuất", "Send, then sign out"),
+    "sign_out_anyway": ("Vẫn đăng xuất", "Sign out anyway"),
+    "sign_out_still_unsent": (
+        "Vẫn còn {n} phiếu chưa gửi được. Chưa đăng xuất.",
+        "{n} records could still not be sent. You are still signed in.",
+    ),
+    "signed_out": ("Đã đăng xuất.", "Signed out."),
     # errors
     "err_unexpected": (
         "Có lỗi ngoài dự kiến. Dữ liệu đã lưu vẫn an toàn. Hãy thử lại.",

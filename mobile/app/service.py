@@ -12,7 +12,7 @@ import asyncio
 import platform
 import re
 import uuid
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from dataclasses import astuple, dataclass
 from datetime import date, datetime
 from pathlib import Path
@@ -84,6 +84,8 @@ class AppService:
         self.user: UserInfo | None = None
         self.online: bool | None = None
         self._sync_lock = asyncio.Lock()
+        # Awaited before the vault is opened; the web build takes the vault over from another tab here.
+        self.before_open: Callable[[], Awaitable[None]] | None = None
 
     # ---- where the app starts -------------------------------------------------
     @property
@@ -126,9 +128,8 @@ class AppService:
             raise InputError(text("Vui lòng nhập đủ các ô.", "Please fill in every box."))
         device_id = self.settings.device_id or uuid.uuid4().hex
         client = self._client_factory(server_url)
-        resp = await asyncio.to_thread(
-            client.enroll, username.strip(), password, device_id, f"{platform.node() or 'phone'}"[:100]
-        )
+        name = self.settings.device_name or platform.node() or "phone"  # the web build names the browser
+        resp = await asyncio.to_thread(client.enroll, username.strip(), password, device_id, name[:100])
         self.settings.server_url = server_url
         self.settings.device_id = device_id
         self.settings.username = resp.user.username
@@ -148,6 +149,8 @@ class AppService:
         if pin != confirm:
             raise InputError(text("Hai mã PIN không khớp.", "The two PINs do not match."))
         token, user = self._pending
+        if self.before_open is not None:
+            await self.before_open()
 
         def _create() -> Vault:
             if Vault.exists(self.vault_dir):
@@ -176,6 +179,8 @@ class AppService:
     async def unlock(self, pin: str) -> None:
         if not pin:
             raise InputError(text("Hãy nhập mã PIN.", "Enter your PIN."))
+        if self.before_open is not None:
+            await self.before_open()
         vault = await asyncio.to_thread(
             Vault.unlock, self.vault_dir, pin, secrets=self.secrets, **self._vault_options
         )
@@ -235,6 +240,7 @@ class AppService:
             "server_url": self.settings.server_url,
             "language": self.settings.language,
             "theme": self.settings.theme,
+            "device_name": self.settings.device_name,
         }
         self.settings = AppSettings(**keep)
         await asyncio.to_thread(save_device_settings, self.data_dir, self.settings)
@@ -297,6 +303,20 @@ class AppService:
             self.vault.close()
         self.vault = None
         self.store = None
+
+    async def left_behind(self) -> tuple[int, int]:
+        """(finished records the server has not taken yet, drafts): what signing out would leave behind."""
+        counts = await asyncio.to_thread(self._require_store().counts)
+        waiting = counts.get(LocalState.PENDING, 0) + counts.get(LocalState.REJECTED, 0)
+        return waiting, counts.get(LocalState.DRAFT, 0)
+
+    async def sign_out(self) -> Path:
+        """Lock and forget who this is, so the next person enrolls afresh (another user, same browser).
+
+        The vault is moved aside, never deleted: what it holds stays recoverable with the server's
+        recovery key. Callers ask first when ``unsent()`` finds anything.
+        """
+        return await self.start_over()
 
     def _require_store(self) -> RecordStore:
         if self.store is None:

@@ -9,8 +9,8 @@ route with big bodies, read and inflated by ``api/body.py``) gets
 
 Security headers: no MIME sniffing, no framing, no referrer, no caching of
 field data, a CSP that allows nothing (the API serves JSON and files; the
-interactive docs, off in production, keep the CSP their page needs), and
-HSTS in production (TLS ends at the proxy, see docs/operations.md).
+interactive docs, off in production, keep the CSP their page needs; the
+app's web build at ``/app/`` keeps only ``frame-ancestors``), and HSTS in production (TLS ends at the proxy, see docs/operations.md).
 """
 
 from __future__ import annotations
@@ -27,6 +27,9 @@ from ..config import Settings
 SMALL_BODY_BYTES = 64 * 1024
 BIG_BODY_PATHS = ("/api/v1/sync/push",)
 DOCS_PATHS = ("/docs", "/redoc", "/openapi.json")
+# The app's web build (sync_server/web_app.py): Flutter loads its own scripts, WebAssembly and fonts
+# from this origin, so it keeps only the framing rule, and its static files may be cached.
+APP_PREFIX = "/app/"
 
 Scope = dict[str, Any]
 
@@ -61,7 +64,9 @@ def _security_headers(path: str, production: bool) -> list[tuple[bytes, bytes]]:
         (b"referrer-policy", b"no-referrer"),
         (b"cross-origin-resource-policy", b"same-origin"),
     ]
-    if not path.startswith(DOCS_PATHS):
+    if path == "/app" or path.startswith(APP_PREFIX):
+        out.append((b"content-security-policy", b"frame-ancestors 'none'"))
+    elif not path.startswith(DOCS_PATHS):
         out.append((b"content-security-policy", b"default-src 'none'; frame-ancestors 'none'"))
         out.append((b"cache-control", b"no-store"))
     if production:

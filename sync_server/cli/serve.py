@@ -15,6 +15,7 @@ from ..app import create_app
 from ..bootstrap import prepare_database
 from ..logs import log_config
 from ..recovery_key import recovery_key_path
+from ..web_app import mount_web_app
 from .registry import Command, Context
 
 
@@ -34,6 +35,7 @@ def _serve(args: argparse.Namespace, ctx: Context) -> None:
     )  # ConfigError now, not at the first enrollment, if production lacks a key path
     prepare_database(ctx.db, settings, demo=args.demo, demo_records=args.demo and args.demo_records)
     app = create_app(settings.with_changes(init_db_on_startup=False), database=ctx.db)
+    mount_web_app(app, settings)  # the app's web build at /app/, when the "web" extra is installed
     uvicorn.run(
         app,
         host=args.host,

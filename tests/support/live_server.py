@@ -57,11 +57,14 @@ class LiveServer:
         demo: bool = True,
         demo_records: bool = False,
         port: int | None = None,
+        serve_app: bool = False,
     ) -> None:
         self.workdir = pathlib.Path(workdir)
         self.database_url = database_url
         self.demo = demo
         self.demo_records = demo_records
+        # The app's web build at /app/ costs seconds of imports at every start: only where it is used.
+        self.serve_app = serve_app
         self.port = port or free_port()
         self.url = f"http://127.0.0.1:{self.port}"
         self.log_path = self.workdir / f"sync-server-{self.port}.log"
@@ -85,6 +88,7 @@ class LiveServer:
         env = dict(os.environ)
         env["PYTHONPATH"] = os.pathsep.join(p for p in (str(REPO_ROOT), env.get("PYTHONPATH", "")) if p)
         env.setdefault("FIELDTALLY_ENVIRONMENT", "development")
+        env["FIELDTALLY_SERVE_APP"] = "true" if self.serve_app else "false"
         env["PYTHONUNBUFFERED"] = "1"
         self.workdir.mkdir(parents=True, exist_ok=True)
         with open(self.log_path, "ab") as log:
@@ -135,7 +139,7 @@ class LiveServer:
             return ""
 
     def _wait_healthy(self) -> None:
-        deadline = time.monotonic() + STARTUP_TIMEOUT
+        deadline = time.monotonic() + STARTUP_TIMEOUT * (3 if self.serve_app else 1)
         last_error: Exception | None = None
         while time.monotonic() < deadline:
             assert self._proc is not None
@@ -159,7 +163,11 @@ class LiveServer:
 
 
 def start_live_server(
-    workdir: pathlib.Path, database_url: str | None = None, demo: bool = True, demo_records: bool = False
+    workdir: pathlib.Path,
+    database_url: str | None = None,
+    demo: bool = True,
+    demo_records: bool = False,
+    serve_app: bool = False,
 ) -> LiveServer:
     """Start a sync server for a test; by default on a fresh SQLite file in ``workdir``, with demo data.
 
@@ -169,6 +177,6 @@ def start_live_server(
     workdir = pathlib.Path(workdir)
     if database_url is None:
         database_url = f"sqlite:///{(workdir / 'live-server.sqlite3').resolve()}"
-    server = LiveServer(workdir, database_url, demo=demo, demo_records=demo_records)
+    server = LiveServer(workdir, database_url, demo=demo, demo_records=demo_records, serve_app=serve_app)
     server.start()
     return server

@@ -8,6 +8,7 @@ from ...records import LocalState
 from ..formatting import fmt_datetime
 from ..i18n import N_
 from ..widgets import TAP_HEIGHT, big_button, frame, icon_button
+from .sign_out import SignOut
 
 _FORM_ICONS = {
     "outreach_session": ft.Icons.CAMPAIGN,
@@ -135,6 +136,7 @@ class HomeScreen:
                     self.shell.guard(self.on_theme),
                 ),
                 icon_button(ft.Icons.LOCK, t("lock"), self.shell.guard(self.on_lock)),
+                icon_button(ft.Icons.LOGOUT, t("sign_out"), self.shell.guard(SignOut(self.shell).ask)),
             ],
         )
 
