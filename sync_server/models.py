@@ -19,11 +19,13 @@ from sqlalchemy import (
     ForeignKey,
     Index,
     Integer,
+    SmallInteger,
     String,
     Text,
     TypeDecorator,
     UniqueConstraint,
     Uuid,
+    text,
 )
 from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
@@ -169,6 +171,9 @@ class TallyRow(Base):
     unit_code: Mapped[str] = mapped_column(String(64), primary_key=True)
     day: Mapped[date] = mapped_column(Date, primary_key=True)
     measure_id: Mapped[str] = mapped_column(String(64), primary_key=True)
+    # which writer's share of the sum (``rollups.shard_for``): the total is the sum over shards, so
+    # phones of one unit pushing at once add to different rows instead of queueing on one
+    shard: Mapped[int] = mapped_column(SmallInteger, primary_key=True, server_default=text("0"))
     total: Mapped[float] = mapped_column(Float)
 
     # on SQLite the rows live in the primary key's b-tree (WITHOUT ROWID): reading a subtree's days
@@ -191,6 +196,8 @@ class TallyRollupRow(Base):
     grain: Mapped[str] = mapped_column(String(8), primary_key=True)  # "month" | "year"
     start: Mapped[date] = mapped_column(Date, primary_key=True)  # the month's or year's first day
     measure_id: Mapped[str] = mapped_column(String(64), primary_key=True)
+    # as TallyRow's
+    shard: Mapped[int] = mapped_column(SmallInteger, primary_key=True, server_default=text("0"))
     total: Mapped[float] = mapped_column(Float)
 
     __table_args__ = {"sqlite_with_rowid": False}
