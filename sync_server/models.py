@@ -13,6 +13,7 @@ from typing import Any
 
 from sqlalchemy import (
     JSON,
+    BigInteger,
     Date,
     DateTime,
     Float,
@@ -160,6 +161,21 @@ class RecordRow(Base):
     contributions: Mapped[dict[str, Any]] = mapped_column(default=dict)
 
     __table_args__ = (Index("ix_records_unit_period", "unit_code", "period"),)
+
+
+class UnitVersionRow(Base):
+    """One row: a number every change to ``units`` raises (a database trigger, so no writer can forget).
+
+    A worker reuses a unit tree it built while this number is the one the
+    tree was built at: one primary-key read instead of reading every unit of
+    the subtree, and right across processes and machines.
+    """
+
+    __tablename__ = "unit_versions"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)  # always 1
+    lineage: Mapped[str] = mapped_column(String(32))  # random, made with the row: which database this is
+    version: Mapped[int] = mapped_column(BigInteger)
 
 
 class TallyRow(Base):

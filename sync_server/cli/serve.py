@@ -1,34 +1,75 @@
-"""``fieldtally-server serve [--host H] [--port P] [--demo [--demo-records]]``: run the server.
+"""``fieldtally-server serve [--host H] [--port P] [--workers N] [--demo [--demo-records]]``: run the server.
 
 The database is prepared once here, before uvicorn starts, so the app does not
-do it again on startup (``init_db_on_startup=False``).
+do it again on startup (``init_db_on_startup=False``); the recovery key is
+made here too, so workers never race to make it.
+
+``--workers N`` (N > 1) runs N uvicorn worker processes on one port, each
+with its own app and connection pool (``worker_app``, rebuilt from the
+environment, which carries the settings this command resolved). Every worker
+reads the same database, and nothing a worker caches can go stale behind
+another's back: forms and plans are read per request, the recovery key is one
+file, and a unit tree is reused only while the database's unit version
+(``unit_versions``, bumped by a trigger on every change to ``units``) is the
+one it was built at. SQLite works with several workers but serialises their
+writes; the scale path is PostgreSQL.
 """
 
 from __future__ import annotations
 
 import argparse
+import os
 
 import uvicorn
+from fastapi import FastAPI
+
+from schemas.common import text
 
 from ..app import create_app
 from ..bootstrap import prepare_database
+from ..config import get_settings
+from ..errors import ConfigError
+from ..recovery_key import load_or_create
 from .registry import Command, Context
+
+_DATABASE_URL = "FIELDTALLY_DATABASE_URL"
 
 
 def _arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument("--host", default="127.0.0.1")
     p.add_argument("--port", type=int, default=8000)
+    p.add_argument("--workers", type=int, default=1, help="uvicorn worker processes (default 1)")
     p.add_argument("--demo", action="store_true", help="also seed the demo units and users")
     p.add_argument(
         "--demo-records", action="store_true", help="with --demo: also two years of demo field records"
     )
 
 
+def worker_app() -> FastAPI:
+    """One worker's app: the settings from the environment, the database already prepared."""
+    return create_app(get_settings().with_changes(init_db_on_startup=False))
+
+
 def _serve(args: argparse.Namespace, ctx: Context) -> None:
     settings = ctx.settings
+    if args.workers < 1:
+        raise ConfigError(
+            text(
+                f"--workers phải từ 1 trở lên (đang là {args.workers}).",
+                f"--workers must be 1 or more (it is {args.workers}).",
+            )
+        )
     prepare_database(ctx.db, settings, demo=args.demo, demo_records=args.demo and args.demo_records)
-    app = create_app(settings.with_changes(init_db_on_startup=False), database=ctx.db)
-    uvicorn.run(app, host=args.host, port=args.port, log_level=settings.log_level, access_log=False)
+    load_or_create(settings)
+    common = {"host": args.host, "port": args.port, "log_level": settings.log_level, "access_log": False}
+    if args.workers == 1:
+        app = create_app(settings.with_changes(init_db_on_startup=False), database=ctx.db)
+        uvicorn.run(app, **common)
+        return
+    # the workers are new processes: --database-url reaches them the way every other setting does
+    os.environ[_DATABASE_URL] = settings.database_url
+    ctx.db.dispose()  # no connection crosses the fork
+    uvicorn.run(f"{__name__}:worker_app", factory=True, workers=args.workers, **common)
 
 
 COMMANDS = (Command("serve", "prepare the database and run the server", _arguments, handler=_serve),)

@@ -48,11 +48,15 @@ class LiveServer:
         demo: bool = True,
         demo_records: bool = False,
         port: int | None = None,
+        workers: int = 1,
+        startup_timeout: float = STARTUP_TIMEOUT,
     ) -> None:
         self.workdir = pathlib.Path(workdir)
         self.database_url = database_url
         self.demo = demo
         self.demo_records = demo_records
+        self.workers = workers  # > 1: ``serve --workers N``, in a process group of its own (see _signal)
+        self.startup_timeout = startup_timeout
         self.port = port or free_port()
         self.url = f"http://127.0.0.1:{self.port}"
         self.log_path = self.workdir / f"sync-server-{self.port}.log"
@@ -69,6 +73,8 @@ class LiveServer:
             return
         cmd = [sys.executable, "-m", "sync_server.cli", "serve", "--host", "127.0.0.1"]
         cmd += ["--port", str(self.port), "--database-url", self.database_url]
+        if self.workers > 1:
+            cmd += ["--workers", str(self.workers)]
         if self.demo:
             cmd.append("--demo")
             if self.demo_records:
@@ -80,7 +86,13 @@ class LiveServer:
         self.workdir.mkdir(parents=True, exist_ok=True)
         with open(self.log_path, "ab") as log:
             self._proc = subprocess.Popen(
-                cmd, cwd=self.workdir, env=env, stdout=log, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL
+                cmd,
+                cwd=self.workdir,
+                env=env,
+                stdout=log,
+                stderr=subprocess.STDOUT,
+                stdin=subprocess.DEVNULL,
+                start_new_session=self.workers > 1,
             )
         self._wait_healthy()
 
@@ -90,13 +102,24 @@ class LiveServer:
         if proc is None:
             return
         if proc.poll() is None:
-            proc.send_signal(signal.SIGTERM)
+            self._signal(signal.SIGTERM)
             try:
                 proc.wait(timeout)
             except subprocess.TimeoutExpired:
-                proc.kill()
+                self._signal(signal.SIGKILL)
                 proc.wait()
         self._proc = None
+
+    def _signal(self, sig: int) -> None:
+        """To the server; with several workers to its whole group, so no worker outlives a SIGKILL."""
+        assert self._proc is not None
+        if self.workers > 1:
+            try:
+                os.killpg(self._proc.pid, sig)
+            except ProcessLookupError:
+                pass
+        else:
+            self._proc.send_signal(sig)
 
     def kill(self) -> None:
         """SIGKILL: the server dies mid-whatever, like a power cut."""
@@ -104,7 +127,7 @@ class LiveServer:
         if proc is None:
             return
         if proc.poll() is None:
-            proc.kill()
+            self._signal(signal.SIGKILL)
         proc.wait()
         self._proc = None
 
@@ -126,7 +149,7 @@ class LiveServer:
             return ""
 
     def _wait_healthy(self) -> None:
-        deadline = time.monotonic() + STARTUP_TIMEOUT
+        deadline = time.monotonic() + self.startup_timeout
         last_error: Exception | None = None
         while time.monotonic() < deadline:
             assert self._proc is not None
@@ -144,7 +167,7 @@ class LiveServer:
             time.sleep(0.1)
         self.kill()
         raise RuntimeError(
-            f"sync server did not answer {self.url}/health within {STARTUP_TIMEOUT:.0f} s "
+            f"sync server did not answer {self.url}/health within {self.startup_timeout:.0f} s "
             f"(last error: {last_error!r}):\n{self.log_text()[-4000:]}"
         )
 
