@@ -1,12 +1,13 @@
 """``fieldtally-server serve [--host H] [--port P] [--workers N] [--demo [--demo-records]]``: run the server.
 
 The database is prepared once here, before uvicorn starts, so the app does not
-do it again on startup (``init_db_on_startup=False``); the recovery key is
-made here too, so workers never race to make it.
+do it again on startup (``init_db_on_startup=False``); with several workers
+the recovery key is made here too, so they never race to make it.
 
 ``--workers N`` (N > 1) runs N uvicorn worker processes on one port, each
-with its own app and connection pool (``worker_app``, rebuilt from the
-environment, which carries the settings this command resolved). Every worker
+with its own app and connection pool (``sync_server.main:app_from_env``, as
+in production, from the environment, which carries the settings this
+command resolved). Every worker
 reads the same database, and nothing a worker caches can go stale behind
 another's back: forms and plans are read per request, the recovery key is one
 file, and a unit tree is reused only while the database's unit version
@@ -21,18 +22,14 @@ import argparse
 import os
 
 import uvicorn
-from fastapi import FastAPI
 
 from schemas.common import text
 
 from ..app import create_app
 from ..bootstrap import prepare_database
-from ..config import get_settings
 from ..errors import ConfigError
 from ..recovery_key import load_or_create
 from .registry import Command, Context
-
-_DATABASE_URL = "FIELDTALLY_DATABASE_URL"
 
 
 def _arguments(p: argparse.ArgumentParser) -> None:
@@ -45,11 +42,6 @@ def _arguments(p: argparse.ArgumentParser) -> None:
     )
 
 
-def worker_app() -> FastAPI:
-    """One worker's app: the settings from the environment, the database already prepared."""
-    return create_app(get_settings().with_changes(init_db_on_startup=False))
-
-
 def _serve(args: argparse.Namespace, ctx: Context) -> None:
     settings = ctx.settings
     if args.workers < 1:
@@ -60,16 +52,18 @@ def _serve(args: argparse.Namespace, ctx: Context) -> None:
             )
         )
     prepare_database(ctx.db, settings, demo=args.demo, demo_records=args.demo and args.demo_records)
-    load_or_create(settings)
     common = {"host": args.host, "port": args.port, "log_level": settings.log_level, "access_log": False}
     if args.workers == 1:
         app = create_app(settings.with_changes(init_db_on_startup=False), database=ctx.db)
         uvicorn.run(app, **common)
         return
-    # the workers are new processes: --database-url reaches them the way every other setting does
-    os.environ[_DATABASE_URL] = settings.database_url
-    ctx.db.dispose()  # no connection crosses the fork
-    uvicorn.run(f"{__name__}:worker_app", factory=True, workers=args.workers, **common)
+    load_or_create(settings)  # made here, once, so no two workers race to make it
+    # the workers are new processes, built by the production factory from the environment: --database-url
+    # reaches them the way every other setting does, and the database is prepared already
+    os.environ["FIELDTALLY_DATABASE_URL"] = settings.database_url
+    os.environ["FIELDTALLY_INIT_DB_ON_STARTUP"] = "false"
+    ctx.db.dispose()  # no connection crosses into the workers
+    uvicorn.run("sync_server.main:app_from_env", factory=True, workers=args.workers, **common)
 
 
 COMMANDS = (Command("serve", "prepare the database and run the server", _arguments, handler=_serve),)

@@ -21,7 +21,6 @@ from tests.support.live_server import REPO_ROOT, LiveServer
 from .helpers import PLAN, batch, record, survey_answers, this_year_day
 
 DAY = this_year_day()
-pytestmark = pytest.mark.postgres
 STARTUP = 90.0  # seconds: migrating and seeding a fresh PostgreSQL, then spawning workers, on a busy machine
 
 
@@ -57,6 +56,7 @@ def _cli(url: str, *args: str) -> str:
     return done.stdout
 
 
+@pytest.mark.postgres
 def test_workers__units_changed_elsewhere_show_in_every_worker_at_once(pg_url: str, tmp_path: Path) -> None:
     first = LiveServer(tmp_path / "a", pg_url, demo=True, startup_timeout=STARTUP)
     second = LiveServer(tmp_path / "b", pg_url, demo=False, startup_timeout=STARTUP)
@@ -90,6 +90,7 @@ def test_workers__units_changed_elsewhere_show_in_every_worker_at_once(pg_url: s
         first.stop()
 
 
+@pytest.mark.postgres
 def test_serve__two_workers_store_once_and_report(pg_url: str, tmp_path: Path) -> None:
     server = LiveServer(tmp_path, pg_url, demo=True, workers=2, startup_timeout=STARTUP)
     server.start()
@@ -112,3 +113,19 @@ def test_serve__two_workers_store_once_and_report(pg_url: str, tmp_path: Path) -
     finally:
         server.stop()
     assert "Started parent process" in server.log_path.read_text(encoding="utf-8")
+
+
+def test_serve__zero_workers_is_refused_with_a_sentence(tmp_path: Path) -> None:
+    env = {"PYTHONPATH": str(REPO_ROOT), "FIELDTALLY_ENVIRONMENT": "development", "PATH": "/usr/bin:/bin"}
+    url = f"sqlite:///{tmp_path / 'x.sqlite3'}"
+    done = subprocess.run(
+        [sys.executable, "-m", "sync_server.cli", "serve", "--workers", "0", "--database-url", url],
+        capture_output=True,
+        text=True,
+        env=env,
+        cwd=tmp_path,
+        timeout=120,
+    )
+    assert done.returncode == 2
+    assert done.stderr.strip().endswith("--workers must be 1 or more (it is 0).")
+    assert "Traceback" not in done.stderr
