@@ -220,19 +220,21 @@ async def resend_firsts(url: str, pushes: list) -> list[str]:
         firsts.setdefault(p[1]["username"], p)
     statuses: list[str] = []
     limits = httpx.Limits(max_connections=50)
+    gate = asyncio.Semaphore(50)  # as in day(): waiters stay outside httpx's pool
     async with httpx.AsyncClient(base_url=url, timeout=60, limits=limits) as client:
 
         async def one(_m: float, phone: dict, batch_id: str, body: bytes, _n: int) -> None:
-            resp = await client.post(
-                "/api/v1/sync/push",
-                content=body,
-                headers={
-                    "Authorization": f"Bearer {phone['token']}",
-                    "Content-Type": "application/json",
-                    "Content-Encoding": "gzip",
-                    "Idempotency-Key": batch_id,
-                },
-            )
+            async with gate:
+                resp = await client.post(
+                    "/api/v1/sync/push",
+                    content=body,
+                    headers={
+                        "Authorization": f"Bearer {phone['token']}",
+                        "Content-Type": "application/json",
+                        "Content-Encoding": "gzip",
+                        "Idempotency-Key": batch_id,
+                    },
+                )
             if resp.status_code != 200:
                 statuses.append(f"HTTP {resp.status_code}")
                 return
