@@ -2,6 +2,7 @@
 
     .venv/bin/python benchmarks/load_push.py                          # 200 phones x 50 records, both databases
     .venv/bin/python benchmarks/load_push.py --db sqlite --records-per-phone 200
+    .venv/bin/python benchmarks/load_push.py --db postgres --workers 2         # serve --workers 2
 
 The server is the real one (``fieldtally-server serve --demo``: one uvicorn
 process) on a fresh SQLite file, then on a scratch PostgreSQL database created
@@ -204,7 +205,7 @@ def run_load(url: str, phones: list[dict], per_phone: int, batch: int, interval:
 
 
 def measure(db_label: str, database_url: str, args, workdir: Path) -> list[list[str]]:
-    server = LiveServer(workdir, database_url, demo=True)
+    server = LiveServer(workdir, database_url, demo=True, workers=args.workers, startup_timeout=180)
     server.start()
     rows = []
     try:
@@ -270,6 +271,7 @@ def main() -> None:
     ap.add_argument("--batch", type=int, default=25, help="records per push (default 25)")
     ap.add_argument("--rate", type=int, default=1000, help="records/s offered in the paced run (default 1,000)")
     ap.add_argument("--db", choices=["sqlite", "postgres", "both"], default="both")
+    ap.add_argument("--workers", type=int, default=1, help="server worker processes (serve --workers)")
     ap.add_argument("--generator", type=Path, help=argparse.SUPPRESS)
     args = ap.parse_args()
     if args.generator:
@@ -293,7 +295,8 @@ def main() -> None:
                 finally:
                     pg_drop_database(name)
     print(
-        f"load: phones pushing at once to one uvicorn process; {args.records_per_phone} surveys per phone "
+        f"load: phones pushing at once to {args.workers} uvicorn worker(s); "
+        f"{args.records_per_phone} surveys per phone "
         f"in pushes of {args.batch}; load generator in its own process; {machine()}"
     )
     print()

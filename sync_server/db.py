@@ -4,8 +4,9 @@ SQLite runs in WAL mode with foreign keys on and a busy timeout; the driver's
 own transaction handling is turned off so that SQLAlchemy's ``BEGIN`` is the
 one that runs, and a *write* session starts with ``BEGIN IMMEDIATE``: the
 write lock is taken up front, so two pushes never interleave and a reader
-never has to upgrade its snapshot. PostgreSQL runs READ COMMITTED and the
-services lock rows themselves (``SELECT ... FOR UPDATE``, ``ON CONFLICT``).
+never has to upgrade its snapshot. PostgreSQL writes run READ COMMITTED and
+the services lock rows themselves (``SELECT ... FOR UPDATE``, ``ON CONFLICT``);
+its reads run in one snapshot each (REPEATABLE READ).
 
 Every SQLAlchemy / driver error leaving a session becomes ``StoreUnavailable``
 here: the one boundary where foreign errors are translated.
@@ -96,7 +97,15 @@ class Database:
 
     def __init__(self, engine: Engine) -> None:
         self.engine = engine
-        self._read = sessionmaker(engine, expire_on_commit=False)
+        # A read on PostgreSQL is one snapshot (REPEATABLE READ; read-only, so it never conflicts): a
+        # report's few queries then see the same commits, and a dashboard cannot show a number that
+        # half of a concurrent push made and a later read takes back.
+        reads = (
+            engine.execution_options(isolation_level="REPEATABLE READ")
+            if engine.dialect.name == "postgresql"
+            else engine
+        )
+        self._read = sessionmaker(reads, expire_on_commit=False)
         self._write = sessionmaker(engine.execution_options(**{_WRITE: True}), expire_on_commit=False)
         # SQLite takes one writer at a time anyway; queueing writers of this process on a lock hands the
         # database over at once, where SQLite's busy handler would poll (sleeping up to 100 ms a time).

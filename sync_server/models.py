@@ -13,17 +13,20 @@ from typing import Any
 
 from sqlalchemy import (
     JSON,
+    BigInteger,
     Date,
     DateTime,
     Float,
     ForeignKey,
     Index,
     Integer,
+    SmallInteger,
     String,
     Text,
     TypeDecorator,
     UniqueConstraint,
     Uuid,
+    text,
 )
 from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
@@ -164,6 +167,21 @@ class RecordRow(Base):
     __table_args__ = (Index("ix_records_unit_period", "unit_code", "period"),)
 
 
+class UnitVersionRow(Base):
+    """One row: a number every change to ``units`` raises (a database trigger, so no writer can forget).
+
+    A worker reuses a unit tree it built while this number is the one the
+    tree was built at: one primary-key read instead of reading every unit of
+    the subtree, and right across processes and machines.
+    """
+
+    __tablename__ = "unit_versions"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)  # always 1
+    lineage: Mapped[str] = mapped_column(String(32))  # random, made with the row: which database this is
+    version: Mapped[int] = mapped_column(BigInteger)
+
+
 class TallyRow(Base):
     """Sum of one plan measure's contributions at one unit (not its subtree) on one day."""
 
@@ -173,6 +191,9 @@ class TallyRow(Base):
     unit_code: Mapped[str] = mapped_column(String(64), primary_key=True)
     day: Mapped[date] = mapped_column(Date, primary_key=True)
     measure_id: Mapped[str] = mapped_column(String(64), primary_key=True)
+    # which writer's share of the sum (``rollups.shard_for``): the total is the sum over shards, so
+    # phones of one unit pushing at once add to different rows instead of queueing on one
+    shard: Mapped[int] = mapped_column(SmallInteger, primary_key=True, server_default=text("0"))
     total: Mapped[float] = mapped_column(Float)
 
     # on SQLite the rows live in the primary key's b-tree (WITHOUT ROWID): reading a subtree's days
@@ -195,6 +216,8 @@ class TallyRollupRow(Base):
     grain: Mapped[str] = mapped_column(String(8), primary_key=True)  # "month" | "year"
     start: Mapped[date] = mapped_column(Date, primary_key=True)  # the month's or year's first day
     measure_id: Mapped[str] = mapped_column(String(64), primary_key=True)
+    # as TallyRow's
+    shard: Mapped[int] = mapped_column(SmallInteger, primary_key=True, server_default=text("0"))
     total: Mapped[float] = mapped_column(Float)
 
     __table_args__ = {"sqlite_with_rowid": False}

@@ -37,7 +37,7 @@ from schemas.sync import Receipt, ReceiptStatus
 from ..models import RecordRevisionRow, RecordRow, TallyRollupRow, TallyRow, UnitRow
 from .accounts import Caller
 from .catalog import load_forms, load_plans
-from .tallies.rollups import Contributions, TallyKey, add_to, apply_deltas, contributions_of
+from .tallies.rollups import Contributions, TallyKey, add_to, apply_deltas, contributions_of, shard_for
 from .units import is_within
 
 
@@ -302,8 +302,9 @@ def push_records(
         receipts[i] = Receipt(id=record.id, revision=record.revision, status=status, issues=issues)
     if revisions:  # the audit trail of field data, in the same transaction
         session.connection().execute(RecordRevisionRow.__table__.insert(), revisions)
-    # Last, so the tally rows every push shares stay locked (PostgreSQL) only until the commit.
-    apply_deltas(session, deltas)
+    # Last, so the tally rows stay locked (PostgreSQL) only until the commit; in this device's shard, so
+    # the other phones of the same unit do not wait for them.
+    apply_deltas(session, deltas, shard=shard_for(caller.device_pk))
     return [r for r in receipts if r is not None]
 
 

@@ -61,7 +61,9 @@ def _snapshot(engine: Engine) -> tuple[list, list]:
     t = Base.metadata.tables
     with engine.connect() as conn:
         records = [tuple(r) for r in conn.execute(select(t["records"]))]
-        tallies = sorted(tuple(r) for r in conn.execute(select(t["tallies"])))
+        # the columns of revision 0001 (later ones, e.g. the shard, do not exist before their revision)
+        old = [c for c in t["tallies"].c if c.name != "shard"]
+        tallies = sorted(tuple(r) for r in conn.execute(select(*old)))
     return records, tallies
 
 

@@ -58,6 +58,8 @@ class LiveServer:
         demo_records: bool = False,
         port: int | None = None,
         serve_app: bool = False,
+        workers: int = 1,
+        startup_timeout: float = STARTUP_TIMEOUT,
     ) -> None:
         self.workdir = pathlib.Path(workdir)
         self.database_url = database_url
@@ -65,6 +67,8 @@ class LiveServer:
         self.demo_records = demo_records
         # The app's web build at /app/ costs seconds of imports at every start: only where it is used.
         self.serve_app = serve_app
+        self.workers = workers  # > 1: ``serve --workers N``, in a process group of its own (see _signal)
+        self.startup_timeout = startup_timeout
         self.port = port or free_port()
         self.url = f"http://127.0.0.1:{self.port}"
         self.log_path = self.workdir / f"sync-server-{self.port}.log"
@@ -81,6 +85,8 @@ class LiveServer:
             return
         cmd = [server_python(), "-m", "sync_server.cli", "serve", "--host", "127.0.0.1"]
         cmd += ["--port", str(self.port), "--database-url", self.database_url]
+        if self.workers > 1:
+            cmd += ["--workers", str(self.workers)]
         if self.demo:
             cmd.append("--demo")
             if self.demo_records:
@@ -93,7 +99,13 @@ class LiveServer:
         self.workdir.mkdir(parents=True, exist_ok=True)
         with open(self.log_path, "ab") as log:
             self._proc = subprocess.Popen(
-                cmd, cwd=self.workdir, env=env, stdout=log, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL
+                cmd,
+                cwd=self.workdir,
+                env=env,
+                stdout=log,
+                stderr=subprocess.STDOUT,
+                stdin=subprocess.DEVNULL,
+                start_new_session=self.workers > 1,
             )
         self._wait_healthy()
 
@@ -103,13 +115,24 @@ class LiveServer:
         if proc is None:
             return
         if proc.poll() is None:
-            proc.send_signal(signal.SIGTERM)
+            self._signal(signal.SIGTERM)
             try:
                 proc.wait(timeout)
             except subprocess.TimeoutExpired:
-                proc.kill()
+                self._signal(signal.SIGKILL)
                 proc.wait()
         self._proc = None
+
+    def _signal(self, sig: int) -> None:
+        """To the server; with several workers to its whole group, so no worker outlives a SIGKILL."""
+        assert self._proc is not None
+        if self.workers > 1:
+            try:
+                os.killpg(self._proc.pid, sig)
+            except ProcessLookupError:
+                pass
+        else:
+            self._proc.send_signal(sig)
 
     def kill(self) -> None:
         """SIGKILL: the server dies mid-whatever, like a power cut."""
@@ -117,7 +140,7 @@ class LiveServer:
         if proc is None:
             return
         if proc.poll() is None:
-            proc.kill()
+            self._signal(signal.SIGKILL)
         proc.wait()
         self._proc = None
 
@@ -139,7 +162,7 @@ class LiveServer:
             return ""
 
     def _wait_healthy(self) -> None:
-        deadline = time.monotonic() + STARTUP_TIMEOUT * (3 if self.serve_app else 1)
+        deadline = time.monotonic() + self.startup_timeout * (3 if self.serve_app else 1)
         last_error: Exception | None = None
         while time.monotonic() < deadline:
             assert self._proc is not None
@@ -157,7 +180,7 @@ class LiveServer:
             time.sleep(0.1)
         self.kill()
         raise RuntimeError(
-            f"sync server did not answer {self.url}/health within {STARTUP_TIMEOUT:.0f} s "
+            f"sync server did not answer {self.url}/health within {self.startup_timeout:.0f} s "
             f"(last error: {last_error!r}):\n{self.log_text()[-4000:]}"
         )
 
