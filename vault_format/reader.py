@@ -23,6 +23,13 @@ Tables = dict[str, dict[str, Any]]
 # The tables the phone keeps (``mobile/records.py``): named here because the server's recovery reads them too.
 RECORDS_TABLE = "records"  # doc id -> StoredRecord JSON: {"record": ..., "state": ..., "issues": ...}
 META_TABLE = "meta"
+# Meta documents the server reads when it recovers a vault (sync_server/services/vault_recovery.py):
+# the device token the server gave this phone, and the unlock key it issued at enrollment
+# ({"device": n, "key": base64}). Inside the vault they are encrypted under the data key, so only the
+# PIN (with the device secret) or the server's recovery key reads them; the unlock key proves the
+# vault's owner even after the phone enrolled again with a new token.
+TOKEN_META_KEY = "device_token"
+UNLOCK_META_KEY = "unlock_key"
 
 
 def _apply(tables: Tables, ops: list[list[Any]], doc: Callable[[Any], Any]) -> None:

@@ -9,6 +9,7 @@ them together and keeps the session state (locked or not, online or not).
 from __future__ import annotations
 
 import asyncio
+import base64
 import platform
 import re
 import uuid
@@ -25,6 +26,7 @@ from schemas.forms import FormDefinition
 from schemas.outbox import outbox_headers
 from schemas.records import Record
 from schemas.sync import DeviceInfo, DeviceList, UnlockCode, UnlockCodeRequest, UserInfo
+from vault_format.reader import TOKEN_META_KEY, UNLOCK_META_KEY
 
 from ..errors import FieldTallyError, InputError, RetryableSyncError
 from ..pin_policy import check_pin
@@ -40,7 +42,7 @@ from ..vault import device_secret as ds
 from ..vault.export import sealed_vault_zip
 from ..vault.keyfile import vault_keys_from_enrollment
 
-TOKEN_KEY = "device_token"
+TOKEN_KEY = TOKEN_META_KEY
 USER_KEY = "user"
 PROFILE_KEY = "profile"  # the settings that must not be in plaintext (settings_store.PROFILE)
 
@@ -170,6 +172,10 @@ class AppService:
         assert self.store is not None
         await asyncio.to_thread(self.store.set_meta, PROFILE_KEY, profile(self.settings))
         await asyncio.to_thread(self.store.set_meta, TOKEN_KEY, token)
+        unlock = getattr(self, "_pending_keys", {}).get("unlock_key")
+        if unlock is not None:  # what proves this vault's owner to the server's recovery
+            issued = {"device": unlock.device, "key": base64.b64encode(unlock.key).decode("ascii")}
+            await asyncio.to_thread(self.store.set_meta, UNLOCK_META_KEY, issued)
         await asyncio.to_thread(self.store.set_meta, USER_KEY, user.model_dump(mode="json"))
         self.user = user
         self._pending = None

@@ -7,9 +7,10 @@ phone writes it with), never with the phone's app, and the evidence itself is
 never written to. Either way the recovery is audited.
 
 Whose vault it is comes from what the server itself issued, never from what
-the vault says: the per-device unlock key in ``vault.key`` (an HMAC of the
-server's secret and the device number, so an officer cannot make one for
-another person's phone) or the device token kept in the vault's meta table
+the vault says: the per-device unlock key the server issued (an HMAC of
+the server's secret and the device number, so an officer cannot make one
+for another person's phone; kept in the vault's meta table, and in older
+vaults in ``vault.key``) or the device token kept in the vault's meta table
 (only its hash is on the server). Records are ingested **as that owner**
 through the normal push path, so a record whose author is not the owner, or
 whose unit is outside the owner's subtree, is refused exactly as a push of it
@@ -23,6 +24,7 @@ A zip is read member by member with a cap on the inflated size
 
 from __future__ import annotations
 
+import base64
 import hmac
 import shutil
 import tempfile
@@ -43,7 +45,7 @@ from schemas.sync import ReceiptStatus
 from vault_format import keyfile as key_format
 from vault_format.errors import FormatError, RecoveryError
 from vault_format.journal import JOURNAL_NAME, SNAP_NAME
-from vault_format.reader import META_TABLE, RECORDS_TABLE, read_tables
+from vault_format.reader import META_TABLE, RECORDS_TABLE, TOKEN_META_KEY, UNLOCK_META_KEY, read_tables
 from vault_format.recovery import unwrap_with_private_key
 
 from ..clock import local_today
@@ -61,7 +63,6 @@ VAULT_FILES = (key_format.KEY_NAME, SNAP_NAME, JOURNAL_NAME)
 # The most a recovered vault may inflate to (all three files): far above a phone's vault, far below memory.
 MAX_VAULT_BYTES = 256 * 1024 * 1024
 _CHUNK = 1024 * 1024
-TOKEN_META_KEY = "device_token"  # mobile/app/service.py's TOKEN_KEY: the token the server gave this phone
 
 
 @dataclass
@@ -148,6 +149,7 @@ def open_vault(source: Path, key: RecoveryKey) -> RecoveredVault:
             tables = read_tables(folder, data_key, keyfile.vault_id)
             records = [dict(doc) for doc in tables.get(RECORDS_TABLE, {}).values()]
             token_doc = tables.get(META_TABLE, {}).get(TOKEN_META_KEY)
+            unlock_doc = tables.get(META_TABLE, {}).get(UNLOCK_META_KEY)
         except RecoveryError as exc:
             raise InvalidInput(
                 text(
@@ -163,14 +165,31 @@ def open_vault(source: Path, key: RecoveryKey) -> RecoveredVault:
             ) from exc
     records.sort(key=lambda r: (r["record"]["created_at"], r["record"]["id"]))
     token = token_doc.get("value") if isinstance(token_doc, dict) else None
+    device, unlock_key = _issued_unlock_key(unlock_doc)
+    if device is None and keyfile.unlock is not None:  # a vault from before the unlock key was kept inside
+        device, unlock_key = keyfile.unlock.device, keyfile.unlock.key
     return RecoveredVault(
         vault_id=keyfile.vault_id,
         key_id=keyfile.recovery["key_id"],
         records=records,
-        unlock_device=keyfile.unlock.device if keyfile.unlock else None,
-        unlock_key=keyfile.unlock.key if keyfile.unlock else None,
+        unlock_device=device,
+        unlock_key=unlock_key,
         device_token=token if isinstance(token, str) else None,
     )
+
+
+def _issued_unlock_key(doc: Any) -> tuple[int | None, bytes | None]:
+    """The unlock key the server issued at enrollment, as the vault's meta table keeps it; (None, None)."""
+    value = doc.get("value") if isinstance(doc, dict) else None
+    if not isinstance(value, dict):
+        return None, None
+    device, key = value.get("device"), value.get("key")
+    if not isinstance(device, int) or isinstance(device, bool) or not isinstance(key, str):
+        return None, None
+    try:
+        return device, base64.b64decode(key, validate=True)
+    except ValueError:
+        return None, None
 
 
 def vault_owner(session: Session, recovered: RecoveredVault, key: RecoveryKey) -> Caller | None:
