@@ -165,7 +165,6 @@ STRINGS: dict[str, tuple[str, str]] = {
     ),
     "decrease_no_base": ("{num} vụ; chưa có số liệu cùng kỳ để so sánh", "{num} cases; no figures a year before to compare"),
     "chart_title": ("Diễn biến theo thời gian (lũy kế)", "Over time (cumulative)"),
-    "chart_indicator": ("Chỉ tiêu {n}", "Indicator {n}"),
     "chart_summary": ("Biểu đồ tiến độ từ {start} đến {end}", "Progress chart from {start} to {end}"),
     "children_title": ("Đơn vị trực thuộc (chậm nhất lên đầu)", "Units below (furthest behind first)"),
     "child_line": ("Còn thiếu {behind} · {status}", "{behind} short · {status}"),
@@ -292,6 +291,22 @@ STRINGS: dict[str, tuple[str, str]] = {
     "loading": ("Đang tải…", "Loading…"),
     "refresh": ("Tải lại", "Refresh"),
     "close": ("Đóng", "Close"),
+    # at a desk: side navigation, the units table, addresses
+    "nav_home": ("Trang chủ", "Home"),
+    "table_unit": ("Đơn vị", "Unit"),
+    "table_behind": ("Còn thiếu", "Short"),
+    "table_indicator": ("CT {n}", "Ind. {n}"),
+    "progress_address_unknown": (
+        "Địa chỉ đã mở không chỉ tới đơn vị hoặc kỳ nào bạn được xem; đang hiện đơn vị của bạn.",
+        "The address opened names no unit or period you may see; showing your own unit.",
+    ),
+    "device_col_user": ("Người dùng", "User"),
+    "device_col_unit": ("Đơn vị", "Unit"),
+    "device_col_device": ("Thiết bị", "Device"),
+    "device_col_seen": ("Lần cuối kết nối", "Last seen"),
+    "device_col_state": ("Trạng thái", "State"),
+    "device_col_actions": ("Thao tác", "Actions"),
+    "device_active": ("Đang dùng", "In use"),
     # errors
     "err_unexpected": (
         "Có lỗi ngoài dự kiến. Dữ liệu đã lưu vẫn an toàn. Hãy thử lại.",

@@ -23,8 +23,13 @@ _STATE_KEYS = [
 
 
 class HomeScreen:
+    nav = "home"  # lit in the desk's side navigation
+
     def __init__(self, shell):
         self.shell = shell
+
+    def address(self) -> str:
+        return "/home"
 
     def build(self) -> ft.View:
         t, svc = self.shell.t, self.shell.service
