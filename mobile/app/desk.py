@@ -18,7 +18,7 @@ import flet as ft
 
 from .i18n import N_
 
-COLUMN_WIDTH = 720  # a form or a PIN prompt at a desk: about the width of a printed page
+COLUMN_WIDTH = 600  # a PIN prompt, the home screen, a form at a desk: a readable column, not 1,250 px
 
 # (route name, i18n key of its label, icon, whether only people who manage devices see it)
 _DESTINATIONS: list[tuple[str, str, Any, bool]] = [

@@ -13,6 +13,7 @@ from decimal import ROUND_HALF_UP, Decimal
 from typing import Any
 from zoneinfo import ZoneInfo
 
+from schemas.answer_labels import value_label
 from schemas.common import PROGRAMME_TZ_NAME, vn_date
 from schemas.expr import is_blank
 from schemas.forms import FieldType, FormDefinition, FormField
@@ -80,6 +81,8 @@ def answer_text(field: FormField, value: Any, lang: str = "vi") -> str:
         labels = {c.value: c.label.get(lang) for c in field.choices}
         values = value if isinstance(value, list) else [value]
         return ", ".join(labels.get(v, str(v)) for v in values)
+    if (label := value_label(field, value)) is not None:  # a calculated yes/no: "Có", not "yes"
+        return label.get(lang)
     if field.type == FieldType.DATE and isinstance(value, str):
         try:
             return fmt_date(date.fromisoformat(value))

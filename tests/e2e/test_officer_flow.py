@@ -53,6 +53,7 @@ def test_officer_flow__survey_reaches_the_progress_screen(live_server, app_url, 
     app.shot("04-survey-empty")
     app.button("Hoàn thành").click()
     app.text("là bắt buộc", exact=False)
+    app.text("lỗi cần sửa: ", exact=False)  # the summary names the questions, not just a count
     app.shot("05-survey-errors")
     app.scroll_top()
 

@@ -12,7 +12,7 @@ from schemas.sync import DeviceInfo
 
 from ...errors import FieldTallyError
 from ..formatting import fmt_datetime
-from ..widgets import big_button, frame, icon_button
+from ..widgets import big_button, copyable, frame, icon_button
 
 
 class DevicesScreen:
@@ -97,10 +97,10 @@ class DevicesScreen:
                     ),
                 ]
             cells = [
-                ft.Text(d.username, selectable=True),
-                ft.Text(d.unit, selectable=True),
-                ft.Text(f"{d.id} · {d.name or '—'}", selectable=True),
-                ft.Text(fmt_datetime(d.last_seen_at), selectable=True),
+                copyable(d.username),
+                copyable(d.unit),
+                copyable(f"{d.id} · {d.name or '—'}"),
+                copyable(fmt_datetime(d.last_seen_at)),
                 state,
                 ft.Row(actions, spacing=0, tight=True),
             ]

@@ -7,6 +7,7 @@ import flet as ft
 from ...records import LocalState
 from ..formatting import fmt_datetime
 from ..i18n import N_
+from ..viewmodels.state_words import sync_progress_text
 from ..widgets import TAP_HEIGHT, big_button, frame, icon_button
 
 _FORM_ICONS = {
@@ -178,7 +179,7 @@ class HomeScreen:
         if progress is not None:
             done, total = progress
             self.sync_bar.value = (done / total) if total else None
-            self.sync_text.value = t("syncing", done=done, total=total)
+            self.sync_text.value = sync_progress_text(svc.lang, progress)  # never "0/0"
         self.shell.page.update()
 
     async def probe(self) -> None:

@@ -19,7 +19,7 @@ from ..formatting import fmt_date, fmt_datetime, fmt_number, fmt_pct, shown_gap
 from ..layout import CARD_COLUMNS
 from ..viewmodels import unit_table
 from ..viewmodels.progress_model import ProgressModel
-from ..widgets import frame, icon_button
+from ..widgets import copyable, frame, icon_button
 from .progress_chart import chart
 from .unit_table_view import unit_table as unit_table_view
 
@@ -44,7 +44,9 @@ class ProgressScreen:
     @classmethod
     async def open(cls, shell, unit: str | None = None, period: str | None = None) -> None:
         """Open at the caller's unit, or at the unit and period an address names (checked by the model)."""
-        shell.show(cls(shell, await ProgressModel.load(shell.service, unit=unit, period=period)))
+        model = await ProgressModel.load(shell.service, unit=unit, period=period)
+        shell.show(cls(shell, model))
+        await model.complete()
 
     def address(self) -> str:
         return self.model.address()
@@ -133,10 +135,10 @@ class ProgressScreen:
         when = t("progress_as_of", when=fmt_datetime(as_of)) if as_of else ""
         start, end = m.shown_span()  # a cached "so far" report ends on the day it was synced
         return [
-            ft.Text(plan.title.get(lang), weight=ft.FontWeight.W_600, selectable=True),
+            copyable(plan.title.get(lang), weight=ft.FontWeight.W_600),
             ft.Text(" › ".join(names), size=18 if self.shell.desk else 15, weight=ft.FontWeight.W_600),
             ft.Row(chips, wrap=True, spacing=6, run_spacing=4),
-            ft.Text(t("period", start=fmt_date(start), end=fmt_date(end)), size=14, selectable=True),
+            copyable(t("period", start=fmt_date(start), end=fmt_date(end)), size=14),
             ft.Text(
                 " · ".join(x for x in (when, where) if x),
                 size=13,
@@ -153,7 +155,7 @@ class ProgressScreen:
         drawn = chart(t, lang, m.plan, m.series, desk=self.shell.desk)
         if drawn:
             panel = ft.Card(content=ft.Container(ft.Column(drawn, spacing=8), padding=12))
-            cards.append(ft.Container(panel, col={"xs": 12, "xl": 8} if self.shell.desk else 12))
+            cards.append(ft.Container(panel, col=12))  # the chart has the row to itself: months need width
         return [ft.ResponsiveRow(cards, spacing=12, run_spacing=12)]
 
     def _table(self) -> list[ft.Control]:
@@ -218,17 +220,17 @@ class ProgressScreen:
             ft.Text(f"{ind.number}. {title}", weight=ft.FontWeight.W_500),
             ft.Row(
                 [
-                    ft.Text(value, size=24, weight=ft.FontWeight.BOLD, selectable=True),
+                    copyable(value, size=24, weight=ft.FontWeight.BOLD),
                     ft.Text(t(status_key), color=colour, weight=ft.FontWeight.W_600),
                 ],
                 alignment=ft.MainAxisAlignment.SPACE_BETWEEN,
             ),
         ]
         if ind.kind == "decrease":
-            lines.append(ft.Text(self._decrease_line(ind), size=14, selectable=True))
+            lines.append(copyable(self._decrease_line(ind), size=14))
         else:
             lines.append(self._bar(title, ind.pct, ind.target_pct, ind.milestone_pct, colour))
-            lines.append(ft.Text(self._percent_line(ind), size=14, selectable=True))
+            lines.append(copyable(self._percent_line(ind), size=14))
             for seg in ind.segments:
                 label = (
                     next((s.label.get(lang) for s in spec.segments if s.id == seg.segment_id), seg.segment_id)
@@ -238,12 +240,11 @@ class ProgressScreen:
                 s_key, s_colour = _STATUS[seg.status]
                 s_value = fmt_pct(seg.pct, lang) if seg.pct is not None else "—"
                 lines.append(
-                    ft.Text(
+                    copyable(
                         f"{label}: {s_value} · {t('target', pct=fmt_number(seg.target_pct, lang))}"
                         f" · {t(s_key)}",
                         size=13,
                         color=s_colour,
-                        selectable=True,
                     )
                 )
         card = ft.Card(content=ft.Container(ft.Column(lines, spacing=6), padding=12))

@@ -26,10 +26,10 @@ DESK_HEIGHT = 300
 LEGEND_CHARS = 60
 
 
-def legend_label(number: int, title: str) -> str:
-    """'3. Share of people reached' (cut with an ellipsis past a line's worth)."""
+def legend_label(number: int, title: str, *, limit: int | None = LEGEND_CHARS) -> str:
+    """'3. Share of people reached' (on a phone cut with an ellipsis past a line's worth)."""
     label = f"{number}. {title}"
-    return label if len(label) <= LEGEND_CHARS else label[: LEGEND_CHARS - 1] + "…"
+    return label if limit is None or len(label) <= limit else label[: limit - 1] + "…"
 
 
 def chart(t, lang: str, plan: Plan | None, s: TallySeries | None, *, desk: bool) -> list[ft.Control]:
@@ -52,7 +52,7 @@ def chart(t, lang: str, plan: Plan | None, s: TallySeries | None, *, desk: bool)
             continue
         colour = LINE_COLOURS[n % len(LINE_COLOURS)]
         lines.append(fch.LineChartData(points=pts, color=colour, stroke_width=3, point=True))
-        label = legend_label(ind.number, ind.title.get(lang))
+        label = legend_label(ind.number, ind.title.get(lang), limit=None if desk else LEGEND_CHARS)
         legend.append(
             ft.Row(
                 [

@@ -16,6 +16,7 @@ from schemas.plans import Plan, ProgressStatus
 
 from ..formatting import fmt_number, fmt_pct
 from ..viewmodels.unit_table import Row, Sort
+from ..widgets import copyable
 
 STATUS_COLOURS = {
     ProgressStatus.REACHED: ft.Colors.GREEN_700,
@@ -52,16 +53,13 @@ def unit_table(
     for r in table:
         behind = f"{fmt_number(round((r.shortfall or 0) * 100), lang)}%" if r.shortfall is not None else "—"
         cells = [
-            ft.DataCell(
-                ft.Text(r.name, color=ft.Colors.PRIMARY, weight=ft.FontWeight.W_500),
-                on_tap=on_unit,
-                data=r.unit,
-            ),
-            ft.DataCell(ft.Text(behind, selectable=True, color=STATUS_COLOURS[r.status])),
+            # A button, not a tappable cell: a screen reader (and a keyboard) can name and reach it.
+            ft.DataCell(ft.TextButton(content=r.name, data=r.unit, on_click=on_unit)),
+            ft.DataCell(copyable(behind, color=STATUS_COLOURS[r.status])),
         ]
         for c in r.cells:
             shown = fmt_pct(c.pct, lang) if c.pct is not None else "—"
-            cells.append(ft.DataCell(ft.Text(shown, selectable=True, color=STATUS_COLOURS[c.status])))
+            cells.append(ft.DataCell(copyable(shown, color=STATUS_COLOURS[c.status])))
         rows.append(ft.DataRow(cells=cells))
     return ft.Row(
         [

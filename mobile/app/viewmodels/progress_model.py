@@ -168,10 +168,20 @@ class ProgressModel:
             self.busy = False
         self.changed()
 
+    async def complete(self) -> None:
+        """Ask the server for what the last download lacks: the report, or the chart.
+
+        A unit below the caller's own has its figures in the download but not its chart: both
+        are asked for, rather than a unit shown without its chart until someone taps refresh.
+        A refused address is left as it is (its sentence stays on screen).
+        """
+        if self.view is None or self.problem == OUT_OF_SCOPE:
+            return
+        if self.report is None or self.series is None:
+            await self.fetch()
+
     async def _show_cached_or_fetch(self) -> None:
         self.load_cached()
-        # A unit below the caller's own has its figures in the last download but not its chart:
-        # ask for both, rather than show a unit without its chart until someone taps refresh.
         if self.report is None or self.series is None:
             await self.fetch()
         else:
