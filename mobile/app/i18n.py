@@ -69,7 +69,7 @@ STRINGS: dict[str, tuple[str, str]] = {
     # Said as the form closes; the sync that follows may send it at once, so no "waiting to send".
     "finalized": ("Đã hoàn thành phiếu.", "Record finalized."),
     "form_has_errors": ("Còn {n} lỗi cần sửa.", "{n} problems to fix."),
-    "form_has_errors_in": ("Còn {n} lỗi cần sửa: {fields}.", "{n} problems to fix: {fields}."),
+    "form_has_errors_in": ("Còn {n} lỗi cần sửa: {fields}", "{n} problems to fix: {fields}"),  # + . or …
     "date_hint": ("dd/mm/yyyy", "dd/mm/yyyy"),
     "back": ("Quay lại", "Back"),
     "quiz_section": ("Câu hỏi kiến thức pháp luật", "Legal knowledge questions"),

@@ -35,7 +35,8 @@ def test_error_summary__a_hidden_question_or_a_form_wide_problem_is_not_a_place_
     s = summarize([_issue(names[3]), _issue(None)], SURVEY, "vi", shown=set())
     assert s.text == "Còn 2 lỗi cần sửa." and s.first_field is None
     many = summarize([_issue(n) for n in names[:6]], SURVEY, "vi", set(names))
-    assert many.text.endswith("….") and many.first_field == names[0]
+    assert many.text.endswith("…") and not many.text.endswith(".…") and many.first_field == names[0]
+    assert not many.text.endswith("….")
 
 
 def test_sync_progress__never_zero_of_zero():

@@ -31,5 +31,6 @@ def summarize(issues: list[Issue], form: FormDefinition, lang: str, shown: set[s
     labels = [form.field(name).label.get(lang) for name in named]
     if not labels:
         return IssueSummary(tr(lang, "form_has_errors", n=len(issues)), None)
-    listed = ", ".join(labels[:MAX_NAMED]) + ("…" if len(labels) > MAX_NAMED else "")
-    return IssueSummary(tr(lang, "form_has_errors_in", n=len(issues), fields=listed), named[0])
+    listed = ", ".join(labels[:MAX_NAMED])
+    end = "…" if len(labels) > MAX_NAMED else "."
+    return IssueSummary(tr(lang, "form_has_errors_in", n=len(issues), fields=listed) + end, named[0])
