@@ -18,7 +18,6 @@ from ..autosave import Autosaver
 from ..fields import CalculatedDisplay, FieldInput
 from ..inputs import make_input
 from ..viewmodels.form_session import FormSession
-from ..viewmodels.issue_summary import summarize
 from ..widgets import big_button, frame
 
 _SECTIONS = {"quiz": "quiz_section", "attendance": "attendance_section"}
@@ -60,7 +59,6 @@ class RecordFormScreen:
             section = field.section
             box.set(self.session.first_value(field.name))
             box.on_change = self._on_change(field.name, box)
-            box.control.key = ft.ScrollKey(f"field-{field.name}")  # the error summary scrolls to it
             self.inputs[field.name] = box
             controls.append(box.control)
         for name, box in self.inputs.items():  # the session holds what the inputs read as
@@ -77,15 +75,13 @@ class RecordFormScreen:
             ]
         )
         controls += [self.summary, self.autosaver.label, buttons]
-        view = frame(
+        return frame(
             f"/record/{self.record.id}",
             self.form.title.get(lang),
             controls,
             on_back=self.shell.guard(self.on_back),
             back_label=t("back"),
         )
-        self.body = view.controls[0]  # the scrolling column (a desk wraps it, the same object)
-        return view
 
     def mount(self) -> None:
         """Shown: start keeping what is typed (called by the shell after ``build``)."""
@@ -127,20 +123,10 @@ class RecordFormScreen:
                 box.show_error(issue.message.get(lang))
             else:
                 loose.append(issue.message.get(lang))
-        shown = {name for name, box in self.inputs.items() if box.control.visible}
-        summary = summarize(err.issues, self.form, lang, shown)
-        self.summary.value = "\n".join([summary.text, *loose])
+        self.summary.value = "\n".join([self.shell.t("form_has_errors", n=len(err.issues)), *loose])
         self.summary.visible = True
         self.shell.page.update()
-        self.shell.toast(summary.text, error=True)
-        if summary.first_field is not None:  # take the officer to the first question to fix
-            self.shell.spawn(self._go_to(summary.first_field))
-
-    async def _go_to(self, name: str) -> None:
-        await self.body.scroll_to(scroll_key=f"field-{name}", duration=300)
-        box = getattr(self.inputs[name], "box", None)
-        if isinstance(box, ft.TextField):
-            await box.focus()
+        self.shell.toast(self.shell.t("form_has_errors", n=len(err.issues)), error=True)
 
     async def _save(self, finalize: bool) -> bool:
         answers = self.session.answers()
