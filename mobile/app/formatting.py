@@ -1,11 +1,19 @@
-"""Dates and numbers the Vietnamese way: dd/mm/yyyy and 1.234."""
+"""Dates and numbers the Vietnamese way: dd/mm/yyyy and 1.234.
+
+One rounding rule for every figure shown: to one decimal, halves up, on the number as written
+(12.95 is 13, not the 12.9 that binary floating point and ``format`` make of it). A gap is shown
+as the difference of the two shown figures, so "13%" never sits beside "87.1 points short" of a
+100% target.
+"""
 
 from __future__ import annotations
 
 from datetime import date, datetime
+from decimal import ROUND_HALF_UP, Decimal
 from typing import Any
 from zoneinfo import ZoneInfo
 
+from schemas.answer_labels import value_label
 from schemas.common import PROGRAMME_TZ_NAME, vn_date
 from schemas.expr import is_blank
 from schemas.forms import FieldType, FormDefinition, FormField
@@ -41,12 +49,28 @@ def parse_date(text: str) -> date | None:
         return None
 
 
-def fmt_number(x: float, lang: str = "vi") -> str:
-    """1234.5 -> '1.234,5' in Vietnamese, '1,234.5' in English."""
-    s = f"{x:,.0f}" if float(x).is_integer() else f"{x:,.1f}"
+def round1(x: float) -> Decimal:
+    """``x`` to one decimal, halves up, as written in decimal: the rounding of every shown figure."""
+    return Decimal(repr(float(x))).quantize(Decimal("0.1"), rounding=ROUND_HALF_UP)
+
+
+def shown_gap(pct: float, gap: float) -> Decimal:
+    """The points still missing, as the difference of the figures shown (the level due and ``pct``)."""
+    return max(Decimal(0), round1(pct + gap) - round1(pct))
+
+
+def fmt_number(x: float | Decimal, lang: str = "vi") -> str:
+    """1234.5 -> '1.234,5' in Vietnamese, '1,234.5' in English; 12.95 -> '13'."""
+    r = round1(float(x)) if not isinstance(x, Decimal) else x.quantize(Decimal("0.1"), ROUND_HALF_UP)
+    s = f"{r:,.0f}" if r == r.to_integral_value() else f"{r:,.1f}"
     if lang == "vi":
         s = s.replace(",", "\0").replace(".", ",").replace("\0", ".")
     return s
+
+
+def fmt_pct(x: float, lang: str = "vi") -> str:
+    """A percentage as shown: '12,5%'."""
+    return f"{fmt_number(x, lang)}%"
 
 
 def answer_text(field: FormField, value: Any, lang: str = "vi") -> str:
@@ -57,6 +81,8 @@ def answer_text(field: FormField, value: Any, lang: str = "vi") -> str:
         labels = {c.value: c.label.get(lang) for c in field.choices}
         values = value if isinstance(value, list) else [value]
         return ", ".join(labels.get(v, str(v)) for v in values)
+    if (label := value_label(field, value)) is not None:  # a calculated yes/no: "Có", not "yes"
+        return label.get(lang)
     if field.type == FieldType.DATE and isinstance(value, str):
         try:
             return fmt_date(date.fromisoformat(value))

@@ -441,7 +441,7 @@ class AppService:
             store = self._require_store()
             engine = SyncEngine(store, await asyncio.to_thread(self._client))
             report = await asyncio.to_thread(engine.run, progress)
-            self.online = report.error is None or not _is_network_error(report.error)
+            self.online = report.error is None or not is_network_error(report.error)
             return report
 
     # ---- progress -------------------------------------------------------------
@@ -452,20 +452,32 @@ class AppService:
 
     # The server's answers for the progress screen (SyncError subclasses when it cannot answer).
     async def progress_report(self, source: ProgressSource, plan: str, unit: str, start: date, end: date):
-        return await asyncio.to_thread(source.fetch, plan, unit, start, end)
+        return await self._ask(source.fetch, plan, unit, start, end)
 
     async def progress_series(self, source: ProgressSource, plan: str, unit: str, start: date, end: date):
-        return await asyncio.to_thread(source.fetch_series, plan, unit, start, end)
+        return await self._ask(source.fetch_series, plan, unit, start, end)
 
     async def approve_progress(self, source: ProgressSource, plan: str, unit: str, start: date, end: date):
-        return await asyncio.to_thread(source.approve, plan, unit, start, end)
+        return await self._ask(source.approve, plan, unit, start, end)
 
     async def export_progress(self, source: ProgressSource, plan: str, unit: str, start: date, end: date):
-        return await asyncio.to_thread(source.export, plan, unit, start, end, "xlsx")
+        return await self._ask(source.export, plan, unit, start, end, "xlsx")
+
+    async def _ask(self, call: Callable[..., Any], *args: Any) -> Any:
+        """A call to the server; its answer (or its silence) is the latest word on being online."""
+        try:
+            answer = await asyncio.to_thread(call, *args)
+        except FieldTallyError as err:
+            if is_network_error(err):
+                self.online = False
+            raise
+        self.online = True
+        return answer
 
     async def office_report(self, source: ProgressSource, plan: str, unit: str, start: date, end: date):
         return await asyncio.to_thread(source.office_report, plan, unit, start, end)
 
 
-def _is_network_error(err: FieldTallyError) -> bool:
+def is_network_error(err: FieldTallyError) -> bool:
+    """The server did not answer (or not usefully): worth trying again later, not the caller's fault."""
     return isinstance(err, RetryableSyncError)

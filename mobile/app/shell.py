@@ -6,6 +6,12 @@ it the service. Screens are reached by name (``go("records")``, the registry is
 effects; what starts when a screen is shown goes in its ``mount()``, called
 here after the view is on the page. Handlers go through ``shell.guard`` so
 that an error becomes a sentence in the officer's language, never a traceback.
+
+Phone or desk is decided once (``layout.layout_for`` on the page's width) and
+made again on resize; at a desk the shell puts the navigation at the side
+(``desk.py``) and screens ask ``shell.desk`` for their wide arrangement. A
+screen's ``address()`` becomes the browser's address, and an address typed or
+bookmarked opens its screen once the vault is unlocked (``addresses.py``).
 """
 
 from __future__ import annotations
@@ -18,7 +24,10 @@ from typing import Any, Protocol
 import flet as ft
 
 from ..errors import FieldTallyError
+from . import desk
+from .addresses import Address, parse_address
 from .i18n import tr
+from .layout import Layout, layout_for
 from .routes import SCREENS
 from .service import AppService
 
@@ -40,6 +49,17 @@ class Shell:
         self._sync_progress: tuple[int, int] | None = None
         self._bg_tasks: set[asyncio.Task] = set()
         self.connectivity: ft.Connectivity | None = None
+        self.layout = layout_for(page.width)
+        # The address the browser opened with (a bookmark, a shared link), kept until unlocked.
+        self.wanted: Address | None = parse_address(page.route)
+        self._pushed: set[str] = set()  # addresses this shell put in the location bar itself
+        self._error_bars: list[ft.SnackBar] = []
+        page.on_resize = self._on_resize
+        page.on_route_change = self._on_route_change
+
+    @property
+    def desk(self) -> bool:
+        return self.layout == Layout.DESK
 
     # ---- words ----------------------------------------------------------------
     def t(self, key: str, **values: Any) -> str:
@@ -63,14 +83,76 @@ class Shell:
 
     # ---- navigation -----------------------------------------------------------
     def show(self, screen: Screen) -> None:
+        if screen is not self.current:
+            self._dismiss_errors()
         self.current = screen
         view = screen.build()
+        if self.desk:
+            desk.arrange(self, screen, view)
         self.page.views.clear()
         self.page.views.append(view)
         self.page.update()
+        self._show_address(screen)
         mount = getattr(screen, "mount", None)
         if mount is not None:
             mount()
+
+    def _dismiss_errors(self) -> None:
+        """A complaint is about the screen it was made on: close it when another screen comes.
+
+        (A wrong password on the enrollment screen must not still be saying so over the Set-PIN
+        screen.) Confirmations ("saved", "finalized") are said as a screen is left and may stay.
+        """
+        for bar in self._error_bars:
+            if bar.open:
+                bar.open = False
+                try:
+                    bar.update()
+                except Exception:  # already gone from the page: nothing to close
+                    log.debug("error bar already closed", exc_info=True)
+        self._error_bars.clear()
+
+    # ---- the window and the address bar ---------------------------------------------------------
+    async def _on_resize(self, e: Any = None) -> None:
+        layout = layout_for(self.page.width)
+        if layout != self.layout:
+            self.layout = layout
+            self.refresh()
+
+    def _show_address(self, screen: Screen) -> None:
+        address = getattr(screen, "address", None)
+        route = address() if callable(address) else None
+        if route is None or route == self.page.route or not self.page.web:
+            return
+        self._pushed.add(route)
+        self.spawn(self.page.push_route(route))
+
+    async def _on_route_change(self, e: Any) -> None:
+        route = getattr(e, "route", None) or self.page.route
+        if route in self._pushed:  # our own push coming back
+            self._pushed.discard(route)
+            return
+        current = getattr(self.current, "address", None)
+        if callable(current) and current() == route:
+            return
+        wanted = parse_address(route)
+        if wanted is None:
+            return
+        if self.service.store is None:  # locked: go there once unlocked
+            self.wanted = wanted
+            return
+        await self.go_to(wanted)
+
+    async def go_to(self, address: Address) -> None:
+        """Open the screen an address names (its unit and period are checked by the screen's model)."""
+        if address.screen == "progress":
+            await self.open("progress", unit=address.unit, period=address.period)
+        elif address.screen == "devices" and self.service.can_manage_devices:
+            await self.open("devices")
+        elif address.screen == "records":
+            self.go("records")
+        else:
+            self.home()
 
     def go(self, name: str, *args: Any, **kwargs: Any) -> None:
         """Show the screen registered as ``name``, made with ``args``/``kwargs``."""
@@ -94,10 +176,15 @@ class Shell:
         self.go("home" if stage == "ready" else stage)
 
     async def resume(self) -> None:
-        """After unlocking: back to the form that was open when the app stopped, else home."""
+        """After unlocking: back to the form that was open when the app stopped, else to the
+        address the browser was opened with, else home."""
         found = await self.service.autosaved()
         if found is None:
-            self.home()
+            wanted, self.wanted = self.wanted, None
+            if wanted is not None and wanted.screen != "home":
+                await self.go_to(wanted)
+            else:
+                self.home()
             return
         record, form, answers = found
         self.go("record_form", record, form, answers, restored=True)
@@ -145,6 +232,8 @@ class Shell:
             duration=ft.Duration(seconds=6 if error else 3),
             show_close_icon=True,
         )
+        if error:
+            self._error_bars.append(bar)
         self.page.show_dialog(bar)
 
     async def save_file(self, name: str, data: bytes, extension: str, title: str) -> bool:

@@ -9,7 +9,7 @@ from typing import Any
 
 import flet as ft
 
-from ..pin_policy import PIN_MAX_DIGITS
+from ..pin_policy import PIN_MAX_DIGITS, PIN_MIN_DIGITS
 from .i18n import N_
 
 log = logging.getLogger("fieldtally.app")
@@ -28,7 +28,7 @@ def frame(
     back_label: str = "Back",
 ) -> ft.View:
     leading = icon_button(ft.Icons.ARROW_BACK, back_label, on_back) if on_back else None
-    body = ft.Column(controls, spacing=12, scroll=ft.ScrollMode.AUTO, expand=True)
+    body = ft.Column([_full_width(c) for c in controls], spacing=12, scroll=ft.ScrollMode.AUTO, expand=True)
     return ft.View(
         route=route,
         appbar=ft.AppBar(
@@ -70,6 +70,12 @@ def system_back(on_back: Callable[[Any], Any]) -> Callable[[Any], Any]:
             await result
 
     return handler
+def _full_width(control: ft.Control) -> ft.Control:
+    """A text box as wide as its column, like the buttons under it (Flet's default is 300 px)."""
+    if isinstance(control, ft.TextField) and control.width is None:
+        control.expand = True
+        return ft.Row([control])
+    return control
 
 
 def icon_button(icon: Any, label: str, on_click: Callable[[Any], Any]) -> ft.IconButton:
@@ -110,15 +116,47 @@ def status_look(status: str) -> tuple[str, Any, Any]:
     return _STATUS_LOOK[status]
 
 
-def pin_field(label: str) -> ft.TextField:
-    """A PIN box: digits, hidden unless revealed, no longer than the policy allows."""
-    return ft.TextField(
+def pin_field(label: str, t: Callable[..., str], *, rule: str | None = None) -> ft.TextField:
+    """A PIN box: digits, hidden unless revealed, no longer than the policy allows.
+
+    The reveal button is ours, not Flutter's ``can_reveal_password`` eye, which has no name a
+    screen reader can say. A box for a new PIN passes ``rule`` (``pin_rule_text``): the rule is
+    read before the first try, not learnt from a refusal.
+    """
+    box = ft.TextField(
         label=label,
         password=True,
-        can_reveal_password=True,
         keyboard_type=ft.KeyboardType.NUMBER,
         max_length=PIN_MAX_DIGITS,
+        helper=rule,
     )
+
+    def toggle(e: Any) -> None:
+        box.password = not box.password
+        reveal.icon = ft.Icon(
+            ft.Icons.VISIBILITY if box.password else ft.Icons.VISIBILITY_OFF,
+            semantics_label=t("pin_show") if box.password else t("pin_hide"),
+        )
+        reveal.tooltip = t("pin_show") if box.password else t("pin_hide")
+        box.update()
+
+    reveal = icon_button(ft.Icons.VISIBILITY, t("pin_show"), toggle)
+    box.suffix_icon = reveal
+    return box
+
+
+def pin_rule_text(t: Callable[..., str]) -> str:
+    """The PIN policy as a sentence ("6–12 digits"), from the policy's own numbers."""
+    return t("pin_rule", min=PIN_MIN_DIGITS, max=PIN_MAX_DIGITS)
+
+
+def copyable(value: str, **style: Any) -> ft.Control:
+    """A figure that can be selected and copied (into a report, an e-mail) and is still read aloud.
+
+    Flutter's selectable text leaves the semantics tree, so a screen reader (and a browser test)
+    would no longer find it: the label puts the words back.
+    """
+    return ft.Semantics(content=ft.Text(value, selectable=True, **style), label=value)
 
 
 def busy_ring(label: str) -> ft.ProgressRing:

@@ -31,6 +31,7 @@ from typing import Any
 from sqlalchemy import or_, select
 from sqlalchemy.orm import Session
 
+from schemas.answer_labels import value_label
 from schemas.catalog import latest_forms
 from schemas.common import vn_date
 from schemas.forms import FieldType, FormDefinition
@@ -121,9 +122,16 @@ def tally_rows(
     end: date,
     granularity: Granularity | None,
 ) -> list[list[Cell]]:
-    """One row per unit of ``root``'s subtree × indicator (and segment) × period."""
+    """One row per unit of ``root``'s subtree × indicator (and segment) × period.
+
+    The whole period comes first, then its months (quarters, years) when ``granularity`` splits
+    it: the file holds the totals the screen showed, not only the pieces to add up (a year's
+    share is not the sum of its months' shares).
+    """
     tree = load_tree(session, root)
-    spans = buckets(start, end, granularity) if granularity else [(start, end)]
+    spans = [(start, end)]
+    if granularity:
+        spans += [span for span in buckets(start, end, granularity) if span != (start, end)]
     segment_labels = {s.id: s.label.vi for i in plan.indicators for s in i.segments}
     rows: list[list[Cell]] = []
     for p_start, p_end in spans:
@@ -159,6 +167,8 @@ def _answer_cell(form: FormDefinition | None, name: str, value: Any) -> Cell:
     if field is not None and field.type == FieldType.SELECT_MANY and isinstance(value, list):
         labels = {c.value: c.label.vi for c in field.choices}
         return "; ".join(labels.get(v, str(v)) for v in value)
+    if field is not None and (label := value_label(field, value)) is not None:
+        return label.vi  # a calculated yes/no reads "Có"/"Không", as on the phone
     if field is not None and field.type == FieldType.DATE and isinstance(value, str):
         try:
             return date.fromisoformat(value)

@@ -21,6 +21,7 @@ import requests
 
 ARTIFACTS = Path(__file__).resolve().parents[2] / "test-artifacts" / "e2e"
 PHONE = {"width": 360, "height": 640}
+DESK = {"width": 1280, "height": 800}
 CHROMIUM_ARGS = [
     "--no-sandbox",
     "--disable-gpu",
@@ -103,6 +104,18 @@ def browser():
 def phone(browser, request):
     """A phone-sized page; on failure its last screen is kept as a screenshot too."""
     context = browser.new_context(viewport=PHONE, device_scale_factor=1, locale="vi-VN")
+    page = context.new_page()
+    ARTIFACTS.mkdir(parents=True, exist_ok=True)
+    yield page
+    if getattr(request.node, "rep_call", None) is not None and request.node.rep_call.failed:
+        page.screenshot(path=str(ARTIFACTS / f"{request.node.name}-failure.png"))
+    context.close()
+
+
+@pytest.fixture
+def desk(browser, request):
+    """A desktop-sized page (a supervisor's screen); on failure its last screen is kept too."""
+    context = browser.new_context(viewport=DESK, device_scale_factor=1, locale="vi-VN")
     page = context.new_page()
     ARTIFACTS.mkdir(parents=True, exist_ok=True)
     yield page

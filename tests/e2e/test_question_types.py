@@ -69,7 +69,9 @@ def _enroll(app: App, server_url: str) -> None:
         3
     ):  # a key typed while the screen settles can be lost; the app then says so, and we retype
         _type_exact(app, "Nhập lại mã PIN", PIN)
-        app.page.keyboard.press("Shift+Tab")  # a tap on the first PIN box does not always focus it
+        # A tap on the first PIN box does not always focus it: back past its "show the PIN" button.
+        app.page.keyboard.press("Shift+Tab")
+        app.page.keyboard.press("Shift+Tab")
         app.page.wait_for_timeout(300)
         app.page.keyboard.press("Control+A")
         app.page.keyboard.type(PIN)

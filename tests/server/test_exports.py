@@ -48,16 +48,23 @@ def test_export_tallies__xlsx_and_csv_have_the_report_table(api: Api) -> None:
     ws = _xlsx(resp.content)
     rows = list(ws.iter_rows(values_only=True))
     assert list(rows[0]) == TALLY_HEADERS
-    by_key = {(r[0], r[3], r[5], r[6]): r for r in rows[1:]}
-    may_i1 = by_key[("HN-SS-MT", 1, None, datetime(2024, 5, 1))]
+    by_key = {(r[0], r[3], r[5], r[6], r[7]): r for r in rows[1:]}
+    may_i1 = by_key[("HN-SS-MT", 1, None, datetime(2024, 5, 1), datetime(2024, 5, 31))]
     assert may_i1[1:5] == ("Xã Minh Trí", "Xã, phường", 1, "Cán bộ, nhân dân có hiểu biết, ý thức chấp hành pháp luật")
     assert may_i1[7:12] == (datetime(2024, 5, 31), 1, 2, 50, 50)
     assert may_i1[-1] == "Đúng tiến độ"
     assert ws.cell(row=2, column=7).number_format == "dd/mm/yyyy"
-    seg = by_key[("HN-SS-MT", 1, "Địa bàn trọng yếu, huyện ngoại thành", datetime(2024, 5, 1))]
+    key_area = "Địa bàn trọng yếu, huyện ngoại thành"
+    seg = by_key[("HN-SS-MT", 1, key_area, datetime(2024, 5, 1), datetime(2024, 5, 31))]
     assert seg[8:11] == (1, 2, 50)
-    # the mediation team is a row of its own: every unit of the subtree, 3 months, 5 indicators (+2 segments)
-    assert len(rows) - 1 == 2 * 3 * (5 + 2)
+    # the quarter's own totals come first (what the screen shows), then its months
+    quarter_i1 = rows[1]
+    assert quarter_i1[:7] == ("HN-SS-MT", "Xã Minh Trí", "Xã, phường", 1, may_i1[4], None,
+                              datetime(2024, 4, 1))
+    assert quarter_i1[7:12] == (datetime(2024, 6, 30), 1, 2, 50, 50)
+    # the mediation team is a row of its own: every unit of the subtree, the quarter and its 3 months,
+    # 5 indicators (+2 segments)
+    assert len(rows) - 1 == 2 * (1 + 3) * (5 + 2)
 
     text = api.client.get("/api/v1/exports/tallies.csv", params=params, headers=api.auth()).content
     assert text.startswith(b"\xef\xbb\xbf")  # BOM: spreadsheet programs then read the Vietnamese
@@ -92,6 +99,15 @@ def test_export_records__answers_in_columns_and_formulas_neutralised(api: Api) -
                           headers=api.auth()).content.decode("utf-8-sig")
     assert len(list(csv.reader(io.StringIO(only)))) == 2
     assert date(2024, 5, 7).strftime("%d/%m/%Y") in only
+
+
+def test_export_records__a_calculated_yes_no_reads_co_khong(api: Api) -> None:
+    _seed(api)
+    params = {"form_id": "awareness_survey"}
+    ws = _xlsx(api.client.get("/api/v1/exports/records.xlsx", params=params, headers=api.auth()).content)
+    header = [c.value for c in ws[1]]
+    column = header.index("Có hiểu biết pháp luật")
+    assert sorted(r[column] for r in ws.iter_rows(min_row=2, values_only=True)) == ["Có", "Không"]
 
 
 def test_export__errors_are_error_bodies(api: Api) -> None:

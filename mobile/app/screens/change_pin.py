@@ -5,7 +5,7 @@ from __future__ import annotations
 import flet as ft
 
 from ...errors import PinLocked
-from ..widgets import big_button, busy_ring, frame, pin_field
+from ..widgets import big_button, busy_ring, frame, pin_field, pin_rule_text
 
 
 class ChangePinScreen:
@@ -16,9 +16,9 @@ class ChangePinScreen:
 
     def build(self) -> ft.View:
         t = self.shell.t
-        self.old = pin_field(t("pin_old"))
-        self.new = pin_field(t("pin_new"))
-        self.confirm = pin_field(t("pin_confirm"))
+        self.old = pin_field(t("pin_old"), t)
+        self.new = pin_field(t("pin_new"), t, rule=pin_rule_text(t))
+        self.confirm = pin_field(t("pin_confirm"), t)
         self.busy = busy_ring(t("unlocking"))
         return frame(
             "/change-pin",

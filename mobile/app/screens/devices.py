@@ -1,4 +1,8 @@
-"""Phones of the supervisor's units: give a locked phone its unlock code, revoke a lost one."""
+"""Phones of the supervisor's units: give a locked phone its unlock code, revoke a lost one.
+
+On a phone each device is a card; at a desk they are rows of a table (a district has dozens of
+phones: three cards a screen would hide most of them), with the actions as named icon buttons.
+"""
 
 from __future__ import annotations
 
@@ -9,10 +13,13 @@ from schemas.sync import DeviceInfo
 from ...errors import FieldTallyError
 from ...unsent import Unsent
 from ..formatting import fmt_datetime
-from ..widgets import big_button, frame, icon_button
+from ..widgets import big_button, copyable, frame, icon_button
 
 
 class DevicesScreen:
+    nav = "devices"  # lit in the desk's side navigation
+    wide = True  # at a desk: a table across the width
+
     def __init__(self, shell, devices: list[DeviceInfo] | None = None):
         self.shell = shell
         self.devices = devices
@@ -50,22 +57,75 @@ class DevicesScreen:
         elif not self.devices:
             body = [ft.Text(t("devices_none"))]
         else:
-            # Phones holding records unsent too long come first, counted (issue 17: never forgotten).
+            # Phones holding records unsent too long come first, counted (never forgotten).
             late = [d for d in self.devices if self._late(d)]
-            rest = [d for d in self.devices if not self._late(d)]
+            ordered = late + [d for d in self.devices if not self._late(d)]
             body = [ft.Text(t("devices_intro"), size=13)]
             if late:
                 days = self.shell.service.settings.unsent_warn_days
                 body.append(ft.Text(t("devices_unsent_old", n=len(late), days=days), color=ft.Colors.ERROR))
-            body += [self._tile(d) for d in late + rest]
+            body += [self._table(ordered)] if self.shell.desk else [self._tile(d) for d in ordered]
         return frame(
-            "/devices",
+            self.address(),
             t("devices_title"),
             body,
             on_back=self.shell.guard(self.on_back),
             back_label=t("back"),
             actions=[icon_button(ft.Icons.REFRESH, t("refresh"), self.shell.guard(self.on_refresh))],
         )
+
+    def address(self) -> str:
+        return "/devices"
+
+    def _table(self, devices: list[DeviceInfo]) -> ft.Control:
+        t = self.shell.t
+        heads = [
+            "device_col_user",
+            "device_col_unit",
+            "device_col_device",
+            "device_col_seen",
+            "device_col_state",
+        ]
+        columns = [ft.DataColumn(ft.Text(t(k), weight=ft.FontWeight.W_600)) for k in heads]
+        columns.append(ft.DataColumn(ft.Text(t("device_col_actions"), weight=ft.FontWeight.W_600)))
+        rows = []
+        for d in devices:
+            if d.revoked_at is not None:
+                state = ft.Text(t("device_revoked", when=fmt_datetime(d.revoked_at)), color=ft.Colors.ERROR)
+                actions: list[ft.Control] = []
+            else:
+                late = self._late(d)  # holds records unsent too long: said in the state column
+                reported = fmt_datetime(d.unsent_reported_at) if d.unsent_reported_at else "—"
+                words = (
+                    t(
+                        "device_unsent_old",
+                        n=d.unsent_count,
+                        since=fmt_datetime(d.unsent_since),
+                        reported=reported,
+                    )
+                    if late and d.unsent_since
+                    else t("device_active")
+                )
+                state = ft.Text(words, color=ft.Colors.ERROR if late else None)
+                actions = [
+                    icon_button(
+                        ft.Icons.KEY, f"{t('unlock_code_get')} · {d.id}", self.shell.guard(self._code(d))
+                    ),
+                    icon_button(
+                        ft.Icons.BLOCK, f"{t('device_revoke')} · {d.id}", self.shell.guard(self._revoke(d))
+                    ),
+                ]
+            cells = [
+                copyable(d.username),
+                copyable(d.unit),
+                copyable(f"{d.id} · {d.name or '—'}"),
+                copyable(fmt_datetime(d.last_seen_at)),
+                state,
+                ft.Row(actions, spacing=0, tight=True),
+            ]
+            rows.append(ft.DataRow(cells=[ft.DataCell(c) for c in cells]))
+        table = ft.DataTable(columns=columns, rows=rows, column_spacing=28, data_row_max_height=56)
+        return ft.Card(ft.Container(ft.Row([table], scroll=ft.ScrollMode.AUTO), padding=8))
 
     def _tile(self, d: DeviceInfo) -> ft.Control:
         t = self.shell.t

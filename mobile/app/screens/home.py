@@ -7,6 +7,7 @@ import flet as ft
 from ...records import LocalState
 from ..formatting import fmt_datetime
 from ..i18n import N_
+from ..viewmodels.state_words import sync_progress_text
 from ..widgets import TAP_HEIGHT, big_button, frame, icon_button
 from .sign_out import SignOut
 
@@ -24,8 +25,13 @@ _STATE_KEYS = [
 
 
 class HomeScreen:
+    nav = "home"  # lit in the desk's side navigation
+
     def __init__(self, shell):
         self.shell = shell
+
+    def address(self) -> str:
+        return "/home"
 
     def build(self) -> ft.View:
         t, svc = self.shell.t, self.shell.service
@@ -180,7 +186,7 @@ class HomeScreen:
         if progress is not None:
             done, total = progress
             self.sync_bar.value = (done / total) if total else None
-            self.sync_text.value = t("syncing", done=done, total=total)
+            self.sync_text.value = sync_progress_text(svc.lang, progress)  # never "0/0"
         self.shell.page.update()
 
     async def probe(self) -> None:

@@ -11,14 +11,17 @@ forwards taps.
 from __future__ import annotations
 
 import flet as ft
-import flet_charts as fch
 
 from schemas.plans import IndicatorProgress, ProgressStatus, UnitTally
 
 from ...reports import worst_status
-from ..formatting import fmt_date, fmt_datetime, fmt_number
+from ..formatting import fmt_date, fmt_datetime, fmt_number, fmt_pct, shown_gap
+from ..layout import CARD_COLUMNS
+from ..viewmodels import unit_table
 from ..viewmodels.progress_model import ProgressModel
-from ..widgets import frame, icon_button
+from ..widgets import copyable, frame, icon_button
+from .progress_chart import chart
+from .unit_table_view import unit_table as unit_table_view
 
 _STATUS = {
     ProgressStatus.REACHED: ("status_reached", ft.Colors.GREEN_700),
@@ -26,25 +29,27 @@ _STATUS = {
     ProgressStatus.BEHIND: ("status_behind", ft.Colors.ORANGE_800),
     ProgressStatus.NO_DATA: ("status_no_data", ft.Colors.GREY_600),
 }
-_LINE_COLOURS = [
-    ft.Colors.BLUE_600,
-    ft.Colors.GREEN_600,
-    ft.Colors.PURPLE_400,
-    ft.Colors.ORANGE_700,
-    ft.Colors.TEAL_600,
-]
-BAR_WIDTH = 300  # the progress bar's drawn width; the screen is at least 360 wide
+BAR_STEPS = 1000  # the bar is drawn in proportions of its width, whatever the width is
 
 
 class ProgressScreen:
+    nav = "progress"  # lit in the desk's side navigation
+    wide = True  # at a desk: the whole width, for the grid and the units table
+
     def __init__(self, shell, model: ProgressModel) -> None:
         self.shell = shell
         self.model = model
         model.changed = shell.refresh
 
     @classmethod
-    async def open(cls, shell) -> None:
-        shell.show(cls(shell, await ProgressModel.load(shell.service)))
+    async def open(cls, shell, unit: str | None = None, period: str | None = None) -> None:
+        """Open at the caller's unit, or at the unit and period an address names (checked by the model)."""
+        model = await ProgressModel.load(shell.service, unit=unit, period=period)
+        shell.show(cls(shell, model))
+        await model.complete()
+
+    def address(self) -> str:
+        return self.model.address()
 
     def mount(self) -> None:
         self.shell.sync_listeners[:] = []  # nothing here follows a sync
@@ -58,6 +63,10 @@ class ProgressScreen:
 
     async def on_child(self, e) -> None:
         await self.model.open_child(e.control.data)
+
+    async def on_sort(self, e) -> None:
+        self.model.sort.tap(e.column_index)
+        self.shell.refresh()
 
     async def on_back(self, e) -> None:
         if not self.model.back():
@@ -100,12 +109,11 @@ class ProgressScreen:
                 controls.append(ft.Text(problem, color=ft.Colors.ORANGE_900, semantics_label=problem))
             if m.report is not None:
                 controls += self._approval()
-                controls += [self._indicator(ind) for ind in m.report.totals]
-                controls += self._chart()
-                controls += self._children()
+                controls += self._grid()
+                controls += self._table() if self.shell.desk else self._children()
                 controls += self._supervisor_actions()
         return frame(
-            "/progress",
+            m.address(),
             t("progress"),
             controls,
             on_back=self.shell.guard(self.on_back),
@@ -130,16 +138,52 @@ class ProgressScreen:
             for c in m.periods()
         ]
         where = t("progress_live") if m.live else t("progress_cached")
+        when = t("progress_as_of", when=fmt_datetime(as_of)) if as_of else ""
         start, end = m.shown_span()  # a cached "so far" report ends on the day it was synced
         return [
-            ft.Text(plan.title.get(lang), weight=ft.FontWeight.W_600),
-            ft.Text(" › ".join(names), size=15, weight=ft.FontWeight.W_500),
+            copyable(plan.title.get(lang), weight=ft.FontWeight.W_600),
+            ft.Text(" › ".join(names), size=18 if self.shell.desk else 15, weight=ft.FontWeight.W_600),
             ft.Row(chips, wrap=True, spacing=6, run_spacing=4),
-            ft.Text(t("period", start=fmt_date(start), end=fmt_date(end)), size=13),
+            copyable(t("period", start=fmt_date(start), end=fmt_date(end)), size=14),
             ft.Text(
-                f"{t('progress_as_of', when=fmt_datetime(as_of)) if as_of else ''} · {where}",
-                size=12,
+                " · ".join(x for x in (when, where) if x),
+                size=13,
                 italic=True,
+                color=ft.Colors.ON_SURFACE_VARIANT,
+            ),
+        ]
+
+    def _grid(self) -> list[ft.Control]:
+        """The indicators' cards and the chart: one column on a phone, a grid that grows at a desk."""
+        m, t, lang = self.model, self.shell.t, self.shell.service.lang
+        assert m.report is not None
+        cards: list[ft.Control] = [self._indicator(ind) for ind in m.report.totals]
+        drawn = chart(t, lang, m.plan, m.series, desk=self.shell.desk)
+        if drawn:
+            panel = ft.Card(content=ft.Container(ft.Column(drawn, spacing=8), padding=12))
+            cards.append(ft.Container(panel, col=12))  # the chart has the row to itself: months need width
+        return [ft.ResponsiveRow(cards, spacing=12, run_spacing=12)]
+
+    def _table(self) -> list[ft.Control]:
+        m, t, lang = self.model, self.shell.t, self.shell.service.lang
+        if m.report is None or m.plan is None or not m.report.children:
+            return []
+        rows = unit_table.rows(m.report, m.plan, m.sort)
+        return [
+            ft.Text(t("children_title"), weight=ft.FontWeight.W_600, size=16),
+            ft.Card(
+                content=ft.Container(
+                    unit_table_view(
+                        t,
+                        lang,
+                        m.plan,
+                        rows,
+                        m.sort,
+                        self.shell.guard(self.on_sort),
+                        self.shell.guard(self.on_child),
+                    ),
+                    padding=8,
+                )
             ),
         ]
 
@@ -177,22 +221,22 @@ class ProgressScreen:
         spec = plan.indicator(ind.indicator_id) if plan else None
         title = spec.title.get(lang) if spec else ind.indicator_id
         status_key, colour = _STATUS[ind.status]
-        value = f"{fmt_number(ind.pct, lang)}%" if ind.pct is not None else "—"
+        value = fmt_pct(ind.pct, lang) if ind.pct is not None else "—"
         lines: list[ft.Control] = [
             ft.Text(f"{ind.number}. {title}", weight=ft.FontWeight.W_500),
             ft.Row(
                 [
-                    ft.Text(value, size=22, weight=ft.FontWeight.BOLD),
+                    copyable(value, size=24, weight=ft.FontWeight.BOLD),
                     ft.Text(t(status_key), color=colour, weight=ft.FontWeight.W_600),
                 ],
                 alignment=ft.MainAxisAlignment.SPACE_BETWEEN,
             ),
         ]
         if ind.kind == "decrease":
-            lines.append(ft.Text(self._decrease_line(ind), size=12))
+            lines.append(copyable(self._decrease_line(ind), size=14))
         else:
             lines.append(self._bar(title, ind.pct, ind.target_pct, ind.milestone_pct, colour))
-            lines.append(ft.Text(self._percent_line(ind), size=12))
+            lines.append(copyable(self._percent_line(ind), size=14))
             for seg in ind.segments:
                 label = (
                     next((s.label.get(lang) for s in spec.segments if s.id == seg.segment_id), seg.segment_id)
@@ -200,16 +244,17 @@ class ProgressScreen:
                     else seg.segment_id
                 )
                 s_key, s_colour = _STATUS[seg.status]
-                s_value = f"{fmt_number(seg.pct, lang)}%" if seg.pct is not None else "—"
+                s_value = fmt_pct(seg.pct, lang) if seg.pct is not None else "—"
                 lines.append(
-                    ft.Text(
+                    copyable(
                         f"{label}: {s_value} · {t('target', pct=fmt_number(seg.target_pct, lang))}"
                         f" · {t(s_key)}",
-                        size=12,
+                        size=13,
                         color=s_colour,
                     )
                 )
-        return ft.Card(content=ft.Container(ft.Column(lines, spacing=6), padding=12))
+        card = ft.Card(content=ft.Container(ft.Column(lines, spacing=6), padding=12))
+        return ft.Container(card, col=CARD_COLUMNS)
 
     def _percent_line(self, ind: IndicatorProgress) -> str:
         t, lang = self.shell.t, self.shell.service.lang
@@ -225,8 +270,10 @@ class ProgressScreen:
             parts.append(
                 t("milestone", pct=fmt_number(ind.milestone_pct, lang), due=fmt_date(ind.milestone_due))
             )
-        if ind.gap:
-            parts.append(t("gap", pts=fmt_number(ind.gap, lang)))
+        if ind.gap and ind.pct is not None:
+            gap = shown_gap(ind.pct, ind.gap)  # the difference of the figures shown, not rounded apart
+            if gap:
+                parts.append(t("gap", pts=fmt_number(gap, lang)))
         return " · ".join(parts)
 
     def _decrease_line(self, ind: IndicatorProgress) -> str:
@@ -243,91 +290,31 @@ class ProgressScreen:
     def _bar(
         self, title: str, pct: float | None, target: float, milestone: float | None, colour
     ) -> ft.Control:
-        """A bar scaled to the target, with a tick where the milestone due lies."""
+        """A bar as wide as its card, scaled to the target, with a tick where the milestone due lies."""
         lang = self.shell.service.lang
         value = min((pct or 0) / target, 1.0) if target else 0.0
-        layers: list[ft.Control] = [
-            ft.Container(width=BAR_WIDTH, height=12, bgcolor=ft.Colors.GREY_300, border_radius=6),
-            ft.Container(width=BAR_WIDTH * value, height=12, bgcolor=colour, border_radius=6),
-        ]
+        filled = round(value * BAR_STEPS)
+        parts: list[ft.Control] = []
+        if filled:
+            parts.append(ft.Container(height=12, bgcolor=colour, expand=filled))
+        if filled < BAR_STEPS:
+            parts.append(ft.Container(height=12, bgcolor=ft.Colors.GREY_300, expand=BAR_STEPS - filled))
+        rows: list[ft.Control] = [ft.Row(parts, spacing=0)]
         if milestone is not None and target:
-            left = BAR_WIDTH * min(milestone / target, 1.0) - 1
-            layers.append(
-                ft.Container(width=3, height=20, bgcolor=ft.Colors.ON_SURFACE, left=max(0, left), top=-4)
-            )
-        label = f"{title}: {fmt_number(pct or 0, lang)}% / {fmt_number(target, lang)}%"
+            at = max(1, min(round(milestone / target * BAR_STEPS), BAR_STEPS - 1))
+            tick = [
+                ft.Container(expand=at),
+                ft.Container(width=3, height=6, bgcolor=ft.Colors.ON_SURFACE),
+                ft.Container(expand=BAR_STEPS - at),
+            ]
+            rows.append(ft.Row(tick, spacing=0))
+        label = f"{title}: {fmt_pct(pct or 0, lang)} / {fmt_pct(target, lang)}"
         bar = ft.Container(
-            ft.Stack(layers, width=BAR_WIDTH, height=12, clip_behavior=ft.ClipBehavior.NONE),
+            ft.Column(rows, spacing=0),
+            border_radius=6,
             padding=ft.Padding.symmetric(vertical=4),
         )
         return ft.Semantics(content=bar, label=label)
-
-    def _chart(self) -> list[ft.Control]:
-        t, lang, plan, s = self.shell.t, self.shell.service.lang, self.model.plan, self.model.series
-        if s is None or plan is None or len(s.points) < 2:
-            return []
-        percent_ids = [i.id for i in plan.indicators if i.kind == "percent"]
-        lines = []
-        legend = []
-        for n, ind_id in enumerate(percent_ids):
-            pts = []
-            for x, point in enumerate(s.points):
-                p = next((i for i in point.indicators if i.indicator_id == ind_id), None)
-                if p is not None and p.pct is not None:
-                    pts.append(
-                        fch.LineChartDataPoint(
-                            x, min(p.pct, 100.0), tooltip=f"{point.end:%m/%Y}: {fmt_number(p.pct, lang)}%"
-                        )
-                    )
-            if not pts:
-                continue
-            colour = _LINE_COLOURS[n % len(_LINE_COLOURS)]
-            number = plan.indicator(ind_id).number
-            lines.append(fch.LineChartData(points=pts, color=colour, stroke_width=3, point=True))
-            legend.append(
-                ft.Row(
-                    [
-                        ft.Container(width=12, height=12, bgcolor=colour, border_radius=6),
-                        ft.Text(t("chart_indicator", n=number), size=12),
-                    ],
-                    spacing=4,
-                )
-            )
-        if not lines:
-            return []
-        step = max(1, len(s.points) // 4)
-        bottom = fch.ChartAxis(
-            labels=[
-                fch.ChartAxisLabel(value=x, label=ft.Text(f"{p.end:%m/%y}", size=10))
-                for x, p in enumerate(s.points)
-                if x % step == 0
-            ],
-            label_size=24,
-        )
-        left = fch.ChartAxis(
-            labels=[
-                fch.ChartAxisLabel(value=v, label=ft.Text(f"{v}%", size=10)) for v in (0, 25, 50, 75, 100)
-            ],
-            label_size=36,
-        )
-        chart = fch.LineChart(
-            data_series=lines,
-            min_y=0,
-            max_y=100,
-            min_x=0,
-            max_x=len(s.points) - 1,
-            left_axis=left,
-            bottom_axis=bottom,
-            height=180,
-            expand=False,
-            horizontal_grid_lines=fch.ChartGridLines(interval=25, color=ft.Colors.GREY_300, width=1),
-        )
-        summary = t("chart_summary", start=fmt_date(s.points[0].start), end=fmt_date(s.points[-1].end))
-        return [
-            ft.Text(t("chart_title"), weight=ft.FontWeight.W_600),
-            ft.Semantics(content=ft.Container(chart, padding=ft.Padding.only(right=8)), label=summary),
-            ft.Row(legend, wrap=True, spacing=10),
-        ]
 
     def _children(self) -> list[ft.Control]:
         t, lang, r = self.shell.t, self.shell.service.lang, self.model.report

@@ -31,6 +31,8 @@ _NOTES = {
 
 
 class RecordDetailScreen:
+    nav = "records"  # lit in the desk's side navigation
+
     def __init__(self, shell, record_id: UUID, *, back_query: RecordQuery | None = None):
         self.shell = shell
         self.record_id = record_id

@@ -28,6 +28,11 @@ SEARCH_DELAY = 0.35  # seconds of quiet typing before the list follows the searc
 
 
 class RecordsListScreen:
+    nav = "records"  # lit in the desk's side navigation
+
+    def address(self) -> str:
+        return "/records"
+
     def __init__(self, shell, state: LocalState | None = None, query: RecordQuery | None = None):
         self.shell = shell
         self.query = query or RecordQuery(status=state.value if state else None)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import flet as ft
 
-from ..widgets import big_button, busy_ring, frame, pin_field
+from ..widgets import big_button, busy_ring, frame, pin_field, pin_rule_text
 
 
 class SetPinScreen:
@@ -13,14 +13,15 @@ class SetPinScreen:
 
     def build(self) -> ft.View:
         t = self.shell.t
-        self.pin = pin_field(t("pin"))
-        self.confirm = pin_field(t("pin_confirm"))
+        self.pin = pin_field(t("pin"), t)
+        self.confirm = pin_field(t("pin_confirm"), t)
         self.busy = busy_ring(t("unlocking"))
         return frame(
             "/pin",
             t("pin_set_title"),
             [
                 ft.Text(t("pin_set_intro")),
+                ft.Text(pin_rule_text(t), weight=ft.FontWeight.W_600),  # before the first try
                 self.pin,
                 self.confirm,
                 ft.Row(

@@ -20,7 +20,7 @@ class UnlockScreen:
 
     def _prompt(self) -> ft.View:
         t, s = self.shell.t, self.shell.service.settings
-        self.pin = pin_field(t("pin"))
+        self.pin = pin_field(t("pin"), t)
         self.pin.on_submit = self.shell.guard(self.on_unlock)
         self.pin.autofocus = True
         self.busy = busy_ring(t("unlocking"))

@@ -17,7 +17,10 @@ from schemas.plans import Plan, TallyReport, TallySeries
 
 from ...errors import FieldTallyError
 from ...reports import PeriodChoice, ProgressSource, period_choices, today_in_programme
+from ..addresses import address_of, choice_for, period_token
 from ..i18n import N_
+from ..service import is_network_error
+from .unit_table import Sort
 
 
 @dataclass
@@ -40,6 +43,7 @@ class Problem:
 
 UNCACHED = Problem(key=N_("progress_not_cached"))
 KEPT_CACHED = Problem(key=N_("progress_kept_cached"))
+OUT_OF_SCOPE = Problem(key=N_("progress_address_unknown"))
 
 
 class ProgressModel:
@@ -55,18 +59,46 @@ class ProgressModel:
         self.live = False  # the report on screen came from the server just now
         self.busy = False
         self.problem: Problem | None = None
+        self.sort = Sort()  # the units table's order on a desk: furthest behind first
 
     @classmethod
-    async def load(cls, service, changed: Callable[[], None] = lambda: None) -> ProgressModel:
-        """Start at the officer's own unit, first plan, first period; with what the last sync brought."""
+    async def load(
+        cls,
+        service,
+        changed: Callable[[], None] = lambda: None,
+        *,
+        unit: str | None = None,
+        period: str | None = None,
+    ) -> ProgressModel:
+        """Start at the officer's own unit, first plan, first period; with what the last sync brought.
+
+        ``unit`` and ``period`` come from an address (a bookmark, a shared link): they are honoured
+        only when the unit is in the caller's own subtree and the period is one on offer; otherwise
+        the screen opens at the caller's unit and says the address named nothing it may show.
+        """
         source = await service.progress_source()
         view = None
+        refused = False
         if source.plans and source.home_unit:
             plan = source.plans[0]
-            view = View(plan.id, source.home_unit, period_choices(plan, today_in_programme())[0])
+            choices = period_choices(plan, today_in_programme())
+            chosen = choice_for(period, choices)
+            trail = scope_trail(source, unit) if unit is not None else []
+            refused = (unit is not None and trail is None) or (period is not None and chosen is None)
+            if unit is None or trail is None:
+                unit, trail = source.home_unit, []
+            view = View(plan.id, unit, chosen or choices[0], trail)
         model = cls(service, source, view, changed)
         model.load_cached()
+        if refused:
+            model.problem = OUT_OF_SCOPE
         return model
+
+    def address(self) -> str:
+        """The address of what is on screen: ``/progress/<unit>?period=<token>``."""
+        if self.view is None:
+            return address_of("progress")
+        return address_of("progress", self.view.unit, period_token(self.view.period))
 
     # ---- what is shown -------------------------------------------------------------------------
     @property
@@ -111,25 +143,46 @@ class ProgressModel:
             return
         self.busy = True
         self.changed()
+        fresh = False
         try:
             self.report = await self.service.progress_report(
                 self.source, v.plan_id, v.unit, v.period.start, v.period.end
             )
+            self.live = fresh = True
             plan = self.plan
             if plan is not None:
                 self.series = await self.service.progress_series(
                     self.source, v.plan_id, v.unit, chart_start(plan, v.period), v.period.end
                 )
-            self.live, self.problem = True, None
+            self.problem = None
         except FieldTallyError as err:
-            self.problem = Problem(error=err) if self.report is None else KEPT_CACHED
+            if fresh:
+                self.problem = None  # the figures came; only the chart did not
+            elif self.report is not None:
+                self.problem = KEPT_CACHED  # and `live` stays False: cached figures are never called fresh
+            elif is_network_error(err):
+                self.problem = UNCACHED  # not downloaded, and no server to ask: say so, not "an error"
+            else:
+                self.problem = Problem(error=err)
         finally:
             self.busy = False
         self.changed()
 
+    async def complete(self) -> None:
+        """Ask the server for what the last download lacks: the report, or the chart.
+
+        A unit below the caller's own has its figures in the download but not its chart: both
+        are asked for, rather than a unit shown without its chart until someone taps refresh.
+        A refused address is left as it is (its sentence stays on screen).
+        """
+        if self.view is None or self.problem == OUT_OF_SCOPE:
+            return
+        if self.report is None or self.series is None:
+            await self.fetch()
+
     async def _show_cached_or_fetch(self) -> None:
         self.load_cached()
-        if self.report is None:
+        if self.report is None or self.series is None:
             await self.fetch()
         else:
             self.changed()
@@ -183,6 +236,29 @@ class ProgressModel:
             return None
         data = await self.service.office_report(self.source, v.plan_id, v.unit, v.period.start, v.period.end)
         return f"bao-cao_{v.unit}_{v.period.start:%Y%m%d}-{v.period.end:%Y%m%d}.xlsx", data
+
+
+def scope_trail(source: ProgressSource, unit: str) -> list[str] | None:
+    """The units from the caller's own down to ``unit``'s parent; None when ``unit`` is outside the subtree.
+
+    The subtree is what the last sync brought (the server sends exactly the caller's scope), so a
+    unit not in it is refused here before anything is asked; the server would refuse it too.
+    """
+    home = source.home_unit
+    trail: list[str] = []
+    code: str | None = unit
+    seen: set[str] = set()
+    while code is not None and code not in seen:
+        found = source.unit(code)
+        if found is None:
+            return None
+        if code == home:
+            return list(reversed(trail))
+        seen.add(code)
+        code = found.parent
+        if code is not None:
+            trail.append(code)
+    return None
 
 
 def chart_start(plan: Plan, period: PeriodChoice) -> date:
