@@ -10,7 +10,8 @@ route with big bodies, read and inflated by ``api/body.py``) gets
 Security headers: no MIME sniffing, no framing, no referrer, no caching of
 field data, a CSP that allows nothing (the API serves JSON and files; the
 interactive docs, off in production, keep the CSP their page needs; the
-app's web build at ``/app/`` keeps only ``frame-ancestors``), and HSTS in production (TLS ends at the proxy, see docs/operations.md).
+app's web build at ``/app/`` keeps only ``frame-ancestors``), and HSTS in
+production (TLS ends at the proxy, see docs/operations.md).
 """
 
 from __future__ import annotations
