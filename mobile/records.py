@@ -26,13 +26,14 @@ returns and is safe to call from worker threads (one lock serialises them).
 
 from __future__ import annotations
 
+import builtins
 import copy
 import json
 import threading
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable, MutableMapping
 from datetime import datetime
 from enum import Enum
-from typing import Any
+from typing import Any, cast
 from uuid import UUID, uuid4
 
 from pydantic import BaseModel, Field, TypeAdapter, ValidationError
@@ -133,7 +134,7 @@ class _KeyedTable(Table):
 
     document_id_class = str  # type: ignore[assignment]
 
-    def _update_table(self, updater) -> None:  # type: ignore[override]
+    def _update_table(self, updater) -> None:
         write_docs = getattr(self._storage, "write_docs", None)
         if write_docs is None:  # another storage (tests' MemoryStorage): TinyDB's way
             super()._update_table(updater)
@@ -144,9 +145,26 @@ class _KeyedTable(Table):
         write_docs(self.name, changes.changed(), changes.removed)
         self.clear_cache()
 
+    # TinyDB's stubs type document ids as int, but this table's ids are str (document_id_class
+    # above); the str-keyed calls go through these, which cast once.
+    def get_key(self, key: str) -> Document | None:
+        return self.get(doc_id=cast(int, key))
 
-def _replace_with(doc: dict[str, Any]):
-    def replace(stored: dict[str, Any]) -> None:
+    def has_key(self, key: str) -> bool:
+        return self.contains(doc_id=cast(int, key))
+
+    def update_keys(self, fields: Callable[[MutableMapping[Any, Any]], None], keys: list[str]) -> None:
+        self.update(fields, doc_ids=cast("list[int]", keys))
+
+    def remove_keys(self, keys: list[str]) -> None:
+        self.remove(doc_ids=cast("list[int]", keys))
+
+    def insert_keyed(self, doc: dict[str, Any], key: str) -> None:
+        self.insert(Document(doc, doc_id=cast(int, key)))
+
+
+def _replace_with(doc: dict[str, Any]) -> Callable[[MutableMapping[Any, Any]], None]:
+    def replace(stored: MutableMapping[Any, Any]) -> None:
         stored.clear()
         stored.update(doc)
 
@@ -306,7 +324,7 @@ class RecordStore:
 
     def get(self, record_id: UUID | str) -> StoredRecord | None:
         with self._lock:
-            doc = self._records.get(doc_id=str(record_id))
+            doc = self._records.get_key(str(record_id))
             return StoredRecord.model_validate(doc) if doc is not None else None
 
     def list(self, state: LocalState | None = None, *, limit: int | None = None) -> list[StoredRecord]:
@@ -323,14 +341,14 @@ class RecordStore:
                 out[LocalState(d["state"])] += 1
         return out
 
-    def outbox(self, limit: int | None = None) -> list[StoredRecord]:
+    def outbox(self, limit: int | None = None) -> builtins.list[StoredRecord]:
         """PENDING records, the longest waiting first."""
         with self._lock:
             docs = [d for d in self._records if d["state"] == LocalState.PENDING.value]
         docs.sort(key=_changed_at)
         return [StoredRecord.model_validate(d) for d in docs[:limit]]
 
-    def apply_receipts(self, receipts: list[Receipt]) -> None:
+    def apply_receipts(self, receipts: builtins.list[Receipt]) -> None:
         """Move records by the server's receipts, in one atomic save.
 
         stored/duplicate/stale -> SENT and rejected -> REJECTED (with the
@@ -345,7 +363,7 @@ class RecordStore:
             updates: dict[str, dict[str, Any]] = {}
             for receipt in receipts:
                 rid = str(receipt.id)
-                current = updates.get(rid) or self._records.get(doc_id=rid)
+                current = updates.get(rid) or self._records.get_key(rid)
                 if current is None:
                     continue
                 if (
@@ -361,30 +379,30 @@ class RecordStore:
                 updates[rid] = {**current, **change}
             if updates:
 
-                def apply(stored: dict[str, Any]) -> None:
+                def apply(stored: MutableMapping[Any, Any]) -> None:
                     _replace_with(updates[stored["record"]["id"]])(stored)
 
-                self._records.update(apply, doc_ids=list(updates))
+                self._records.update_keys(apply, list(updates))
 
     # ---- meta: a small encrypted key/value area ----------------------------------------------------
     def get_meta(self, key: str, default: Any = None) -> Any:
         with self._lock:
-            doc = self._meta.get(doc_id=key)
+            doc = self._meta.get_key(key)
             return copy.deepcopy(doc["value"]) if doc is not None else default
 
     def set_meta(self, key: str, value: Any) -> None:
         """Store a JSON-able ``value`` under ``key`` (TypeError/ValueError if it is not JSON)."""
         doc = {"value": json.loads(json.dumps(value, allow_nan=False))}
         with self._lock:
-            if self._meta.contains(doc_id=key):
-                self._meta.update(_replace_with(doc), doc_ids=[key])
+            if self._meta.has_key(key):
+                self._meta.update_keys(_replace_with(doc), [key])
             else:
-                self._meta.insert(Document(doc, doc_id=key))
+                self._meta.insert_keyed(doc, key)
 
     def delete_meta(self, key: str) -> None:
         with self._lock:
-            if self._meta.contains(doc_id=key):
-                self._meta.remove(doc_ids=[key])
+            if self._meta.has_key(key):
+                self._meta.remove_keys([key])
 
     # ---- autosave: the form in progress survives the app being killed -----------------------------
     def save_autosave(self, record: Record, answers: dict[str, Any]) -> None:
@@ -431,10 +449,10 @@ class RecordStore:
     def _put(self, sr: StoredRecord) -> StoredRecord:
         doc = sr.model_dump(mode="json")
         rid = doc["record"]["id"]
-        if self._records.contains(doc_id=rid):
-            self._records.update(_replace_with(doc), doc_ids=[rid])
+        if self._records.has_key(rid):
+            self._records.update_keys(_replace_with(doc), [rid])
         else:
-            self._records.insert(Document(doc, doc_id=rid))
+            self._records.insert_keyed(doc, rid)
         return sr
 
 

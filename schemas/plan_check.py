@@ -100,14 +100,14 @@ def check_plan(plan: Plan, forms: Iterable[FormDefinition]) -> list[Issue]:
                             f"no baseline “{key}” (known: {', '.join(BASELINE_LABELS)}).",
                         )
                     )
-        for m in ind.milestones + [m for s in ind.segments for m in s.milestones]:
-            if not (plan.start <= m.due <= plan.end):
+        for ms in ind.milestones + [ms for s in ind.segments for ms in s.milestones]:
+            if not (plan.start <= ms.due <= plan.end):
                 issues.append(
                     _issue(
                         where,
                         "milestone_outside_plan",
-                        f"mốc {vn_date(m.due)} nằm ngoài thời gian của kế hoạch.",
-                        f"milestone {vn_date(m.due)} is outside the plan's dates.",
+                        f"mốc {vn_date(ms.due)} nằm ngoài thời gian của kế hoạch.",
+                        f"milestone {vn_date(ms.due)} is outside the plan's dates.",
                     )
                 )
     tags_by_id: dict[str, list[str]] = {}

@@ -77,14 +77,12 @@ def normalize(params: dict[str, Any] | None) -> dict[str, Any]:
         return {"name": "scrypt", "n": n, "r": r, "p": par, **_target(p)}
     if name == "argon2id":
         p = {**DEFAULT_ARGON2ID, **params}
-        out = {
-            "name": "argon2id",
-            "memory_cost": _int(p, "memory_cost", 8, 1 << 20),
-            "iterations": _int(p, "iterations", 1, 16),
-            "lanes": _int(p, "lanes", 1, 16),
-        }
-        if out["memory_cost"] < 8 * out["lanes"]:
+        memory_cost = _int(p, "memory_cost", 8, 1 << 20)
+        iterations = _int(p, "iterations", 1, 16)
+        lanes = _int(p, "lanes", 1, 16)
+        if memory_cost < 8 * lanes:
             raise KdfParamsError("argon2id memory_cost must be at least 8 * lanes")
+        out = {"name": "argon2id", "memory_cost": memory_cost, "iterations": iterations, "lanes": lanes}
         return {**out, **_target(p)}
     raise KdfParamsError(f"unknown kdf {name!r}")
 

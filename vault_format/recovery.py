@@ -88,7 +88,7 @@ def check_block(block: object) -> dict[str, str]:
     pub, eph, wrapped = (_unb64(block[k]) for k in ("public_key", "ephemeral", "wrapped_key"))
     if len(pub) != 32 or len(eph) != 32 or len(wrapped) != 12 + 32 + 16 or block["key_id"] != key_id(pub):
         raise RecoveryError("recovery block has bad sizes or a key id that does not match its key")
-    return block  # type: ignore[return-value]
+    return block
 
 
 def unwrap_with_private_key(block: dict[str, str], private_key: bytes, *, vault_id: str) -> bytes:

@@ -78,7 +78,7 @@ class TrackedDoc(dict):
         self.dirty = True
         super().__delitem__(key)
 
-    def __ior__(self, other: Any) -> TrackedDoc:  # type: ignore[override,misc]
+    def __ior__(self, other: Any) -> TrackedDoc:  # type: ignore[misc]
         self.dirty = True
         return super().__ior__(other)
 
@@ -376,11 +376,10 @@ class EncryptedStorage(Storage):
             new_keys = 0
             for doc_id, doc in table.items():
                 old = written.get(doc_id)
-                if doc is not old:
+                if old is None:
                     changed.append(doc_id)
-                    if old is None:
-                        new_keys += 1
-                elif doc.dirty:
+                    new_keys += 1
+                elif doc is not old or doc.dirty:
                     changed.append(doc_id)
             removed: list[str] = []
             if len(table) != len(written) + new_keys:

@@ -117,7 +117,7 @@ class Throttle:
             return damaged
 
     def _save(self, a: Attempts) -> None:
-        body = {
+        body: dict[str, int | float | str] = {
             "failures": a.failures,
             "last_failure": a.last_failure,
             "lockouts": a.lockouts,

@@ -19,8 +19,10 @@ The list is paged (``MAX_LIST``): each approval's changed records are one query.
 from __future__ import annotations
 
 from datetime import date, datetime
+from typing import TYPE_CHECKING, Any, cast
 
 from sqlalchemy import and_, delete, or_, select
+from sqlalchemy.engine import CursorResult
 from sqlalchemy.orm import Session
 
 from schemas.common import text
@@ -34,16 +36,19 @@ from .audit import audit
 from .catalog import get_plan
 from .units import PATH_SEP, is_within, unit_in_scope
 
+if TYPE_CHECKING:  # tallies.reports imports this module
+    from .tallies.tree import Node
+
 MAX_CHANGED_IDS = 50
 MAX_LIST = 100  # approvals per page of the list
 
 
-def _in_subtree(path_col, root: UnitRow):
+def _in_subtree(path_col, root: UnitRow | Node):
     return or_(path_col == root.path, path_col.startswith(root.path + PATH_SEP, autoescape=True))
 
 
 def changed_since(
-    session: Session, *, unit: UnitRow, start: date, end: date, since: datetime
+    session: Session, *, unit: UnitRow | Node, start: date, end: date, since: datetime
 ) -> tuple[int, list]:
     """(how many, up to MAX_CHANGED_IDS ids of) records of the subtree and period stored after ``since``."""
     now_unit = UnitRow.__table__.alias("now_unit")
@@ -66,7 +71,7 @@ def changed_since(
     return len(ids), ids[:MAX_CHANGED_IDS]
 
 
-def _to_model(session: Session, row: ApprovalRow, unit: UnitRow) -> Approval:
+def _to_model(session: Session, row: ApprovalRow, unit: UnitRow | Node) -> Approval:
     count, ids = changed_since(session, unit=unit, start=row.start, end=row.end, since=row.approved_at)
     return Approval(
         plan_id=row.plan_id,
@@ -80,7 +85,9 @@ def _to_model(session: Session, row: ApprovalRow, unit: UnitRow) -> Approval:
     )
 
 
-def approval_for(session: Session, *, plan_id: str, unit: UnitRow, start: date, end: date) -> Approval | None:
+def approval_for(
+    session: Session, *, plan_id: str, unit: UnitRow | Node, start: date, end: date
+) -> Approval | None:
     """The approval of exactly this plan, unit and period, if any, with what changed since."""
     row = session.scalar(
         select(ApprovalRow).where(
@@ -194,14 +201,16 @@ def withdraw(
     """Take an approval back; NotFound if there is none, Forbidden if a higher level's approval binds it."""
     unit = _check_approver(session, caller, plan_id=plan_id, unit_code=unit_code)
     _check_not_bound(session, caller, plan_id=plan_id, unit=unit, start=start, end=end)
-    gone = session.execute(
+    # Session.execute is typed as returning a Result; a DELETE returns a CursorResult, which has rowcount.
+    result = session.execute(
         delete(ApprovalRow).where(
             ApprovalRow.plan_id == plan_id,
             ApprovalRow.unit_code == unit.code,
             ApprovalRow.start == start,
             ApprovalRow.end == end,
         )
-    ).rowcount
+    )
+    gone = cast("CursorResult[Any]", result).rowcount
     if not gone:
         raise NotFound(text("Chưa có phê duyệt này.", "There is no such approval."), code="unknown_approval")
     audit(

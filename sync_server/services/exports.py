@@ -141,7 +141,7 @@ def tally_rows(
             for p in evaluate_node(plan, tree, unit, data):
                 ind = plan.indicator(p.indicator_id)
                 title = ind.title.vi if ind else p.indicator_id
-                head = [unit.code, unit.name, type_label, p.number, title]
+                head: list[Cell] = [unit.code, unit.name, type_label, p.number, title]
                 rows.append(
                     head
                     + ["", p_start, p_end]

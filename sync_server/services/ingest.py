@@ -22,7 +22,7 @@ import uuid
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
-from typing import Any
+from typing import Any, cast
 
 from sqlalchemy import Table, delete, select, update
 from sqlalchemy.dialects import postgresql, sqlite
@@ -301,7 +301,8 @@ def push_records(
         issues = [NOT_YOURS] if status == ReceiptStatus.REJECTED else []
         receipts[i] = Receipt(id=record.id, revision=record.revision, status=status, issues=issues)
     if revisions:  # the audit trail of field data, in the same transaction
-        session.connection().execute(RecordRevisionRow.__table__.insert(), revisions)
+        # Declarative ``__table__`` is typed as a FromClause; on these mapped classes it is a Table.
+        session.connection().execute(cast(Table, RecordRevisionRow.__table__).insert(), revisions)
     # Last, so the tally rows stay locked (PostgreSQL) only until the commit; in this device's shard, so
     # the other phones of the same unit do not wait for them.
     apply_deltas(session, deltas, shard=shard_for(caller.device_pk))

@@ -291,11 +291,11 @@ def office_workbook(
 
     sheet.line("III. CÁC ĐƠN VỊ CHẬM TIẾN ĐỘ NHẤT", font=sheet.bold, align=sheet.left)
     sheet.next()
-    behind = [c for c in report.children if c.shortfall is not None][:MAX_BEHIND]
+    behind = [(c, c.shortfall) for c in report.children if c.shortfall is not None][:MAX_BEHIND]
     rows = []
-    for i, c in enumerate(behind, start=1):
+    for i, (c, shortfall) in enumerate(behind, start=1):
         late = [str(p.number) for p in c.indicators if p.status == ProgressStatus.BEHIND]
-        rows.append([i, c.unit_name, c.unit, round(100 * c.shortfall, 2), ", ".join(late) or "—"])
+        rows.append([i, c.unit_name, c.unit, round(100 * shortfall, 2), ", ".join(late) or "—"])
     if rows:
         sheet.table(["STT", "Đơn vị", "Mã", "Mức thiếu hụt (%)", "Chỉ tiêu chậm"], rows,
                     [None, None, None, DECIMAL, None])  # fmt: skip

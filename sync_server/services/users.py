@@ -157,12 +157,16 @@ def change_own_password(
     client = f"device:{caller.device_pk}"
     window_start = now - timedelta(seconds=settings.signin_window_seconds)
     with db.session(write=True) as s:
-        failures = s.scalar(
-            select(func.count()).where(
-                SigninFailureRow.username == caller.username,
-                SigninFailureRow.client == client,
-                SigninFailureRow.at >= window_start,
+        # count() always returns one row; scalar() is typed Optional for queries that may return none.
+        failures = (
+            s.scalar(
+                select(func.count()).where(
+                    SigninFailureRow.username == caller.username,
+                    SigninFailureRow.client == client,
+                    SigninFailureRow.at >= window_start,
+                )
             )
+            or 0
         )
         if failures >= settings.signin_max_failures:
             raise TooManyAttempts(

@@ -61,7 +61,7 @@ def evaluate_node(plan: Plan, tree: Tree, node: UnitRow | Node, data: PeriodSums
 
 
 def _ranked_children(
-    plan: Plan, tree: Tree, node: UnitRow, data: PeriodSums, rank_by: str | None
+    plan: Plan, tree: Tree, node: UnitRow | Node, data: PeriodSums, rank_by: str | None
 ) -> list[UnitTally]:
     children = []
     for child in tree.children(node):
@@ -79,7 +79,7 @@ def build_report(
     session: Session,
     *,
     plan: Plan,
-    root: UnitRow,
+    root: UnitRow | Node,
     start: date,
     end: date,
     as_of: datetime,

@@ -121,7 +121,7 @@ def period_sums(session: Session, *, plan: Plan, root: UnitRow | Node, start: da
     windows = []
     if plan.has_decrease():
         for w_start, w_end in rate_windows(start, end):
-            sums = unit_sums(
+            w_sums = unit_sums(
                 session,
                 plan_id=plan.id,
                 root=root,
@@ -129,5 +129,5 @@ def period_sums(session: Session, *, plan: Plan, root: UnitRow | Node, start: da
                 end=w_end,
                 measures=plan.decrease_measures(),
             )
-            windows.append((w_start, w_end, sums))
+            windows.append((w_start, w_end, w_sums))
     return PeriodSums(start, end, current, windows)

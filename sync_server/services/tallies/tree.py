@@ -212,5 +212,5 @@ def _build_tree(root_code: str, raw: tuple, above: tuple) -> Tree:
         up = tags.get(n.parent_code or "", inherited) if n.code != root_code else inherited
         tags[n.code] = frozenset(n.tags) | up
         if n.parent_code in by_code and n.code != root_code:
-            kids[n.parent_code].append(n)  # type: ignore[index]
+            kids[n.parent_code].append(n)
     return Tree(root=by_code[root_code], rows=rows, tags=tags, kids=dict(kids))
