@@ -4,6 +4,8 @@
 
     FieldTallyError                   .message: LocalizedText (vi + en), what the screen shows
     ├── InputError                    something typed that the app cannot use (a blank box, a bad address)
+    ├── BadBrowserId                  (mobile.app.web_device) a browser's id this app did not make, or a
+    │                                 device folder that points outside the app's data; also a ValueError
     ├── VaultError                    the encrypted store
     │   ├── WrongPin                  .attempts (failures in a row), .wait_seconds before the next try
     │   ├── PinThrottled              a try came too early; .wait_seconds left

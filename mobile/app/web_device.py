@@ -34,6 +34,8 @@ from urllib.parse import urlsplit
 
 import flet as ft
 
+from ..errors import FieldTallyError
+
 log = logging.getLogger("fieldtally.app.web")
 
 BROWSER_KEY = "fieldtally.browser_id"
@@ -55,8 +57,8 @@ _NOT_ACTIVITY = frozenset(
 )
 
 
-class BadBrowserId(ValueError):
-    """The id a browser sent is not one this app makes."""
+class BadBrowserId(FieldTallyError, ValueError):
+    """The id a browser sent is not one this app makes (or its folder points outside the app's data)."""
 
 
 def valid_browser_id(value: object) -> bool:
