@@ -60,7 +60,9 @@ def publish_form(session: Session, *, form: FormDefinition, now: datetime) -> bo
     """
     row = session.get(FormRow, (form.id, form.version))
     if row is not None:
-        if row.definition == form.model_dump(mode="json"):
+        # Compared as definitions, not as stored JSON: a form stored before the definition gained
+        # a defaulted key (sections, repeats) is still the same form.
+        if FormDefinition.model_validate(row.definition) == form:
             return False
         raise InvalidInput(
             text(

@@ -15,6 +15,7 @@ from ..db import Database
 from .accounts import Caller
 from .catalog import get_plan
 from .exports import TALLY_HEADERS, record_table, tally_rows, to_csv, to_xlsx
+from .repeat_exports import record_repeat_sheets, to_xlsx_sheets
 from .tallies.spans import resolve_span
 from .units import unit_in_scope
 
@@ -69,7 +70,16 @@ def record_file(
         headers, rows = record_table(
             s, root=root, form_id=form_id, start=start, end=end, include_void=include_void
         )
+        repeats = (
+            record_repeat_sheets(
+                s, root=root, form_id=form_id, start=start, end=end, include_void=include_void
+            )
+            if fmt == "xlsx"
+            else []
+        )
     name = f"phieu_{form_id or 'tat-ca'}_{root.code}"
     if fmt == "csv":
         return to_csv(headers, rows, zone=zone), name
+    if repeats:  # one more sheet per repeat, joined by the record id (as ODK exports them)
+        return to_xlsx_sheets([("Phiếu", headers, rows), *repeats], zone=zone), name
     return to_xlsx(headers, rows, zone=zone, sheet="Phiếu"), name
