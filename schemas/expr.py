@@ -311,6 +311,11 @@ def _as_text(v: Any) -> str:
     return str(v)
 
 
+def as_text(v: Any) -> str:
+    """An answer as the text a label shows it (a dynamic label: ``${name}`` in the text)."""
+    return _as_text(v)
+
+
 def _selected_values(v: Any) -> list[str]:
     if isinstance(v, list):
         return [x for x in v if isinstance(x, str)]

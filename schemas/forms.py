@@ -19,7 +19,7 @@ from pydantic import Field as PField
 from pydantic import model_validator
 
 from .common import Issue, LocalizedText, Strict, text, vn_date
-from .expr import CURRENT, TODAY, Expression, ExpressionError, is_blank, parse
+from .expr import CURRENT, TODAY, Expression, ExpressionError, as_text, is_blank, parse
 
 
 class FieldType(str, Enum):
@@ -82,6 +82,7 @@ class FormField(Strict):
     constraint_message: LocalizedText | None = None
     calculation: str | None = None  # the value of a calculated field
     default: Any = None  # what a new record's question starts with (XLSForm's default column)
+    hidden: bool = False  # a calculated value kept with the record but not shown (XLSForm calculate rows)
     # A repeat: its questions (asked once per entry) and how many entries a final record may have.
     fields: list[FormField] = []
     min_count: int | None = PField(default=None, ge=0)
@@ -103,6 +104,8 @@ class FormField(Strict):
                 self.columns = [Choice.model_validate(c) for c in SEX_COLUMNS]
         if self.type == FieldType.NOTE and (self.required or self.required_if or self.constraint):
             raise ValueError(f"field {self.name}: a note is never answered, so it cannot be required")
+        if self.hidden and self.type != FieldType.CALCULATED:
+            raise ValueError(f"field {self.name}: only a calculated field can be hidden")
         if self.calculation and self.type != FieldType.CALCULATED:
             raise ValueError(f"field {self.name}: only a calculated field has a calculation")
         if self.pattern:
@@ -326,7 +329,25 @@ def refresh_triggers(form: FormDefinition) -> frozenset[str]:
             names |= _refs_of(form, f, kind)
     if form.quiz:
         names |= {f.name for f in form.quiz_fields()}
+    for f in form.fields:  # a label that shows an answer follows it
+        names |= label_refs(f)
     return frozenset(names)
+
+
+_LABEL_REF = re.compile(r"\$\{([a-z][a-z0-9_]*)\}")
+
+
+def label_refs(f: FormField) -> set[str]:
+    """The answers ``f``'s label or hint shows (``${name}`` in the text, as XLSForm writes it)."""
+    texts = [f.label.vi, f.label.en, *([f.hint.vi, f.hint.en] if f.hint else [])]
+    return {m.group(1) for t in texts for m in _LABEL_REF.finditer(t)}
+
+
+def fill_label(label: str, env: dict[str, Any]) -> str:
+    """``label`` with each ``${name}`` replaced by that answer as text (blank when unanswered)."""
+    if "${" not in label:
+        return label
+    return _LABEL_REF.sub(lambda m: as_text(env.get(m.group(1))), label)
 
 
 def _refs_of(form: FormDefinition, f: FormField, kind: str) -> set[str]:

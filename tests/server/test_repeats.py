@@ -61,9 +61,9 @@ FORUM = {
 
 def _publish(db: Database) -> None:
     with db.session(write=True) as s:
-        assert publish_form(s, form=FormDefinition.model_validate(FORUM), now=utcnow())
+        assert publish_form(s, form=FormDefinition.model_validate(FORUM), now=utcnow(), actor="admin")
     with db.session(write=True) as s:  # the same definition again: unchanged, not refused
-        assert not publish_form(s, form=FormDefinition.model_validate(FORUM), now=utcnow())
+        assert not publish_form(s, form=FormDefinition.model_validate(FORUM), now=utcnow(), actor="admin")
 
 
 def test_push__repeat_entries_are_checked_and_stored_with_derived_values(api: Api, db: Database) -> None:
