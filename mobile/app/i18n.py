@@ -32,7 +32,10 @@ STRINGS: dict[str, tuple[str, str]] = {
     "pin_confirm": ("Nhập lại mã PIN", "Repeat the PIN"),
     "pin_save": ("Lưu mã PIN", "Save PIN"),
     "unlock_title": ("Mở khóa", "Unlock"),
-    "unlock_intro": ("Xin chào {name}. Nhập mã PIN để mở dữ liệu.", "Hello {name}. Enter your PIN to open your data."),
+    "unlock_intro": (
+        "Xin chào {name}. Nhập mã PIN để mở dữ liệu.",
+        "Hello {name}. Enter your PIN to open your data.",
+    ),
     "unlock": ("Mở khóa", "Unlock"),
     "unlocking": ("Đang mở khóa…", "Unlocking…"),
     # home
@@ -69,6 +72,11 @@ STRINGS: dict[str, tuple[str, str]] = {
     "quiz_section": ("Câu hỏi kiến thức pháp luật", "Legal knowledge questions"),
     "attendance_section": ("Số lượt người tham dự", "Attendance (person-times)"),
     "increase": ("Tăng {label}", "Increase {label}"),
+    "entry_add": ("Thêm: {label}", "Add: {label}"),
+    "entry_up": ("Chuyển lên", "Move up"),
+    "entry_down": ("Chuyển xuống", "Move down"),
+    "entry_remove": ("Xóa mục này", "Remove this entry"),
+    "errors_in_section": ("• {section}: {n} lỗi", "• {section}: {n} to fix"),
     "decrease": ("Giảm {label}", "Decrease {label}"),
     # lists
     "list_empty": ("Chưa có phiếu nào.", "No records yet."),
@@ -163,7 +171,10 @@ STRINGS: dict[str, tuple[str, str]] = {
         "{num} vụ (cùng kỳ năm trước {prev}); thay đổi {change}%",
         "{num} cases (same period last year {prev}); change {change}%",
     ),
-    "decrease_no_base": ("{num} vụ; chưa có số liệu cùng kỳ để so sánh", "{num} cases; no figures a year before to compare"),
+    "decrease_no_base": (
+        "{num} vụ; chưa có số liệu cùng kỳ để so sánh",
+        "{num} cases; no figures a year before to compare",
+    ),
     "chart_title": ("Diễn biến theo thời gian (lũy kế)", "Over time (cumulative)"),
     "chart_indicator": ("Chỉ tiêu {n}", "Indicator {n}"),
     "chart_summary": ("Biểu đồ tiến độ từ {start} đến {end}", "Progress chart from {start} to {end}"),
@@ -188,7 +199,10 @@ STRINGS: dict[str, tuple[str, str]] = {
     "longitude": ("Kinh độ", "Longitude"),
     "use_my_location": ("Lấy vị trí của máy", "Use this phone's location"),
     "locating": ("Đang lấy vị trí…", "Finding the location…"),
-    "location_found": ("Đã lấy vị trí (sai số khoảng {metres} m).", "Location found (within about {metres} m)."),
+    "location_found": (
+        "Đã lấy vị trí (sai số khoảng {metres} m).",
+        "Location found (within about {metres} m).",
+    ),
     "location_failed": (
         "Không lấy được vị trí của máy. Hãy nhập vĩ độ, kinh độ.",
         "Could not get this phone's location. Type the latitude and longitude.",
