@@ -16,7 +16,7 @@ from functools import cached_property, lru_cache
 from typing import Any
 
 from pydantic import Field as PField
-from pydantic import model_validator
+from pydantic import model_serializer, model_validator
 
 from .common import Issue, LocalizedText, Strict, text, vn_date
 from .expr import CURRENT, TODAY, Expression, ExpressionError, as_text, is_blank, parse
@@ -134,6 +134,31 @@ class FormField(Strict):
     def choice_values(self) -> set[str]:
         return {c.value for c in self.choices}
 
+    @model_serializer(mode="wrap")
+    def _compact(self, handler: Any) -> dict[str, Any]:
+        return _without_defaults(handler(self), _FIELD_ADDITIONS)
+
+
+# Keys added with sections and repeats. Left out of a definition's JSON while at their default, so a
+# form that does not use them is stored and pulled exactly as before (a phone on an older app still
+# reads it, and a published version compares equal to the same version stored before).
+_FIELD_ADDITIONS: dict[str, Any] = {
+    "default": None,
+    "hidden": False,
+    "fields": [],
+    "min_count": None,
+    "max_count": None,
+}
+_FORM_ADDITIONS: dict[str, Any] = {"sections": []}
+
+
+def _without_defaults(data: Any, additions: dict[str, Any]) -> Any:
+    if isinstance(data, dict):
+        for key, default in additions.items():
+            if key in data and data[key] == default:
+                del data[key]
+    return data
+
 
 def _check_repeat_definition(f: FormField) -> None:
     """One level of repeats (as the field teams' forms have): its questions are plain questions."""
@@ -237,6 +262,10 @@ class FormDefinition(Strict):
     @property
     def key(self) -> tuple[str, int]:
         return (self.id, self.version)
+
+    @model_serializer(mode="wrap")
+    def _compact(self, handler: Any) -> dict[str, Any]:
+        return _without_defaults(handler(self), _FORM_ADDITIONS)
 
     # Looked up for every answer of every record the server ingests: built once, on first use
     # (a cached_property lives in the instance's __dict__: a plain attribute read afterwards).

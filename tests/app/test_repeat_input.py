@@ -103,3 +103,12 @@ def test_form_session__a_new_record_starts_with_the_defaults():
     assert fresh.first_value("held_on", today=date(2026, 11, 20)) == "2026-11-20"
     kept = FormSession(record, FORM, {"held_on": "2026-11-19"})
     assert kept.first_value("place") is None  # an existing record keeps what it has
+
+
+def test_answer_text__a_repeat_reads_one_numbered_line_per_entry():
+    from mobile.app.formatting import answer_text
+
+    shown = answer_text(
+        FORM.field("questions"), [{"topic": "Đất", "answer": "Đã rõ"}, {"topic": "Nhà"}], "en"
+    )
+    assert shown == "1. Topic: Đất; Answer: Đã rõ\n2. Topic: Nhà"

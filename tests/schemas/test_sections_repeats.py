@@ -231,3 +231,19 @@ def test_repeats__bad_definitions_are_refused():
         FormDefinition.model_validate(
             {**base, "fields": [{**base["fields"][0], "max_count": 2}, *base["fields"][1:]]}
         )
+
+
+def test_definitions__new_keys_stay_out_of_the_json_of_forms_that_do_not_use_them():
+    from schemas.catalog import shipped_forms
+
+    forms = {f.key: f for f in shipped_forms()}
+    old = forms[("outreach_session", 1)].model_dump(mode="json")
+    assert "sections" not in old
+    assert not {"default", "hidden", "fields", "min_count", "max_count"} & {
+        k for f in old["fields"] for k in f
+    }
+    new = forms[("outreach_session", 2)]
+    data = new.model_dump(mode="json")
+    assert [s["name"] for s in data["sections"]] == ["session", "attendance", "forum", "wrap_up"]
+    assert FormDefinition.model_validate(data) == new
+    assert FormDefinition.model_validate(FORM.model_dump(mode="json")) == FORM
