@@ -114,7 +114,7 @@ def household_survey(folder: Path) -> Path:
 
 
 def training_attendance(folder: Path) -> Path:
-    """A training sign-in sheet: labelled groups (sections, one with a relevance), a repeat of participants."""
+    """A training sign-in sheet: labelled groups (sections, one with a relevance) and a repeat of people."""
     survey = [
         {"type": "begin group", "name": "course", "label": "Thông tin lớp"},
         {"type": "date", "name": "training_date", "label": "Ngày tập huấn"},
