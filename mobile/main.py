@@ -10,6 +10,8 @@ from pathlib import Path
 import flet as ft
 
 from . import loop_monitor
+from .app.lifecycle import Lifecycle
+from .app.permission_prompt import install as install_permissions
 from .app.service import AppService
 from .app.shell import Shell
 from .settings_store import data_dir
@@ -32,26 +34,24 @@ def build_main(folder: Path | None = None):
         )
         shell.apply_locale()
 
+        # ---- Android's lifecycle: the rules are in app/lifecycle.py ----
+        lifecycle = Lifecycle(shell, lambda: service.settings.lock_after_seconds)
+
         async def on_lifecycle(e: ft.AppLifecycleStateChangeEvent) -> None:
-            # Records are written at once; a form being typed is autosaved, and flushed here too,
-            # because Android may kill a hidden app without another word. RESUME is a chance to sync.
-            if e.state in (
-                ft.AppLifecycleState.HIDE,
-                ft.AppLifecycleState.PAUSE,
-                ft.AppLifecycleState.INACTIVE,
-            ):
-                await shell.flush()
-            elif e.state in (ft.AppLifecycleState.RESUME, ft.AppLifecycleState.SHOW):
-                await shell.auto_sync("resumed")
+            await lifecycle.on_state(e.state.value)
+
+        async def on_connectivity(e) -> None:
+            await lifecycle.on_connectivity()
+
+        install_permissions(page)  # the service only; permissions are asked when first needed
+
+        # ---- end of the lifecycle hooks ----
 
         async def on_disconnect(e) -> None:  # web: the tab was closed or reloaded
             await shell.flush()
 
         async def on_close(e) -> None:  # web: the session expired; nothing may keep the vault open
             await shell.close()
-
-        async def on_connectivity(e) -> None:
-            await shell.auto_sync("connectivity changed")
 
         page.on_app_lifecycle_state_change = on_lifecycle
         page.on_disconnect = on_disconnect

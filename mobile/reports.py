@@ -31,6 +31,7 @@ TALLIES = "/api/v1/tallies"
 SERIES = "/api/v1/tallies/series"
 APPROVALS = "/api/v1/approvals"
 EXPORT_TALLIES = "/api/v1/exports/tallies.{fmt}"
+OFFICE_REPORT = "/api/v1/reports/office.xlsx"
 
 PeriodKind = Literal["year_to_date", "phase", "quarter", "month", "last_year", "plan"]
 
@@ -213,6 +214,11 @@ class ProgressSource:
     def approve(self, plan_id: str, unit: str, start: date, end: date) -> Approval:
         body = ApprovalRequest(plan_id=plan_id, unit=unit, start=start, end=end)
         return self._require_client().post_model(APPROVALS, body.model_dump(mode="json"), Approval)
+
+    def office_report(self, plan_id: str, unit: str, start: date, end: date) -> bytes:
+        """The period's report as offices file it (indicators, numbers, units behind), as XLSX."""
+        params = {"plan_id": plan_id, "unit": unit, "start": start.isoformat(), "end": end.isoformat()}
+        return self._require_client().get_bytes(OFFICE_REPORT, params=params)
 
     def export(self, plan_id: str, unit: str, start: date, end: date, fmt: Literal["xlsx", "csv"]) -> bytes:
         """The report table (unit × indicator × month) as a spreadsheet file, made by the server."""

@@ -7,6 +7,7 @@ ODK and KoboToolbox users already write::
     ${age} >= 18 and selected(${topics}, 'drugs')
     . <= ${attendees_total}
     if(count-selected(topics) > 2, 'many', 'few')
+    . <= today()
 
 The same parsed expression runs on the phone (to show or hide a question) and
 on the server (to validate a pushed record), so both always agree. Nothing is
@@ -39,7 +40,8 @@ MAX_DEPTH = 40  # nesting; keeps the recursive parser and evaluator far from Pyt
 MAX_INT = 10**15  # beyond this an integer result is treated as blank (no unbounded growth)
 
 CURRENT = "."  # the answer being checked, in a constraint
-# What today() gives, when the caller fixes it (the validator's date): a key no question name can be.
+# The day ``today()`` gives, passed in the answers under a name no field can have (field names are
+# lower-case words), so the phone and the server judge "not in the future" by the day they are given.
 TODAY = "@today"
 
 
@@ -509,8 +511,8 @@ def _eval(node: Node, env: Mapping[str, Any], current: Any) -> Any:
         return None if x is None else -x
     if kind == "call":
         fname, args = node[1], node[2]
-        if fname == "today" and env.get(TODAY):  # the date the caller validates for
-            return env[TODAY]
+        if fname == "today" and isinstance(env.get(TODAY), str) and env[TODAY]:  # the day the caller gives
+            return env[TODAY]  # otherwise FUNCTIONS' today(): the programme's date
         if fname == "if":  # only the branch taken is evaluated
             cond = truthy(_eval(args[0], env, current))
             return _eval(args[1] if cond else args[2], env, current)

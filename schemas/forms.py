@@ -679,12 +679,14 @@ def validate_answers(
                 )
             )
     state = state or FormState(form, answers, today=today)
+    # what today() means in a constraint, also when the caller's state was computed without the day
+    env = {**state.env, TODAY: today.isoformat()}
     for f in form.fields:
         if f.type in _NO_ANSWER or not state.shown(f.name):
             continue
         value = answers.get(f.name)
         if f.type == FieldType.REPEAT:
-            issues += repeat_issues(f, value, state.env, final=final, today=today)
+            issues += repeat_issues(f, value, env, final=final, today=today)
             continue
         if is_blank(value):
             if final and state.required(f):
@@ -692,7 +694,7 @@ def validate_answers(
             continue
         before = len(issues)
         _check_value(f, value, issues, today)
-        if f.constraint and len(issues) == before and not compiled(f.constraint).test(state.env, value):
+        if f.constraint and len(issues) == before and not compiled(f.constraint).test(env, value):
             issues.append(_constraint_issue(f))
     return issues
 

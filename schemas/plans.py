@@ -5,15 +5,21 @@ over finalized records matching a filter) and *indicators*. A ``percent``
 indicator divides one measure by baselines or by other measures and compares
 the percentage with the target and its dated milestones; it may also have
 *segment targets* (e.g. 70% in units tagged ``key_area`` or ``suburban``).
-A ``decrease`` indicator (violations falling every year) compares the rate
-over a period with the rate over the same days a year before. The server
-keeps per-unit, per-day sums of the measures; everything after that is here,
-shared by server and phone.
+A ``coverage`` indicator is a percent indicator over *people*, never
+person-times: its numerator counts each person once a year (sessions and
+trainings record how many attendees were reached for the first time that
+year), is read as at the period's end (``periods.coverage_span``) and can
+never pass the denominator; the person-times stay visible beside it.
+A ``decrease`` indicator (violations falling every year) compares rates over
+equal, non-overlapping windows (``periods.rate_windows``) at full precision.
+The server keeps per-unit, per-day sums of the measures; everything after
+that is here, shared by server and phone. docs/indicators.md explains each
+indicator of the shipped plan.
 """
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from datetime import date
 from enum import Enum
 from typing import Any, Literal
@@ -80,6 +86,10 @@ class Segment(Strict):
     tags: list[str] = Field(min_length=1)
     target_pct: float = Field(ge=0, le=100)
     milestones: list[Milestone] = []
+    # Where a form asks the respondent whether they are in the segment: measure id -> the same
+    # measure over the respondents who said so. The segment then counts every record of a tagged
+    # unit and, in the other units, the records of those respondents (``segment_sums``).
+    answer_measures: dict[str, str] = {}
 
 
 class Indicator(Strict):
@@ -87,10 +97,12 @@ class Indicator(Strict):
     number: int
     title: LocalizedText
     # percent: numerator / denominator × 100 against target and milestones.
+    # coverage: a percent of people (each counted once a year, as at the period's end), capped at 100.
     # decrease: the same rate must fall, year on year, by at least target_pct percent (0: any fall).
-    kind: Literal["percent", "decrease"] = "percent"
+    kind: Literal["percent", "coverage", "decrease"] = "percent"
     numerator: str
     denominator: Denominator
+    person_times: str | None = None  # coverage: the measure of person-times shown beside it
     target_pct: float = Field(ge=0, le=100)
     milestones: list[Milestone] = []
     segments: list[Segment] = []
@@ -104,6 +116,17 @@ class Phase(Strict):
     end: date
 
 
+class Assumption(Strict):
+    """Something the plan file says that its source text does not: a plan owner may change it.
+
+    ``about`` names the part of the file (``issuer``, ``<indicator id>``,
+    ``<indicator id>.<segment id>``, ``form:<form id>.<field>``).
+    """
+
+    about: str
+    text: LocalizedText
+
+
 class Plan(Strict):
     id: str = Field(pattern=r"^[a-z0-9_]{1,64}$")
     title: LocalizedText
@@ -113,6 +136,7 @@ class Plan(Strict):
     phases: list[Phase] = []
     measures: list[Measure]
     indicators: list[Indicator]
+    assumptions: list[Assumption] = []
 
     @model_validator(mode="after")
     def _references_resolve(self) -> Plan:
@@ -124,6 +148,8 @@ class Plan(Strict):
             raise ValueError(f"plan {self.id}: indicator ids repeat")
         for ind in self.indicators:
             refs = [ind.numerator] + (ind.denominator.keys if ind.denominator.kind == "measure" else [])
+            refs += [ind.person_times] if ind.person_times else []
+            refs += [m for s in ind.segments for pair in s.answer_measures.items() for m in pair]
             for ref in refs:
                 if ref not in measure_ids:
                     raise ValueError(f"plan {self.id}: indicator {ind.id} refers to unknown measure {ref}")
@@ -134,7 +160,19 @@ class Plan(Strict):
                 if dues != sorted(dues):
                     raise ValueError(f"plan {self.id}: indicator {owner} milestones are not in date order")
             if ind.kind == "decrease" and (ind.milestones or ind.segments):
-                raise ValueError(f"plan {self.id}: indicator {ind.id} (decrease) has no milestones or segments")
+                raise ValueError(
+                    f"plan {self.id}: indicator {ind.id} (decrease) has no milestones or segments"
+                )
+        # a coverage numerator is read as at the period's end, so nothing else may read it as a flow
+        stock = {i.numerator for i in self.indicators if i.kind == "coverage"}
+        for ind in self.indicators:
+            flows = [ind.person_times] if ind.person_times else []
+            flows += ind.denominator.keys if ind.denominator.kind == "measure" else []
+            flows += [ind.numerator] if ind.kind != "coverage" else []
+            if stock & set(flows):
+                raise ValueError(
+                    f"plan {self.id}: indicator {ind.id} reads coverage measure {min(stock & set(flows))}"
+                )
         if self.end < self.start:
             raise ValueError(f"plan {self.id}: ends before it starts")
         for ph in self.phases:
@@ -155,8 +193,30 @@ class Plan(Strict):
         """Each segment id (unique across indicators) and the tags that put a unit in it."""
         return {s.id: s.tags for i in self.indicators for s in i.segments}
 
+    def segment_answer_measures(self) -> dict[str, dict[str, str]]:
+        """Each segment id and its ``answer_measures`` (merged over the indicators that share it)."""
+        out: dict[str, dict[str, str]] = {}
+        for i in self.indicators:
+            for s in i.segments:
+                out.setdefault(s.id, {}).update(s.answer_measures)
+        return out
+
     def has_decrease(self) -> bool:
         return any(i.kind == "decrease" for i in self.indicators)
+
+    def decrease_measures(self) -> set[str]:
+        """The measures a decrease indicator reads (compared over several windows)."""
+        out: set[str] = set()
+        for ind in self.indicators:
+            if ind.kind == "decrease":
+                out.add(ind.numerator)
+                if ind.denominator.kind == "measure":
+                    out.update(ind.denominator.keys)
+        return out
+
+    def coverage_measures(self) -> set[str]:
+        """The numerators of coverage indicators: read as at a period's end (``periods.coverage_span``)."""
+        return {i.numerator for i in self.indicators if i.kind == "coverage"}
 
     def phase_spans(self) -> dict[str, tuple[date, date]]:
         return {p.id: (p.start, p.end) for p in self.phases}
@@ -230,14 +290,28 @@ class SegmentProgress(Strict):
     gap: float | None = None
 
 
+class RateWindow(Strict):
+    """One window a decrease indicator compares: its days, its two sums and the rate (per 100)."""
+
+    start: date
+    end: date
+    numerator: float
+    denominator: float
+    rate: float | None
+
+
 class IndicatorProgress(Strict):
     """One indicator for one unit (its subtree) and period.
 
     ``gap``: percentage points still missing to the level due (milestone,
-    else target); 0 when met, None without data. For a ``decrease``
-    indicator ``pct`` is the rate (numerator per 100 of denominator),
-    ``previous_pct`` the rate over the same days a year before and
-    ``change_pct`` the relative change (negative: falling).
+    else target); 0 when met, None without data. For a ``coverage``
+    indicator ``numerator`` is the people reached (at most the denominator),
+    ``person_times`` the attendances over the period and ``over_count`` the
+    people reported beyond the denominator (a figure to check, never
+    counted). For a ``decrease`` indicator ``windows`` are the equal windows
+    compared (oldest first); ``pct`` is the last one's rate (numerator per
+    100 of denominator), ``previous_pct`` the one before and ``change_pct``
+    the relative change between them (negative: falling).
     """
 
     indicator_id: str
@@ -249,8 +323,11 @@ class IndicatorProgress(Strict):
     milestone_pct: float | None
     milestone_due: date | None
     status: ProgressStatus
-    kind: Literal["percent", "decrease"] = "percent"
+    kind: Literal["percent", "coverage", "decrease"] = "percent"
     gap: float | None = None
+    person_times: float | None = None
+    over_count: float | None = None
+    windows: list[RateWindow] = []
     previous_numerator: float | None = None
     previous_denominator: float | None = None
     previous_pct: float | None = None
@@ -289,6 +366,23 @@ def _judge(
     return pct, level, ms.due if ms else None, status, round(max(0.0, required - pct), 2)
 
 
+def _segment_progress(seg: Segment, num: float, den: float, period_end: date, cap: bool) -> SegmentProgress:
+    if cap and den > 0:
+        num = min(num, den)
+    pct, level, due, status, gap = _judge(seg, num, den, period_end)
+    return SegmentProgress(
+        segment_id=seg.id,
+        numerator=num,
+        denominator=den,
+        pct=pct,
+        target_pct=seg.target_pct,
+        milestone_pct=level,
+        milestone_due=due,
+        status=status,
+        gap=gap,
+    )
+
+
 def evaluate(
     indicator: Indicator,
     numerator: float,
@@ -297,35 +391,36 @@ def evaluate(
     *,
     previous: tuple[float, float] | None = None,
     segments: Mapping[str, tuple[float, float]] | None = None,
+    person_times: float | None = None,
+    windows: Sequence[RateWindow] | None = None,
 ) -> IndicatorProgress:
     """Progress of one indicator for one unit and period, from its sums.
 
-    ``previous`` (numerator, denominator a year before) is needed by a
-    ``decrease`` indicator; ``segments`` maps a segment id to its two sums.
+    A ``decrease`` indicator needs ``windows`` (``rate_window`` of each span
+    of ``periods.rate_windows``) or at least ``previous`` (numerator and
+    denominator a year before: two windows); ``segments`` maps a segment id
+    to its two sums; ``person_times`` is shown beside a coverage indicator.
     """
     if indicator.kind == "decrease":
-        return _evaluate_decrease(indicator, numerator, denominator, previous)
+        if windows is None:  # only the period's sums and the year before's: windows without dates
+            undated = [previous] if previous else []
+            windows = [rate_window(date.min, date.min, *p) for p in undated]
+            windows.append(rate_window(date.min, period_end, numerator, denominator))
+        return _evaluate_decrease(indicator, windows)
+    coverage = indicator.kind == "coverage"
+    over = None
+    if coverage and denominator > 0:
+        over = max(0.0, numerator - denominator)
+        numerator = min(numerator, denominator)
     pct, level, due, status, gap = _judge(indicator, numerator, denominator, period_end)
-    seg_out = []
-    for seg in indicator.segments:
-        s_num, s_den = (segments or {}).get(seg.id, (0.0, 0.0))
-        s_pct, s_level, s_due, s_status, s_gap = _judge(seg, s_num, s_den, period_end)
-        seg_out.append(
-            SegmentProgress(
-                segment_id=seg.id,
-                numerator=s_num,
-                denominator=s_den,
-                pct=s_pct,
-                target_pct=seg.target_pct,
-                milestone_pct=s_level,
-                milestone_due=s_due,
-                status=s_status,
-                gap=s_gap,
-            )
-        )
+    seg_out = [
+        _segment_progress(seg, *(segments or {}).get(seg.id, (0.0, 0.0)), period_end, coverage)
+        for seg in indicator.segments
+    ]
     return IndicatorProgress(
         indicator_id=indicator.id,
         number=indicator.number,
+        kind=indicator.kind,
         numerator=numerator,
         denominator=denominator,
         pct=pct,
@@ -334,24 +429,42 @@ def evaluate(
         milestone_due=due,
         status=status,
         gap=gap,
+        person_times=person_times if coverage else None,
+        over_count=over,
         segments=seg_out,
     )
 
 
-def _evaluate_decrease(
-    indicator: Indicator, numerator: float, denominator: float, previous: tuple[float, float] | None
-) -> IndicatorProgress:
-    pct = _ratio(numerator, denominator)
-    prev_num, prev_den = previous if previous else (None, None)
-    prev_pct = _ratio(prev_num, prev_den) if prev_num is not None and prev_den is not None else None
-    change = round(100.0 * (pct - prev_pct) / prev_pct, 2) if pct is not None and prev_pct else None
+def rate_window(start: date, end: date, numerator: float, denominator: float) -> RateWindow:
+    """A window's rate per 100 of the denominator, kept to 6 decimals (rates of violations are small)."""
+    rate = round(100.0 * numerator / denominator, 6) if denominator > 0 else None
+    return RateWindow(start=start, end=end, numerator=numerator, denominator=denominator, rate=rate)
+
+
+def _fell(before: float, after: float, by_pct: float) -> bool:
+    """True when ``after`` is below ``before`` by at least ``by_pct`` percent (both at full precision)."""
+    if before == 0:
+        return after == 0
+    return after < before and 100.0 * (before - after) / before >= by_pct
+
+
+def _evaluate_decrease(indicator: Indicator, windows: Sequence[RateWindow]) -> IndicatorProgress:
+    """Falling every year: each window's rate below the one before it (windows without data are skipped)."""
+    last = windows[-1]
+    before = windows[-2] if len(windows) > 1 else None
+    known = [w.rate for w in windows if w.rate is not None]
+    pct, prev_pct = last.rate, before.rate if before else None
+    change = None
+    if pct is not None and prev_pct and before is not None:  # at full precision, not the shown rates
+        now_rate, then_rate = last.numerator / last.denominator, before.numerator / before.denominator
+        change = round(100.0 * (now_rate - then_rate) / then_rate, 2)
     if pct is None:
         status = ProgressStatus.NO_DATA
     elif pct == 0:
         status = ProgressStatus.REACHED
-    elif prev_pct is None:
+    elif len(known) < 2 or prev_pct is None:
         status = ProgressStatus.NO_DATA
-    elif change is not None and change < 0 and -change >= indicator.target_pct:
+    elif all(_fell(a, b, indicator.target_pct) for a, b in zip(known, known[1:], strict=False)):
         status = ProgressStatus.ON_TRACK
     else:
         status = ProgressStatus.BEHIND
@@ -359,18 +472,19 @@ def _evaluate_decrease(
         indicator_id=indicator.id,
         number=indicator.number,
         kind="decrease",
-        numerator=numerator,
-        denominator=denominator,
-        pct=pct,
+        numerator=last.numerator,
+        denominator=last.denominator,
+        pct=None if pct is None else round(pct, 4),
         target_pct=indicator.target_pct,
         milestone_pct=None,
         milestone_due=None,
         status=status,
         gap=None if status == ProgressStatus.NO_DATA else (1.0 if status == ProgressStatus.BEHIND else 0.0),
-        previous_numerator=prev_num,
-        previous_denominator=prev_den,
-        previous_pct=prev_pct,
+        previous_numerator=before.numerator if before else None,
+        previous_denominator=before.denominator if before else None,
+        previous_pct=None if prev_pct is None else round(prev_pct, 4),
         change_pct=change,
+        windows=list(windows) if windows[0].start != date.min else [],  # undated: nothing to list
     )
 
 
@@ -387,6 +501,23 @@ def _two_sums(ind: Indicator, agg: Aggregate) -> tuple[float, float]:
     return num, float(sum(source.get(k, 0) for k in ind.denominator.keys))
 
 
+def segment_sums(
+    answer_measures: Mapping[str, str], tagged: Mapping[str, float], everywhere: Mapping[str, float]
+) -> dict[str, float]:
+    """A segment's sums: all of its tagged units, plus the respondents elsewhere who said they are in it.
+
+    ``tagged``: the sums over the segment's tagged units; ``everywhere``: over
+    all units. For a measure with an answer variant, the untagged units add
+    their variant (everywhere's minus the tagged units'), so nobody counts twice.
+    """
+    out = dict(tagged)
+    for base, variant in answer_measures.items():
+        extra = everywhere.get(variant, 0.0) - tagged.get(variant, 0.0)
+        if extra:
+            out[base] = out.get(base, 0.0) + extra
+    return out
+
+
 def evaluate_plan(
     plan: Plan,
     measure_sums: Mapping[str, float],
@@ -395,11 +526,16 @@ def evaluate_plan(
     *,
     previous: Aggregate | None = None,
     segments: Mapping[str, Aggregate] | None = None,
+    windows: Sequence[tuple[date, date, Aggregate]] | None = None,
 ) -> list[IndicatorProgress]:
     """Every indicator of ``plan`` for one unit (its subtree's sums and baselines).
 
-    ``previous``: the same subtree's sums a year before (for ``decrease``
-    indicators); ``segments``: segment id -> the sums over the segment's units.
+    ``measure_sums`` are the period's sums, except coverage numerators, read
+    over ``periods.coverage_span`` (as at the period's end). ``windows``: the
+    sums of the decrease measures over each of ``periods.rate_windows``
+    (oldest first); without them ``previous`` (the same days a year before)
+    is compared with the period. ``segments``: segment id -> the sums over
+    the segment (``segment_sums``).
     """
     current = Aggregate(sums=dict(measure_sums), baselines=dict(baselines))
     out = []
@@ -407,7 +543,15 @@ def evaluate_plan(
         num, den = _two_sums(ind, current)
         seg = {s.id: _two_sums(ind, (segments or {}).get(s.id, Aggregate())) for s in ind.segments}
         prev = _two_sums(ind, previous) if previous is not None and ind.kind == "decrease" else None
-        out.append(evaluate(ind, num, den, period_end, previous=prev, segments=seg))
+        rates = None
+        if windows is not None and ind.kind == "decrease":
+            rates = [rate_window(a, b, *_two_sums(ind, agg)) for a, b, agg in windows]
+        times = current.sums.get(ind.person_times, 0.0) if ind.person_times else None
+        out.append(
+            evaluate(
+                ind, num, den, period_end, previous=prev, segments=seg, person_times=times, windows=rates
+            )
+        )
     return out
 
 
@@ -478,9 +622,7 @@ class TallyReport(Strict):
 
 def rank_children(children: list[UnitTally]) -> list[UnitTally]:
     """Furthest behind first; units without any judged indicator last; ties by code."""
-    return sorted(
-        children, key=lambda c: (c.shortfall is None, -(c.shortfall or 0.0), c.unit)
-    )
+    return sorted(children, key=lambda c: (c.shortfall is None, -(c.shortfall or 0.0), c.unit))
 
 
 class SeriesPoint(Strict):

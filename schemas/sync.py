@@ -68,6 +68,11 @@ class DeviceInfo(Strict):
     created_at: AwareDatetime
     last_seen_at: AwareDatetime
     revoked_at: AwareDatetime | None = None
+    # Only with ``GET /api/v1/devices?outbox=1`` (older phones refuse unknown fields, and never ask):
+    # the phone's last report of finished records not yet sent, from its last push or pull.
+    unsent_count: int | None = None
+    unsent_since: AwareDatetime | None = None  # when the longest-waiting of them was finished
+    unsent_reported_at: AwareDatetime | None = None  # when the phone said so
 
 
 class DeviceList(Strict):

@@ -16,7 +16,7 @@ from schemas.sync import PushBatch
 
 from . import __version__
 from .api.errors import install_error_handlers
-from .api.routes import approvals, audit, devices, enroll, exports, health, sync, tallies
+from .api.routes import approvals, audit, devices, enroll, exports, health, reports, sync, tallies
 from .bootstrap import prepare_database
 from .config import Settings
 from .db import Database
@@ -51,7 +51,7 @@ def create_app(settings: Settings, *, database: Database | None = None) -> FastA
     # Receipts and pulls compress ~5x; on a 2G link the answer would otherwise outweigh the gzip push.
     app.add_middleware(GZipMiddleware, minimum_size=1024)
     install_error_handlers(app)
-    for module in (health, enroll, sync, tallies, devices, approvals, exports, audit):
+    for module in (health, enroll, sync, tallies, devices, approvals, exports, reports, audit):
         app.include_router(module.router)
     app.openapi = lambda: _openapi(app)  # type: ignore[method-assign]
     return app

@@ -98,6 +98,10 @@ class DeviceRow(Base):
     created_at: Mapped[datetime]
     last_seen_at: Mapped[datetime]
     revoked_at: Mapped[datetime | None]
+    # The phone's last report of records it has not sent (schemas.outbox), from a push or pull.
+    unsent_count: Mapped[int | None]
+    unsent_since: Mapped[datetime | None]
+    unsent_reported_at: Mapped[datetime | None]
 
     __table_args__ = (UniqueConstraint("user_id", "device_id", name="uq_devices_user_device"),)
 
@@ -257,6 +261,4 @@ class ApprovalRow(Base):
     approved_by: Mapped[str] = mapped_column(String(64))
     approved_at: Mapped[datetime]
 
-    __table_args__ = (
-        UniqueConstraint("plan_id", "unit_code", "start", "end", name="uq_approvals_scope"),
-    )
+    __table_args__ = (UniqueConstraint("plan_id", "unit_code", "start", "end", name="uq_approvals_scope"),)

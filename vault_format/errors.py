@@ -6,7 +6,8 @@
     ├── Corrupt          a file is missing, damaged or was altered
     ├── NewerFormat      made by a newer version of the app; ``.message`` asks to update it
     ├── KdfParamsError   key-derivation parameters that are unknown, out of bounds, or unavailable here
-    └── RecoveryError    a recovery wrap that is malformed, or that this private key cannot open
+    ├── RecoveryError    a recovery wrap that is malformed, or that this private key cannot open
+    └── NotThisDevice    a vault bound to a device secret (``binding.py``) opened without that secret
 
 This package is shared by the phone and the server, so its errors belong to
 neither side's tree: the phone turns them into its ``VaultError`` family
@@ -47,3 +48,14 @@ class KdfParamsError(FormatError, ValueError):
 
 class RecoveryError(FormatError, ValueError):
     """A recovery wrap that is malformed, or that this private key cannot open."""
+
+
+class NotThisDevice(FormatError):
+    """A vault bound to a device secret, opened without its secret (another device, a wiped store)."""
+
+    message: LocalizedText = text(
+        "Kho dữ liệu này chỉ mở được trên chiếc máy đã tạo ra nó (khóa thiết bị không còn). "
+        "Hãy dùng “Quên mã PIN?” để gửi dữ liệu cho quản trị viên khôi phục.",
+        "This data store opens only on the phone that made it (its device key is gone). "
+        "Use “Forgot your PIN?” to send it to an administrator for recovery.",
+    )

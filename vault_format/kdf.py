@@ -6,14 +6,23 @@ made with Argon2id on a desktop would not open on such a phone, so Argon2id
 is used only when asked for (``{"name": "argon2id", ...}``) and available.
 
 The parameters are stored beside the salt in the key file, so they can be
-tuned per device and raised later without breaking old vaults. They are
+tuned per device and raised later without breaking old vaults. A new vault's
+cost is *calibrated on the device* (``calibrate``): scrypt's memory stays at
+N=2^15, r=8 (32 MiB, what a cheap phone can spare), and its parallelism
+``p`` (run one after another here, so time grows with it while memory does
+not) is raised until one derivation takes about ``target_ms``, which is
+stored with the parameters so a later upgrade knows what was aimed at. A
+fast phone thus pays the same wall time as a slow one, and an attacker pays
+proportionally more per guess. They are
 checked against sane bounds before use, so a damaged key file cannot make
 the app allocate gigabytes.
 """
 
 from __future__ import annotations
 
+import time
 import unicodedata
+from collections.abc import Callable
 from typing import Any
 
 from cryptography.hazmat.primitives.kdf.scrypt import Scrypt
@@ -28,8 +37,10 @@ DEFAULT_SCRYPT = {"name": "scrypt", "n": 2**15, "r": 8, "p": 1}
 DEFAULT_ARGON2ID = {"name": "argon2id", "memory_cost": 19 * 1024, "iterations": 2, "lanes": 1}
 
 _MAX_SCRYPT_MEMORY = 1 << 30  # 128 * n * r * p bytes
+DEFAULT_TARGET_MS = 500  # one unlock on the officer's phone: noticeable, not annoying
+_MAX_TARGET_MS = 10_000
 
-__all__ = ["KdfParamsError", "normalize", "derive", "argon2id_available", "pin_bytes"]
+__all__ = ["KdfParamsError", "normalize", "derive", "argon2id_available", "pin_bytes", "calibrate"]
 
 
 def argon2id_available() -> bool:
@@ -60,10 +71,10 @@ def normalize(params: dict[str, Any] | None) -> dict[str, Any]:
         n = _int(p, "n", 2, 1 << 22)
         if n & (n - 1):
             raise KdfParamsError(f"scrypt n={n} is not a power of two")
-        r, par = _int(p, "r", 1, 32), _int(p, "p", 1, 16)
+        r, par = _int(p, "r", 1, 32), _int(p, "p", 1, 32)
         if 128 * n * r * par > _MAX_SCRYPT_MEMORY:
             raise KdfParamsError("scrypt parameters need more than 1 GiB of memory")
-        return {"name": "scrypt", "n": n, "r": r, "p": par}
+        return {"name": "scrypt", "n": n, "r": r, "p": par, **_target(p)}
     if name == "argon2id":
         p = {**DEFAULT_ARGON2ID, **params}
         out = {
@@ -74,8 +85,33 @@ def normalize(params: dict[str, Any] | None) -> dict[str, Any]:
         }
         if out["memory_cost"] < 8 * out["lanes"]:
             raise KdfParamsError("argon2id memory_cost must be at least 8 * lanes")
-        return out
+        return {**out, **_target(p)}
     raise KdfParamsError(f"unknown kdf {name!r}")
+
+
+def _target(p: dict[str, Any]) -> dict[str, int]:
+    # Absent in files made before calibration: their parameters were a constant.
+    return {"target_ms": _int(p, "target_ms", 1, _MAX_TARGET_MS)} if "target_ms" in p else {}
+
+
+def calibrate(
+    target_ms: int = DEFAULT_TARGET_MS, *, clock: Callable[[], float] = time.perf_counter
+) -> dict[str, Any]:
+    """scrypt parameters for which one derivation takes about ``target_ms`` on this device.
+
+    Memory is fixed (N=2^15, r=8); ``p`` is scaled from the best of three timed runs at p=1
+    (the first may pay for page faults) and never goes below 1 (a slow phone keeps today's cost).
+    """
+    target_ms = _int({"t": target_ms}, "t", 1, _MAX_TARGET_MS)
+    base = {**DEFAULT_SCRYPT, "p": 1}
+    salt = b"\0" * SALT_LEN
+    best = float("inf")
+    for _ in range(3):
+        start = clock()
+        derive("calibration", salt, base)
+        best = min(best, clock() - start)
+    p = max(1, min(32, round(target_ms / 1000 / max(best, 1e-6))))
+    return normalize({**base, "p": p, "target_ms": target_ms})
 
 
 def _argon2id(secret: bytes, salt: bytes, p: dict[str, Any]) -> bytes:

@@ -22,6 +22,8 @@ from schemas.forms import FieldType, FormField, fill_label
 from .formatting import fmt_date, fmt_number
 from .i18n import tr
 from .parsing import parse_date_answer, parse_number, parse_time
+from .permission_prompt import ask_permission, open_app_settings
+from .permissions import LOCATION, Status
 from .widgets import icon_button
 
 
@@ -227,17 +229,36 @@ class GeopointInput(FieldInput):
                     content=tr(self.lang, "use_my_location"), icon=ft.Icons.MY_LOCATION, on_click=self._locate
                 )
             )
-        parts.append(self.status)
+        # Shown when location is denied for good: the app's settings are the only way back.
+        self.settings_button = ft.TextButton(
+            content=tr(self.lang, "perm_open_settings"),
+            icon=ft.Icons.SETTINGS,
+            visible=False,
+            on_click=self._open_settings,
+        )
+        parts += [self.status, self.settings_button]
         return ft.Column(parts, spacing=4)
 
+    async def _open_settings(self, e) -> None:
+        await open_app_settings(self.lat.page)
+
     async def _locate(self, e) -> None:
+        # Asked when first needed, with the reason; denied, typing the coordinates still works.
+        outcome = await ask_permission(self.lat.page, self.lang, LOCATION)
+        self.settings_button.visible = outcome.open_settings
+        if not outcome.go_on:
+            self.status.value, self.status.visible = tr(self.lang, outcome.message or "location_failed"), True
+            self.status.update()
+            self.settings_button.update()
+            return
         self.status.value, self.status.visible = tr(self.lang, "locating"), True
         self.status.update()
         try:
             import flet_geolocator as ftg  # optional: only where the phone build carries it
 
             geo = ftg.Geolocator()
-            await geo.request_permission()
+            if outcome.status == Status.UNAVAILABLE:  # no permission service: the platform asks itself
+                await geo.request_permission()
             pos = await geo.get_current_position()
             self.lat.value, self.lon.value = f"{pos.latitude:.6f}", f"{pos.longitude:.6f}"
             self.accuracy = float(pos.accuracy) if getattr(pos, "accuracy", None) is not None else None

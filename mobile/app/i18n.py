@@ -192,6 +192,15 @@ STRINGS: dict[str, tuple[str, str]] = {
         "{n} records changed after approval: review them.",
     ),
     "export": ("Xuất Excel", "Export to Excel"),
+    "office_report": ("Báo cáo kỳ (Excel)", "Period report (Excel)"),
+    "people_of": (
+        "{num} / {den} người trong năm · {times} lượt người trong kỳ",
+        "{num} / {den} people this year · {times} person-times in the period",
+    ),
+    "over_count": (
+        "{n} người báo cáo vượt quân số: cần kiểm tra",
+        "{n} people reported beyond the headcount: check them",
+    ),
     "export_done": ("Đã lưu tệp {name}", "Saved {name}"),
     # question types: time, location, count grid, computed values
     "time_hint": ("hh:mm, ví dụ 07:30", "hh:mm, e.g. 07:30"),
@@ -306,6 +315,54 @@ STRINGS: dict[str, tuple[str, str]] = {
     "loading": ("Đang tải…", "Loading…"),
     "refresh": ("Tải lại", "Refresh"),
     "close": ("Đóng", "Close"),
+    # unsent records never forgotten (mobile/unsent.py)
+    "unsent_overdue": (
+        "{n} phiếu đã xong nhưng chưa gửi; phiếu lâu nhất đã chờ {days} ngày. Hãy đồng bộ khi có mạng.",
+        "{n} finished records are not sent; the oldest has waited {days} days. "
+        "Sync when you have a connection.",
+    ),
+    "device_unsent": (
+        "Còn {n} phiếu chưa gửi (báo lúc {reported})",
+        "{n} records unsent (reported {reported})",
+    ),
+    "device_unsent_old": (
+        "Còn {n} phiếu chưa gửi, lâu nhất từ {since} (báo lúc {reported})",
+        "{n} records unsent, the oldest since {since} (reported {reported})",
+    ),
+    "devices_unsent_old": (
+        "{n} thiết bị giữ phiếu chưa gửi quá {days} ngày (xếp lên đầu).",
+        "{n} devices hold records unsent for over {days} days (listed first).",
+    ),
+    # permissions (mobile/app/permissions.py)
+    "perm_why_location": (
+        "Ứng dụng cần quyền vị trí để ghi tọa độ nơi tổ chức hoạt động vào phiếu. "
+        "Vị trí chỉ được đọc khi bạn bấm nút này.",
+        "The app needs location access to record where the activity took place. "
+        "It reads the location only when you press this button.",
+    ),
+    "perm_why_camera": (
+        "Ứng dụng cần quyền máy ảnh để chụp ảnh minh chứng cho phiếu. Ảnh được lưu mã hóa trên máy.",
+        "The app needs camera access to take evidence photos for the record. Photos are kept encrypted.",
+    ),
+    "perm_allow": ("Cho phép", "Allow"),
+    "perm_not_now": ("Để sau", "Not now"),
+    "perm_denied_location": (
+        "Chưa có quyền vị trí. Bạn vẫn có thể nhập vĩ độ và kinh độ bằng tay.",
+        "No location access. You can still type the latitude and longitude.",
+    ),
+    "perm_denied_camera": (
+        "Chưa có quyền máy ảnh. Bạn vẫn có thể lưu phiếu không kèm ảnh.",
+        "No camera access. You can still save the record without a photo.",
+    ),
+    "perm_forever_location": (
+        "Quyền vị trí đã bị tắt hẳn. Hãy nhập tọa độ bằng tay, hoặc mở Cài đặt để bật lại.",
+        "Location access is turned off for good. Type the coordinates, or open Settings to turn it on.",
+    ),
+    "perm_forever_camera": (
+        "Quyền máy ảnh đã bị tắt hẳn. Hãy lưu phiếu không kèm ảnh, hoặc mở Cài đặt để bật lại.",
+        "Camera access is turned off for good. Save without a photo, or open Settings to turn it on.",
+    ),
+    "perm_open_settings": ("Mở Cài đặt", "Open Settings"),
     # errors
     "err_unexpected": (
         "Có lỗi ngoài dự kiến. Dữ liệu đã lưu vẫn an toàn. Hãy thử lại.",

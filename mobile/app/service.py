@@ -13,7 +13,7 @@ import platform
 import re
 import uuid
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import astuple, dataclass
 from datetime import date, datetime
 from pathlib import Path
 from typing import Any
@@ -22,6 +22,7 @@ from uuid import UUID
 from schemas.catalog import form_index, latest_forms, shipped_forms
 from schemas.common import text
 from schemas.forms import FormDefinition
+from schemas.outbox import outbox_headers
 from schemas.records import Record
 from schemas.sync import DeviceInfo, DeviceList, UnlockCode, UnlockCodeRequest, UserInfo
 
@@ -30,15 +31,18 @@ from ..pin_policy import check_pin
 from ..record_query import RecordQuery, search
 from ..records import LocalState, RecordStore, StoredRecord
 from ..reports import ProgressSource
-from ..settings_store import AppSettings, load_settings, save_settings
+from ..settings_store import AppSettings, apply_profile, load_settings, profile, save_device_settings
 from ..sync.client import ServerClient
 from ..sync.engine import SyncEngine, SyncReport
+from ..unsent import Unsent, unsent
 from ..vault import PinLocked, Vault
+from ..vault import device_secret as ds
 from ..vault.export import sealed_vault_zip
 from ..vault.keyfile import vault_keys_from_enrollment
 
 TOKEN_KEY = "device_token"
 USER_KEY = "user"
+PROFILE_KEY = "profile"  # the settings that must not be in plaintext (settings_store.PROFILE)
 
 
 @dataclass
@@ -56,9 +60,19 @@ class AppService:
         kdf_params: dict | None = None,
         client_factory: Callable[..., ServerClient] = ServerClient,
         vault_options: dict[str, Any] | None = None,
+        secrets: ds.SecretStore | None = None,
     ):
-        """``vault_options``: passed to the vault (e.g. ``write``, how bytes reach the disk, in tests)."""
+        """``vault_options``: passed to the vault (e.g. ``write``, how bytes reach the disk, in tests).
+
+        ``secrets``: where the device secret and the vault's write counter live
+        (``mobile/vault/device_secret.py``): the Keystore on Android
+        (``FletSecretStore.for_session``); by default a 0600 file beside the vault folder
+        (the desktop and web builds).
+        """
         self.data_dir = data_dir
+        self.secrets: ds.SecretStore = secrets or ds.FileSecretStore(data_dir / ds.STORE_FILE)
+        # A sentence for the officer after unlock (e.g. the vault's files went backwards), or None.
+        self.notice = None
         self._vault_options = dict(vault_options or {})
         self.data_dir.mkdir(parents=True, exist_ok=True)
         self.settings: AppSettings = load_settings(data_dir)
@@ -92,11 +106,11 @@ class AppService:
 
     async def set_language(self, lang: str) -> None:
         self.settings.language = "en" if lang == "en" else "vi"
-        await asyncio.to_thread(save_settings, self.data_dir, self.settings)
+        await asyncio.to_thread(save_device_settings, self.data_dir, self.settings)
 
     async def set_theme(self, mode: str) -> None:
         self.settings.theme = mode
-        await asyncio.to_thread(save_settings, self.data_dir, self.settings)
+        await asyncio.to_thread(save_device_settings, self.data_dir, self.settings)
 
     # ---- enrollment and PIN ---------------------------------------------------
     async def enroll(self, server_url: str, username: str, password: str) -> UserInfo:
@@ -122,7 +136,7 @@ class AppService:
         self.settings.unit = resp.user.unit
         self.settings.role = str(getattr(resp.user.role, "value", resp.user.role))
         self.settings.enrolled = False  # becomes True once the token is safe in the vault
-        await asyncio.to_thread(save_settings, self.data_dir, self.settings)
+        await asyncio.to_thread(save_device_settings, self.data_dir, self.settings)
         self._pending = (resp.device_token, resp.user)
         self._pending_keys = vault_keys_from_enrollment(resp)  # recovery + unlock keys for the vault
         return resp.user
@@ -140,38 +154,56 @@ class AppService:
                 self._retire_vault()  # a vault from an earlier enrollment: kept aside, never deleted
             keys = getattr(self, "_pending_keys", {})
             return Vault.create(
-                self.vault_dir, pin, kdf_params=self._kdf_params, **keys, **self._vault_options
+                self.vault_dir,
+                pin,
+                kdf_params=self._kdf_params,
+                secrets=self.secrets,
+                **keys,
+                **self._vault_options,
             )
 
         vault = await asyncio.to_thread(_create)
         self._open(vault)
         assert self.store is not None
+        await asyncio.to_thread(self.store.set_meta, PROFILE_KEY, profile(self.settings))
         await asyncio.to_thread(self.store.set_meta, TOKEN_KEY, token)
         await asyncio.to_thread(self.store.set_meta, USER_KEY, user.model_dump(mode="json"))
         self.user = user
         self._pending = None
         self.settings.enrolled = True
-        await asyncio.to_thread(save_settings, self.data_dir, self.settings)
+        await asyncio.to_thread(save_device_settings, self.data_dir, self.settings)
 
     async def unlock(self, pin: str) -> None:
         if not pin:
             raise InputError(text("Hãy nhập mã PIN.", "Enter your PIN."))
-        vault = await asyncio.to_thread(Vault.unlock, self.vault_dir, pin, **self._vault_options)
+        vault = await asyncio.to_thread(
+            Vault.unlock, self.vault_dir, pin, secrets=self.secrets, **self._vault_options
+        )
         self._open(vault)
         assert self.store is not None
+        self.notice = vault.rollback
+        stored = await asyncio.to_thread(self.store.get_meta, PROFILE_KEY)
+        if stored is None:  # a vault from before the profile moved in: move it from settings.json now
+            await asyncio.to_thread(self.store.set_meta, PROFILE_KEY, profile(self.settings))
+            await asyncio.to_thread(save_device_settings, self.data_dir, self.settings)
+        else:
+            apply_profile(self.settings, stored)
+            self.store.author, self.store.unit = self.settings.username, self.settings.unit
         raw = await asyncio.to_thread(self.store.get_meta, USER_KEY)
         self.user = UserInfo.model_validate(raw) if raw else None
 
     # ---- PIN change and lockout (issue 6; the screens call these) ------------
     def lock_state(self) -> PinLocked | None:
         """The lock to show (device and lockout numbers for the supervisor) before asking for a PIN."""
-        return Vault.lock_status(self.vault_dir) if Vault.exists(self.vault_dir) else None
+        if not Vault.exists(self.vault_dir):
+            return None
+        return Vault.lock_status(self.vault_dir)  # on the event loop: must not wait for the Keystore
 
     async def lift_lock(self, code: str) -> None:
         """Take a supervisor's unlock code (BadUnlockCode if wrong); then the PIN may be tried again."""
         if not code.strip():
             raise InputError(text("Hãy nhập mã mở khóa.", "Enter the unlock code."))
-        await asyncio.to_thread(Vault.lift_lock, self.vault_dir, code)
+        await asyncio.to_thread(Vault.lift_lock, self.vault_dir, code, secrets=self.secrets)
 
     async def change_pin(self, old_pin: str, new_pin: str, confirm: str) -> None:
         """Re-wrap the data key under a new PIN (records are not re-encrypted)."""
@@ -205,7 +237,7 @@ class AppService:
             "theme": self.settings.theme,
         }
         self.settings = AppSettings(**keep)
-        await asyncio.to_thread(save_settings, self.data_dir, self.settings)
+        await asyncio.to_thread(save_device_settings, self.data_dir, self.settings)
         self._pending = None
         self.user = None
         return retired
@@ -226,7 +258,10 @@ class AppService:
     async def devices(self) -> list[DeviceInfo]:
         """Phones enrolled in the caller's subtree (needs the server)."""
         client = await asyncio.to_thread(self._client)
-        found = await asyncio.to_thread(client.get_model, "/api/v1/devices", DeviceList)
+        # outbox=1 asks for each phone's last report of unsent records (older servers ignore it)
+        found = await asyncio.to_thread(
+            client.get_model, "/api/v1/devices", DeviceList, params={"outbox": "1"}
+        )
         return sorted(found.devices, key=lambda d: (d.revoked_at is not None, d.unit, d.username, d.id))
 
     async def unlock_code_for(self, device: int, lockout: str) -> UnlockCode:
@@ -352,8 +387,14 @@ class AppService:
 
     # ---- network --------------------------------------------------------------
     def _client(self) -> ServerClient:
-        token = self.store.get_meta(TOKEN_KEY) if self.store else None
-        return self._client_factory(self.settings.server_url, token)
+        store = self.store
+        client = self._client_factory(self.settings.server_url, store.get_meta(TOKEN_KEY) if store else None)
+        if store is not None:  # every push and pull tells the server what still waits (issue 17)
+            client.outbox_report = lambda: outbox_headers(*astuple(unsent(store)))
+        return client
+
+    async def unsent(self) -> Unsent:
+        return await asyncio.to_thread(unsent, self._require_store())
 
     async def check_online(self) -> bool:
         if not self.settings.server_url:
@@ -395,6 +436,9 @@ class AppService:
 
     async def export_progress(self, source: ProgressSource, plan: str, unit: str, start: date, end: date):
         return await asyncio.to_thread(source.export, plan, unit, start, end, "xlsx")
+
+    async def office_report(self, source: ProgressSource, plan: str, unit: str, start: date, end: date):
+        return await asyncio.to_thread(source.office_report, plan, unit, start, end)
 
 
 def _is_network_error(err: FieldTallyError) -> bool:

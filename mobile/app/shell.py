@@ -119,6 +119,20 @@ class Shell:
             task.cancel()
         self.service.lock()
 
+    # ---- Android's lifecycle (the rules: lifecycle.py; main.py forwards the events) -------------
+    def unlocked(self) -> bool:
+        return self.service.store is not None
+
+    async def lock(self) -> None:
+        """Hidden too long: keep the form on screen, let a running sync finish, lock, ask for the PIN."""
+        await self.flush()
+        for _ in range(300):  # a sync writes receipts into the vault; at most a minute
+            if not self.service.syncing:
+                break
+            await asyncio.sleep(0.2)
+        self.service.lock()
+        self.start()
+
     def refresh(self) -> None:
         if self.current is not None:
             self.show(self.current)

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import inspect
+import logging
 from collections.abc import Callable
 from typing import Any
 
@@ -9,6 +11,8 @@ import flet as ft
 
 from ..pin_policy import PIN_MAX_DIGITS
 from .i18n import N_
+
+log = logging.getLogger("fieldtally.app")
 
 TAP_HEIGHT = 52  # at least 48 dp: fingers, gloves, a moving vehicle
 
@@ -43,7 +47,29 @@ def frame(
         ),
         controls=[body] + ([bottom] if bottom else []),
         padding=ft.Padding.symmetric(horizontal=14, vertical=10),
+        # Android's back button does what the back arrow does (a form keeps its draft), never a bare pop.
+        can_pop=on_back is None,
+        on_confirm_pop=system_back(on_back) if on_back else None,
     )
+
+
+def system_back(on_back: Callable[[Any], Any]) -> Callable[[Any], Any]:
+    """Android's back button on a view with a back arrow: refuse the pop, then run the arrow's handler.
+
+    The screens navigate by replacing the one view, so the pop itself never happens: the handler
+    decides where to go (a form saves its draft first, or stays to show why it cannot).
+    """
+
+    async def handler(e: Any) -> None:
+        try:
+            await e.control.confirm_pop(False)
+        except Exception:  # the client went away: the handler still keeps what was typed
+            log.debug("back button: pop not answered", exc_info=True)
+        result = on_back(e)
+        if inspect.isawaitable(result):
+            await result
+
+    return handler
 
 
 def icon_button(icon: Any, label: str, on_click: Callable[[Any], Any]) -> ft.IconButton:

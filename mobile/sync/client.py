@@ -21,6 +21,7 @@ import email.utils
 import gzip
 import json
 import time
+from collections.abc import Callable
 from typing import Any, TypeVar
 from urllib.parse import urlencode
 
@@ -90,6 +91,8 @@ class ServerClient:
         self.token = token
         self.session = session or requests.Session()
         self.timeout = timeout
+        # Set by the app: the outbox's report (schemas.outbox headers) sent with every push and pull.
+        self.outbox_report: Callable[[], dict[str, str]] | None = None
 
     # ---- calls -------------------------------------------------------------------------------------
     def health(self, timeout: float = 3.0) -> bool:
@@ -118,13 +121,14 @@ class ServerClient:
             "Content-Type": "application/json",
             "Content-Encoding": "gzip",
             "Idempotency-Key": str(batch.batch_id),
+            **self._outbox(),
         }
         resp = self._send("POST", PUSH, data=gzip.compress(raw, compresslevel=6), headers=headers)
         return self._parse(resp, PushResponse)
 
     def pull(self) -> PullResponse:
         """Forms, plans, units and tallies for the officer's scope."""
-        return self._parse(self._send("GET", PULL), PullResponse)
+        return self._parse(self._send("GET", PULL, headers=self._outbox()), PullResponse)
 
     def get_model(self, path: str, model: type[M], *, params: dict[str, str] | None = None) -> M:
         """GET a read-only resource (tallies, series, approvals) and parse it as ``model``."""
@@ -139,6 +143,9 @@ class ServerClient:
     def post_model(self, path: str, body: Any, model: type[M]) -> M:
         """POST a JSON body and parse the answer as ``model``."""
         return self._parse(self._send("POST", path, json_body=body), model)
+
+    def _outbox(self) -> dict[str, str]:
+        return self.outbox_report() if self.outbox_report is not None else {}
 
     # ---- the one boundary --------------------------------------------------------------------------
     def _url(self, path: str) -> str:

@@ -39,7 +39,7 @@ from __future__ import annotations
 import logging
 import os
 import threading
-from collections.abc import Iterator, MutableMapping
+from collections.abc import Callable, Iterator, MutableMapping
 from pathlib import Path
 from typing import Any
 
@@ -189,6 +189,8 @@ class EncryptedStorage(Storage):
         self._snap_size = 0
         self._generation = 0
         self.torn_tail_recovered = False  # a crash had cut the journal's last frame; it was dropped
+        # Called with ``position`` after every durable change (the vault keeps a counter outside its files).
+        self.on_commit: Callable[[tuple[int, int]], None] | None = None
         self._closed = False
         self._load()
 
@@ -309,6 +311,7 @@ class EncryptedStorage(Storage):
                 self._table_objs.pop(name, None)
             self._tables = data
             if ops:
+                self._committed()
                 self._compact_if_due()
 
     def write_docs(self, name: str, changed: dict[str, dict[str, Any]], removed: set[str]) -> None:
@@ -346,6 +349,7 @@ class EncryptedStorage(Storage):
                 written.pop(doc_id, None)
             self._table_objs[name] = table  # unchanged since written: a later write() skips it
             if ops:
+                self._committed()
                 self._compact_if_due()
 
     def _compact_if_due(self) -> None:
@@ -426,6 +430,20 @@ class EncryptedStorage(Storage):
                 raise
             self._snap_size = size
             self._generation += 1
+            self._committed()
+
+    @property
+    def position(self) -> tuple[int, int]:
+        """(snapshot generation, journal frames): grows with every save, compaction included."""
+        return self._generation, self._writer.seq if self._writer else 0
+
+    def _committed(self) -> None:
+        if self.on_commit is None:
+            return
+        try:
+            self.on_commit(self.position)
+        except Exception:  # the change is safe on disk; a missed count only weakens rollback detection
+            log.exception("could not record the vault's write counter")
 
     @property
     def journal_bytes(self) -> int:

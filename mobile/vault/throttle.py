@@ -15,9 +15,11 @@ more, so ten-digit codes cannot be guessed). A vault without an unlock key
 per try.
 
 What this defends against: someone holding the phone and guessing PINs in
-the app. Someone who copies or edits the files can delete this counter;
-against them the defence is the cost of the KDF (see ``kdf.py``), and the
-PIN's length.
+the app. Someone who can edit the files could delete this counter, so a
+bound vault (``vault.py``) mirrors every save of it into the device's secure
+store (``on_save``) and, on opening, puts back the mirror when the file is
+behind it (``restore``): deleting the file or putting back an older one
+neither resets the waits nor un-spends an unlock code.
 
 A damaged counter file is not a reason to lock the officer out of their
 records: it is treated as ``DAMAGED_FAILURES`` failures, rewritten at once,
@@ -31,12 +33,13 @@ import json
 import os
 import time
 from collections.abc import Callable
-from dataclasses import dataclass, replace
+from dataclasses import asdict, dataclass, replace
 from pathlib import Path
 
 from vault_format.atomic import atomic_write, fsync_dir
 
 from ..errors import PinThrottled
+from . import device_secret as ds
 
 # Wait (seconds) before the next try, indexed by consecutive failures; the last value repeats.
 WAITS = (0, 0, 0, 5, 15, 30, 60, 120, 300, 600, 900, 1800, 3600)
@@ -64,6 +67,24 @@ class Throttle:
     def __init__(self, path: Path, clock: Clock = time.time) -> None:
         self.path = Path(path)
         self.clock = clock
+        self.on_save: Callable[[Attempts], None] | None = None  # the mirror outside the vault's files
+
+    @classmethod
+    def mirrored(cls, path: Path, clock: Clock, secrets: ds.SecretStore | None, vault_id: str) -> Throttle:
+        """The counter of vault ``vault_id``, restored from and mirrored into ``secrets`` (if given)."""
+        t = cls(path, clock)
+        if secrets is not None:
+            t.restore(_attempts(ds.read_attempts(secrets, vault_id)))
+            t.on_save = lambda a: ds.write_attempts(secrets, vault_id, asdict(a))
+        return t
+
+    def restore(self, kept: Attempts | None) -> None:
+        """Put back ``kept`` (the mirror) if the file is behind it: fewer lifted locks, or fewer failures."""
+        if kept is None:
+            return
+        a = self._load() if self.path.exists() else Attempts()
+        if (kept.lockouts, kept.failures, kept.code_failures) > (a.lockouts, a.failures, a.code_failures):
+            self._save(kept)
 
     def _load(self) -> Attempts:
         try:
@@ -105,6 +126,8 @@ class Throttle:
         }
         body["check"] = _check(body)
         atomic_write(self.path, json.dumps(body).encode("ascii"))
+        if self.on_save is not None:
+            self.on_save(a)
 
     def attempts(self) -> Attempts:
         return self._load()
@@ -160,11 +183,29 @@ class Throttle:
             if a != Attempts(lockouts=a.lockouts):
                 self._save(Attempts(lockouts=a.lockouts))
             return
+        if self.on_save is not None:
+            self.on_save(Attempts())
         try:
             os.unlink(self.path)
         except FileNotFoundError:
             return
         fsync_dir(self.path.parent)
+
+
+def _attempts(fields: dict | None) -> Attempts | None:
+    """The mirror read back; None when absent or not a well-formed counter."""
+    if not fields:
+        return None
+    try:
+        a = Attempts(**fields)
+    except TypeError:
+        return None
+    counts_ok = all(
+        isinstance(n, int) and not isinstance(n, bool) and n >= 0
+        for n in (a.failures, a.lockouts, a.code_failures)
+    )
+    times_ok = all(isinstance(t, (int, float)) for t in (a.last_failure, a.last_code_failure))
+    return a if counts_ok and times_ok else None
 
 
 def _check_v1(failures: object, last: object) -> str:

@@ -10,7 +10,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 from contextlib import contextmanager
 
-from vault_format.errors import Corrupt, FormatError, NewerFormat
+from vault_format.errors import Corrupt, FormatError, NewerFormat, NotThisDevice
 
 from ..errors import VaultCorrupt, VaultError
 
@@ -22,7 +22,7 @@ def phone_errors() -> Iterator[None]:
         yield
     except Corrupt as exc:
         raise VaultCorrupt(exc.detail) from exc
-    except NewerFormat as exc:
+    except (NewerFormat, NotThisDevice) as exc:
         raise VaultError(exc.message, detail=exc.detail) from exc
     except FormatError as exc:
         raise VaultError(detail=exc.detail) from exc

@@ -17,6 +17,16 @@ key stays, so records are never re-encrypted, and the file is replaced
 atomically, so a crash leaves the old PIN or the new one working, never
 neither. Wrong PINs slow down and then lock (``throttle.py``);
 ``lift_lock`` takes a supervisor's unlock code.
+
+Given a ``SecretStore`` (``device_secret.py``; the app always gives one),
+the vault is *bound to the device*: a secret kept outside these files
+enters the PIN's key, authenticates ``vault.key`` and seals the unlock key
+(``vault_format/binding.py``), so the files alone cannot be brute-forced;
+an older, unbound vault is bound at its next unlock. The same store keeps
+the vault's write counter: files found behind it on opening (a journal cut
+at a frame boundary, an older copy restored) set ``rollback``, a sentence
+for the officer, and the counter starts again from what is there. Without a
+store (tools, most tests) the vault is format 2 and unbound, as before.
 """
 
 from __future__ import annotations
@@ -30,14 +40,16 @@ from typing import Any
 
 from tinydb import TinyDB
 
-from schemas.common import text
+from schemas.common import LocalizedText, text
 from schemas.unlock import code_matches
+from vault_format import kdf
 from vault_format import recovery as rc
 from vault_format.atomic import fsync_dir, remove_stray_temps
 from vault_format.keyfile import KEY_NAME
 
 from ..errors import BadUnlockCode, PinLocked, VaultError, WrongPin
 from ..pin_policy import check_pin
+from . import device_secret as ds
 from . import keyfile as kf
 from .storage import COMPACT_MIN_BYTES, EncryptedStorage
 from .throttle import LOCK_AFTER, Throttle
@@ -50,14 +62,37 @@ except ImportError:  # pragma: no cover
 ATTEMPTS_NAME = "vault.attempts"
 LOCK_NAME = "vault.lock"
 
+ROLLED_BACK = text(
+    "Kho dữ liệu trên máy cũ hơn lần lưu cuối: có thể đã mất những phiếu chưa gửi "
+    "(tệp bị cắt bớt hoặc bị thay bằng bản sao cũ). Hãy báo ngay cho cán bộ phụ trách.",
+    "The data store on this phone is older than its last save: records not yet sent may be lost "
+    "(its files were cut short or replaced by an older copy). Tell your supervisor now.",
+)
+
 
 class Vault:
     """The officer's encrypted store; ``db`` is a TinyDB on top of it."""
 
-    def __init__(self, folder: Path, storage: EncryptedStorage, lock_fd: int | None, vault_id: str) -> None:
+    def __init__(
+        self,
+        folder: Path,
+        storage: EncryptedStorage,
+        lock_fd: int | None,
+        vault_id: str,
+        *,
+        secrets: ds.SecretStore | None = None,
+        device_secret: bytes | None = None,
+    ) -> None:
         self.folder = Path(folder)
         self.vault_id = vault_id
         self._storage = storage
+        self._device_secret = device_secret
+        self._secrets = secrets
+        # Set on opening when the files are behind the counter kept outside them (a sentence to show).
+        self.rollback: LocalizedText | None = None
+        if secrets is not None:
+            self.rollback = _check_counter(secrets, vault_id, storage)
+            storage.on_commit = lambda pos: ds.write_counter(secrets, vault_id, pos)
         self.db: TinyDB = TinyDB(storage=lambda: storage)
         # Release the files and the folder lock even if the owner forgets close() (runs once).
         self._closer = weakref.finalize(self, _release, storage, lock_fd)
@@ -76,9 +111,13 @@ class Vault:
         kdf_params: dict | None = None,
         recovery_public_key: bytes | None = None,
         unlock_key: kf.UnlockKey | None = None,
+        secrets: ds.SecretStore | None = None,
         **options: Any,
     ) -> Vault:
         """A new vault with a random 256-bit data key wrapped by a key derived from ``pin``.
+
+        ``kdf_params`` None (or only ``{"target_ms": t}``) calibrates the KDF on
+        this device (``kdf.calibrate``); ``secrets`` binds the vault to the device.
 
         ``recovery_public_key`` (the server's, from enrollment) adds a second
         wrap so an admin can recover the records if the PIN is forgotten;
@@ -98,22 +137,38 @@ class Vault:
         lock_fd = _lock(folder)
         try:
             data_key = os.urandom(32)
+            if not kdf_params or set(kdf_params) == {"target_ms"}:
+                kdf_params = kdf.calibrate(**(kdf_params or {}))
+            secret = ds.device_secret(secrets, create=True) if secrets is not None else None
             keyfile = kf.new_keyfile(
-                pin, data_key, kdf_params, recovery_public_key=recovery_public_key, unlock=unlock_key
+                pin,
+                data_key,
+                kdf_params,
+                recovery_public_key=recovery_public_key,
+                unlock=unlock_key,
+                device_secret=secret,
             )
             remove_stray_temps(folder)
             EncryptedStorage.initialize(folder, data_key, keyfile.vault_id)
             Throttle(folder / ATTEMPTS_NAME).reset()
+            if secrets is not None:
+                ds.write_counter(secrets, keyfile.vault_id, (0, 0))
             kf.write_keyfile(folder / KEY_NAME, keyfile)
             storage = EncryptedStorage(folder, data_key, keyfile.vault_id, **_storage_options(options))
         except BaseException:
             _unlock(lock_fd)
             raise
-        return cls(folder, storage, lock_fd, keyfile.vault_id)
+        return cls(folder, storage, lock_fd, keyfile.vault_id, secrets=secrets, device_secret=secret)
 
     @classmethod
     def unlock(
-        cls, folder: Path, pin: str, *, clock: Callable[[], float] = time.time, **options: Any
+        cls,
+        folder: Path,
+        pin: str,
+        *,
+        clock: Callable[[], float] = time.time,
+        secrets: ds.SecretStore | None = None,
+        **options: Any,
     ) -> Vault:
         """Open the vault with ``pin``. Raises WrongPin, PinThrottled, PinLocked or VaultCorrupt.
 
@@ -121,7 +176,8 @@ class Vault:
         refused with PinThrottled without deriving any key; a locked vault
         refuses every PIN until ``lift_lock``. A key file of an older format
         is rewritten in the current one (same data key, same PIN). ``clock``
-        is for tests (seconds, like ``time.time``).
+        is for tests (seconds, like ``time.time``). With ``secrets`` an unbound
+        vault is bound now, and ``rollback`` is set if the files went backwards.
         """
         folder = Path(folder)
         if not cls.exists(folder):
@@ -131,13 +187,19 @@ class Vault:
             )
         lock_fd = _lock(folder)
         try:
-            throttle = Throttle(folder / ATTEMPTS_NAME, clock)
-            keyfile = kf.read_keyfile(folder / KEY_NAME)
+            keyfile = kf.read_checked(folder, secrets)
+            throttle = Throttle.mirrored(folder / ATTEMPTS_NAME, clock, secrets, keyfile.vault_id)
             _refuse_if_locked(throttle, keyfile)
             throttle.check()
             data_key = _unwrap_counted(keyfile, pin, throttle)
             throttle.reset()
-            if keyfile.format < kf.FORMAT:
+            if secrets is not None and not keyfile.bound:
+                # An older vault: bind it to this device now (same data key and PIN, a new wrap).
+                keyfile = keyfile.rewrapped(
+                    pin, data_key, device_secret=ds.device_secret(secrets, create=True)
+                )
+                kf.write_keyfile(folder / KEY_NAME, keyfile)
+            elif keyfile.format < kf.UNBOUND_FORMAT:
                 keyfile = keyfile.rewrapped(pin, data_key)
                 kf.write_keyfile(folder / KEY_NAME, keyfile)
             remove_stray_temps(folder)
@@ -145,11 +207,17 @@ class Vault:
         except BaseException:
             _unlock(lock_fd)
             raise
-        return cls(folder, storage, lock_fd, keyfile.vault_id)
+        return cls(
+            folder, storage, lock_fd, keyfile.vault_id, secrets=secrets, device_secret=keyfile.device_secret
+        )
 
     @classmethod
     def lock_status(cls, folder: Path, *, clock: Callable[[], float] = time.time) -> PinLocked | None:
-        """The PinLocked a PIN try would meet now (to show the unlock-code screen first), or None."""
+        """The PinLocked a PIN try would meet now (to show the unlock-code screen first), or None.
+
+        Needs no device secret (the screen asks from the event loop): the device number is not
+        secret, and ``unlock`` and ``lift_lock`` check the key file against the device themselves.
+        """
         throttle = Throttle(Path(folder) / ATTEMPTS_NAME, clock)
         try:
             _refuse_if_locked(throttle, kf.read_keyfile(Path(folder) / KEY_NAME))
@@ -158,7 +226,14 @@ class Vault:
         return None
 
     @classmethod
-    def lift_lock(cls, folder: Path, code: str, *, clock: Callable[[], float] = time.time) -> None:
+    def lift_lock(
+        cls,
+        folder: Path,
+        code: str,
+        *,
+        clock: Callable[[], float] = time.time,
+        secrets: ds.SecretStore | None = None,
+    ) -> None:
         """Take a supervisor's unlock code for the current lockout; BadUnlockCode if it is wrong.
 
         The code only lets PINs be tried again (and is spent): it opens no data.
@@ -166,8 +241,8 @@ class Vault:
         folder = Path(folder)
         lock_fd = _lock(folder)
         try:
-            keyfile = kf.read_keyfile(folder / KEY_NAME)
-            throttle = Throttle(folder / ATTEMPTS_NAME, clock)
+            keyfile = kf.read_checked(folder, secrets)
+            throttle = Throttle.mirrored(folder / ATTEMPTS_NAME, clock, secrets, keyfile.vault_id)
             if keyfile.unlock is None:
                 raise VaultError(
                     text(
@@ -187,7 +262,12 @@ class Vault:
 
     # ---- keys of an open vault ---------------------------------------------------------------------
     def _keyfile(self) -> kf.KeyFile:
-        return kf.read_keyfile(self.folder / KEY_NAME)
+        return kf.read_keyfile(self.folder / KEY_NAME, self._device_secret)
+
+    @property
+    def bound(self) -> bool:
+        """True when the vault's key needs this device's secret (format 3)."""
+        return self._keyfile().bound
 
     def change_pin(self, old_pin: str, new_pin: str, *, clock: Callable[[], float] = time.time) -> None:
         """Wrap the data key under ``new_pin``; the records are not touched (no re-encryption).
@@ -196,7 +276,7 @@ class Vault:
         unattended unlocked phone cannot have its PIN changed by someone else.
         """
         check_pin(new_pin)
-        throttle = Throttle(self.folder / ATTEMPTS_NAME, clock)
+        throttle = Throttle.mirrored(self.folder / ATTEMPTS_NAME, clock, self._secrets, self.vault_id)
         keyfile = self._keyfile()
         throttle.check()
         data_key = _unwrap_counted(keyfile, old_pin, throttle)
@@ -250,12 +330,22 @@ class Vault:
         self.close()
 
 
+def _check_counter(secrets: ds.SecretStore, vault_id: str, storage: EncryptedStorage) -> LocalizedText | None:
+    """ROLLED_BACK if the files are behind the counter kept outside them; then count from what is there."""
+    recorded = ds.read_counter(secrets, vault_id)
+    found = storage.position
+    if recorded != found:
+        ds.write_counter(secrets, vault_id, found)
+    return ROLLED_BACK if recorded is not None and found < recorded else None
+
+
 def _refuse_if_locked(throttle: Throttle, keyfile: kf.KeyFile) -> None:
-    if keyfile.unlock is None:
+    device = keyfile.unlock_device
+    if device is None:
         return  # no unlock code could ever lift a lock: the waits alone slow guessing down
     a = throttle.attempts()
     if a.failures >= LOCK_AFTER:
-        raise PinLocked(attempts=a.failures, device=keyfile.unlock.device, lockout=a.lockouts)
+        raise PinLocked(attempts=a.failures, device=device, lockout=a.lockouts)
 
 
 def _unwrap_counted(keyfile: kf.KeyFile, pin: str, throttle: Throttle) -> bytes:
@@ -263,7 +353,7 @@ def _unwrap_counted(keyfile: kf.KeyFile, pin: str, throttle: Throttle) -> bytes:
         return keyfile.unwrap(pin)
     except kf.BadKey:
         attempts, wait = throttle.record_failure()
-        if keyfile.unlock is not None and attempts >= LOCK_AFTER:
+        if keyfile.unlock_device is not None and attempts >= LOCK_AFTER:
             _refuse_if_locked(throttle, keyfile)
         raise WrongPin(attempts, wait) from None
 

@@ -130,6 +130,15 @@ def demo_records(
     def day_in(start: date, end: date) -> date:
         return start + timedelta(days=rng.randint(0, (end - start).days))
 
+    reached: dict[tuple[str, int, str], int] = {}  # (unit, year, who) -> people reached so far that year
+
+    def first_time(unit: Unit, year: int, who: str, attending: int, headcount: int) -> int:
+        """How many of ``attending`` are new this year: most at first, fewer as the year fills up."""
+        done = reached.get((unit.code, year, who), 0)
+        new = min(attending, max(0, headcount - done), some(attending * rng.uniform(0.5, 0.9)))
+        reached[(unit.code, year, who)] = done + new
+        return new
+
     for start, end in _months(FIRST_MONTH, today):
         months_in = (start.year - FIRST_MONTH.year) * 12 + start.month
         for u in units:
@@ -149,15 +158,19 @@ def demo_records(
                         add("awareness_survey", u, day_in(start, end), _quiz_answers(rng, survey, p_correct))
             if u.type in ("commune", "post") and forces and start >= date(2025, 1, 1):
                 soldiers = some(forces / 30 * p * rng.uniform(0.7, 1.3))
+                citizens, cadres = rng.randint(20, 120), rng.randint(2, 15)
                 add(
                     "outreach_session",
                     u,
                     day_in(start, end),
                     {
                         "attendees_soldiers": soldiers,
-                        "attendees_citizens": rng.randint(20, 120),
-                        "attendees_cadres": rng.randint(2, 15),
-                        "attendees_female": rng.randint(5, 60),
+                        "soldiers_first_time": first_time(u, y, "forces", soldiers, forces),
+                        "attendees_citizens": citizens,
+                        "attendees_cadres": cadres,
+                        # women: never more than everyone attending (the form refuses that)
+                        "attendees_female": min(rng.randint(5, 60), soldiers + citizens + cadres),
+                        "materials": rng.randint(0, 80),
                     },
                 )
             if start.month in (3, 6, 9, 12) and start >= date(2025, 1, 1) and (military or local):
@@ -171,6 +184,7 @@ def demo_records(
                         {
                             "trainee_force": "military",
                             "trained_propagandists": n,
+                            "new_propagandists": first_time(u, y, "military", n, military),
                             "trained_reporters": 0,
                             "trained_collaborators": 0,
                             "trained_mediators": 0,
@@ -186,6 +200,7 @@ def demo_records(
                         {
                             "trainee_force": "local",
                             "trained_propagandists": n,
+                            "new_propagandists": first_time(u, y, "local", n, local),
                             "trained_reporters": 0,
                             "trained_collaborators": 0,
                             "trained_mediators": 0,

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import select
+from sqlalchemy import or_, select, update
 from sqlalchemy.orm import Session
 
 from schemas.common import text
@@ -25,8 +25,9 @@ from .audit import audit
 from .units import is_within
 
 
-def _info(device: DeviceRow, user: UserRow) -> DeviceInfo:
-    return DeviceInfo(
+def _info(device: DeviceRow, user: UserRow, *, outbox: bool = False) -> DeviceInfo:
+    """``outbox``: include the unsent-records report (only callers that asked for it can read it)."""
+    base = DeviceInfo(
         id=device.id,
         name=device.name,
         username=user.username,
@@ -34,6 +35,14 @@ def _info(device: DeviceRow, user: UserRow) -> DeviceInfo:
         created_at=device.created_at,
         last_seen_at=device.last_seen_at,
         revoked_at=device.revoked_at,
+    )
+    if not outbox:
+        return base  # the report's fields stay unset, so the answer leaves them out
+    return DeviceInfo(
+        **base.model_dump(exclude_unset=True),
+        unsent_count=device.unsent_count,
+        unsent_since=device.unsent_since,
+        unsent_reported_at=device.unsent_reported_at,
     )
 
 
@@ -43,15 +52,36 @@ def _in_scope(caller: Caller, user: UserRow, unit_path: str) -> bool:
     return is_within(unit_path, caller.unit_path)
 
 
-def list_devices(session: Session, *, caller: Caller) -> list[DeviceInfo]:
-    """The devices the caller may see, newest first."""
+def list_devices(session: Session, *, caller: Caller, outbox: bool = False) -> list[DeviceInfo]:
+    """The devices the caller may see, newest first (``outbox``: with their unsent-records reports)."""
     rows = session.execute(
         select(DeviceRow, UserRow, UnitRow.path)
         .join(UserRow, UserRow.id == DeviceRow.user_id)
         .join(UnitRow, UnitRow.code == UserRow.unit_code)
         .order_by(DeviceRow.id.desc())
     ).all()
-    return [_info(d, u) for d, u, path in rows if _in_scope(caller, u, path)]
+    return [_info(d, u, outbox=outbox) for d, u, path in rows if _in_scope(caller, u, path)]
+
+
+def note_unsent(
+    session: Session, *, device_pk: int, report: tuple[int, datetime | None], now: datetime
+) -> None:
+    """Keep a phone's report of its unsent records (``schemas.outbox``), written only when it changed.
+
+    Each phone writes only its own row, so this adds no row that every push waits on.
+    """
+    count, since = report
+    session.execute(
+        update(DeviceRow)
+        .where(
+            DeviceRow.id == device_pk,
+            or_(
+                DeviceRow.unsent_count.is_distinct_from(count),
+                DeviceRow.unsent_since.is_distinct_from(since),
+            ),
+        )
+        .values(unsent_count=count, unsent_since=since, unsent_reported_at=now)
+    )
 
 
 def device_id_for(session: Session, *, username: str, device_id: str) -> int:

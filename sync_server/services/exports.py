@@ -62,6 +62,7 @@ TALLY_HEADERS = [
     "Hạn mốc",
     "Mục tiêu (%)",
     "Còn thiếu (điểm %)",
+    "Số lượt người trong kỳ",  # beside a coverage indicator's people: the attendances, as reports count them
     "Cùng kỳ năm trước (%)",
     "Thay đổi so với cùng kỳ (%)",
     "Trạng thái",
@@ -83,7 +84,7 @@ def _progress_cells(p: IndicatorProgress | Any) -> list[Cell]:
         p.milestone_pct,
         p.milestone_due,
         p.target_pct,
-        p.gap if getattr(p, "kind", "percent") == "percent" else None,
+        p.gap if getattr(p, "kind", "percent") != "decrease" else None,
     ]
 
 
@@ -113,14 +114,14 @@ def tally_rows(
                     head
                     + ["", p_start, p_end]
                     + _progress_cells(p)
-                    + [p.previous_pct, p.change_pct, STATUS_VI[p.status]]
+                    + [p.person_times, p.previous_pct, p.change_pct, STATUS_VI[p.status]]
                 )
                 for seg in p.segments:
                     rows.append(
                         head
                         + [segment_labels.get(seg.segment_id, seg.segment_id), p_start, p_end]
                         + _progress_cells(seg)
-                        + [None, None, STATUS_VI[seg.status]]
+                        + [None, None, None, STATUS_VI[seg.status]]
                     )
     return rows
 

@@ -7,12 +7,12 @@ import errno
 from pathlib import Path
 
 import pytest
-from vault_format.atomic import write_all
 
 from mobile.app.service import AppService
 from mobile.errors import VaultWriteFailed
 from mobile.records import LocalState
 from tests.mobile.helpers import FAST_KDF, PIN, survey_answers
+from vault_format.atomic import write_all
 
 
 class FullDisk:

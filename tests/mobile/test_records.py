@@ -89,11 +89,11 @@ def test_records__draft_of_an_unknown_form_is_refused(store: RecordStore):
 
 
 def test_records__forms_from_the_cached_pull_are_known(store: RecordStore):
-    v2 = SESSION.model_copy(update={"version": SESSION.version + 1})  # a version only a pull brings
-    rec = store.new_record(v2)
+    newer = SESSION.model_copy(update={"version": SESSION.version + 1})  # a version only the pull brings
+    rec = store.new_record(newer)
     with pytest.raises(ValidationFailed):
         store.save_draft(rec, {})
-    store.save_pull(pull_response([*FORMS.values(), v2]))
+    store.save_pull(pull_response([*FORMS.values(), newer]))
     assert store.save_draft(rec, {"place": "Thôn Mới"}).state == LocalState.DRAFT
 
 

@@ -155,3 +155,14 @@ def test_live__server_gone_is_a_retryable_error_not_a_crash(tmp_path: Path):
     server.stop()
     with pytest.raises(RetryableSyncError):
         source.fetch(PLAN.id, "HN", date(2025, 1, 1), date(2025, 12, 31))
+
+
+def test_live__the_office_report_comes_from_the_supervisors_phone(demo_server):
+    source = _source(demo_server)
+    data = source.office_report(PLAN.id, "HN-SS", date(2025, 1, 1), date(2025, 6, 30))
+    sheet = openpyxl.load_workbook(io.BytesIO(data)).active
+    texts = {c for row in sheet.iter_rows(values_only=True) for c in row if isinstance(c, str)}
+    assert {"BÁO CÁO", "Kỳ báo cáo: 6 tháng đầu năm 2025", "I. KẾT QUẢ THỰC HIỆN CÁC CHỈ TIÊU"} <= texts
+    # the indicator table holds numbers: the first indicator's target is 90, its denominator a count
+    row = next(r for r in sheet.iter_rows(values_only=True) if r[0] == 1 and isinstance(r[1], str))
+    assert row[2] == 90 and isinstance(row[6], int)

@@ -10,11 +10,11 @@ import errno
 from pathlib import Path
 
 import pytest
-from vault_format.atomic import write_all
 
 from mobile.errors import VaultError, VaultWriteFailed
 from mobile.records import LocalState, RecordStore
 from mobile.vault import Vault
+from vault_format.atomic import write_all
 
 from .helpers import FAST_KDF, FORMS, PIN, survey_answers
 

@@ -80,7 +80,7 @@ def test_keys__a_newer_format_asks_for_an_update_and_is_not_called_corrupt(vault
     vault.close()
     body = json.loads((vault_dir / KEY_NAME).read_text())
     body.pop("checksum")
-    body["format"] = 3
+    body["format"] = key_format.FORMAT + 1  # one past the newest this app reads
     body["checksum"] = __import__("hashlib").sha256(key_format._canonical(body)).hexdigest()
     (vault_dir / KEY_NAME).write_text(json.dumps(body))
     with pytest.raises(VaultError) as err:

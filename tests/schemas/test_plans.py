@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 import uuid
-from datetime import date, datetime, timezone
+from datetime import UTC, date, datetime
 
 import pytest
 from pydantic import ValidationError
@@ -24,7 +24,7 @@ from schemas.records import Record
 
 PLAN = shipped_plans()[0]
 FORMS = latest_forms(shipped_forms())
-NOW = datetime(2026, 11, 22, tzinfo=timezone.utc)
+NOW = datetime(2026, 11, 22, tzinfo=UTC)
 
 
 def make(form_id, answers, status="final"):
@@ -108,11 +108,14 @@ def test_plans__evaluate_status(num, den, end, status, pct):
 
 
 def test_plans__evaluate_plan_divides_by_baselines_or_measures():
-    sums = {"surveys": 4, "surveys_understanding": 3, "attendees_soldiers": 30, "local_trained": 9}
+    # i2 and i5 count people reached this year (coverage); person-times are shown beside them
+    sums = {"surveys": 4, "surveys_understanding": 3, "soldiers_reached": 30, "attendees_soldiers": 75,
+            "local_reached": 9}
     baselines = {"standing_force": 20, "reserve_force": 10, "militia": 20, "local_propagandists": 10}
     out = {p.indicator_id: p for p in evaluate_plan(PLAN, sums, baselines, date(2026, 12, 31))}
     assert out["i1_understanding"].pct == 75.0
     assert (out["i2_forces_educated"].numerator, out["i2_forces_educated"].denominator) == (30, 50)
+    assert out["i2_forces_educated"].person_times == 75
     assert out["i5_local_propagandists"].status == ProgressStatus.REACHED
     assert out["i4_military_propagandists"].status == ProgressStatus.NO_DATA
 
@@ -178,7 +181,7 @@ def test_shortfall__ranks_the_furthest_behind_first():
     def unit(code, surveys, passed, trained):
         progress = evaluate_plan(
             PLAN,
-            {"surveys": surveys, "surveys_understanding": passed, "local_trained": trained},
+            {"surveys": surveys, "surveys_understanding": passed, "local_reached": trained},
             {"local_propagandists": 100},
             date(2024, 12, 31),
         )

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import uuid
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 import pytest
 from pydantic import ValidationError
@@ -13,7 +13,7 @@ from schemas.records import Record, check_record
 from schemas.sync import MAX_BATCH_RECORDS, PushBatch
 
 FORMS = latest_forms(shipped_forms())
-NOW = datetime(2026, 11, 22, tzinfo=timezone.utc)
+NOW = datetime(2026, 11, 22, tzinfo=UTC)
 
 
 def envelope(**over):

@@ -142,7 +142,7 @@ def test_keys__locked_phone_is_unlocked_by_a_supervisors_code_from_the_server(
     for _ in range(LOCK_AFTER):
         clock["t"] += WAITS[-1]
         with pytest.raises((WrongPin, PinLocked)):
-            Vault.unlock(phone.vault_dir, "000000", clock=lambda: clock["t"])
+            Vault.unlock(phone.vault_dir, "000000", clock=lambda: clock["t"], secrets=phone.secrets)
     locked = phone.lock_state()
     assert isinstance(locked, PinLocked)
     # The supervisor of the officer's district asks the server for the code the phone shows.

@@ -45,8 +45,11 @@ def survey_answers(day: str, *, correct: int) -> dict[str, Any]:
     }
 
 
-def session_answers(day: str, *, soldiers: int = 0) -> dict[str, Any]:
+def session_answers(day: str, *, soldiers: int = 0, first_time: int | None = None) -> dict[str, Any]:
+    """An outreach session; ``first_time`` (form v2): how many soldiers were reached first this year."""
+    extra = {} if first_time is None else {"soldiers_first_time": first_time}
     return {
+        **extra,
         "session_date": day,
         "place": "Nhà văn hóa thôn Đông",
         "format": "meeting",

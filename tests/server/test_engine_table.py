@@ -30,6 +30,7 @@ def training(day: str, trained: int) -> dict[str, Any]:
         "course_name": "Tập huấn",
         "trainee_force": "local",
         "trained_mediators": trained,
+        "new_mediators": trained,  # none of them trained earlier in the year
     }
 
 
@@ -52,9 +53,9 @@ def year_2024(api: Api) -> Api:
         record("awareness_survey", survey_answers("2024-05-05", correct=4)),
         record("awareness_survey", survey_answers("2024-08-20", correct=5)),
         record("awareness_survey", survey_answers("2024-11-11", correct=2), record_id=MT_ID["nov_fail"]),
-        record("training", training("2024-03-03", 10)),
-        record("training", training("2024-09-09", 12)),
-        record("outreach_session", session_answers("2024-06-01", soldiers=50)),
+        record("training", training("2024-03-03", 10), form_version=2),
+        record("training", training("2024-09-09", 12), form_version=2),
+        record("outreach_session", session_answers("2024-06-01", soldiers=50, first_time=50), form_version=2),
         record("discipline_return", discipline("2023-03-01", 200, 4)),
         record("discipline_return", discipline("2024-03-01", 200, 2)),
         record("mediation_case", {"case_date": "2024-04-04", "dispute_type": "land", "parties": 2,
@@ -66,9 +67,12 @@ def year_2024(api: Api) -> Api:
         record("awareness_survey", survey_answers("2024-04-03", correct=4), unit="HN-SS-BS", author="chihuy"),
         record("awareness_survey", survey_answers("2024-10-01", correct=0), unit="HN-SS-BS", author="chihuy",
                record_id=MT_ID["bs_oct"]),
-        record("outreach_session", session_answers("2024-12-01", soldiers=100), unit="HN-SS-BS", author="chihuy"),
-        record("awareness_survey", survey_answers("2024-07-07", correct=6), unit="HN-BD-PX", author="chihuy"),
-        record("training", training("2024-07-07", 20), unit="HN-BD-PX", author="chihuy"),
+        record("outreach_session", session_answers("2024-12-01", soldiers=100, first_time=100),
+               unit="HN-SS-BS", author="chihuy", form_version=2),
+        # an urban respondent who says the place is not a key area: outside the key-area segment
+        record("awareness_survey", {**survey_answers("2024-07-07", correct=6), "key_area": "no"},
+               unit="HN-BD-PX", author="chihuy"),
+        record("training", training("2024-07-07", 20), unit="HN-BD-PX", author="chihuy", form_version=2),
     ]
     assert api.statuses(*others, user="chihuy") == ["stored"] * len(others)
     # the November fail is corrected: now a pass, held on 12 December

@@ -70,7 +70,11 @@ def hand_counted(api: Api) -> Api:
                 "trainee_force": "local",
                 "trained_mediators": 6,
                 "trained_collaborators": 4,
+                # none of them had been trained earlier in the year
+                "new_mediators": 6,
+                "new_collaborators": 4,
             },
+            form_version=2,
         ),
         # outside the period asked for: must not count
         record("awareness_survey", survey_answers("2025-02-01", correct=6)),

@@ -65,12 +65,13 @@ def test_push__sum_measures_move_with_the_unit_day_and_amount(api: Api) -> None:
     rid = uuid.uuid4()
     first = record("outreach_session", session_answers(DAY, soldiers=30), record_id=rid)
     assert api.statuses(first) == ["stored"]
-    assert api.indicator("i2_forces_educated", start=DAY, end=DAY)["numerator"] == 30
+    # soldiers' person-times: the sum measure i2 shows beside the people it counts
+    assert api.indicator("i2_forces_educated", start=DAY, end=DAY)["person_times"] == 30
     other_day = this_year_day(1, 2)
     second = record("outreach_session", session_answers(other_day, soldiers=12), record_id=rid, revision=2)
     assert api.statuses(second) == ["stored"]
-    assert api.indicator("i2_forces_educated", start=DAY, end=DAY)["numerator"] == 0 or DAY == other_day
-    assert api.indicator("i2_forces_educated", start=other_day, end=other_day)["numerator"] == 12
+    assert api.indicator("i2_forces_educated", start=DAY, end=DAY)["person_times"] == 0 or DAY == other_day
+    assert api.indicator("i2_forces_educated", start=other_day, end=other_day)["person_times"] == 12
 
 
 def test_push__two_revisions_in_one_batch(api: Api) -> None:

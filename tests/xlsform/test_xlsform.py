@@ -227,6 +227,7 @@ def test_xlsform__unsupported_expressions_are_named_and_the_rule_dropped(tmp_pat
                 "constraint": "string-length(.) > 2",
                 "choice_filter": "x = 1",
             },
+            {"type": "date", "name": "d2", "label": "Ngày khác", "constraint": ". <= today()"},
         ],
         [],
         {"form_id": "f", "version": 1},
@@ -238,9 +239,12 @@ def test_xlsform__unsupported_expressions_are_named_and_the_rule_dropped(tmp_pat
     assert "${missing}" in by_row[3].message and "always shown" in by_row[3].message
     assert by_row[4].level == "skipped" and "pulldata" in by_row[4].message
     assert "choice_filter" in by_row[5].message
+    # today() is understood now: "not in the future" is kept and checked on the phone and the server
+    assert 6 not in by_row
     form = FormDefinition.model_validate(conv.definition)
-    assert [f.name for f in form.fields] == ["d", "n", "t"]
+    assert [f.name for f in form.fields] == ["d", "n", "t", "d2"]
     assert form.field("t").constraint == "string-length(.) > 2"
+    assert form.field("d2").constraint == ". <= today()"
 
 
 def test_xlsform__a_form_without_a_date_question_is_refused_with_the_reason(tmp_path):

@@ -7,6 +7,7 @@ import flet as ft
 from schemas.sync import DeviceInfo
 
 from ...errors import FieldTallyError
+from ...unsent import Unsent
 from ..formatting import fmt_datetime
 from ..widgets import big_button, frame, icon_button
 
@@ -49,7 +50,14 @@ class DevicesScreen:
         elif not self.devices:
             body = [ft.Text(t("devices_none"))]
         else:
-            body = [ft.Text(t("devices_intro"), size=13), *[self._tile(d) for d in self.devices]]
+            # Phones holding records unsent too long come first, counted (issue 17: never forgotten).
+            late = [d for d in self.devices if self._late(d)]
+            rest = [d for d in self.devices if not self._late(d)]
+            body = [ft.Text(t("devices_intro"), size=13)]
+            if late:
+                days = self.shell.service.settings.unsent_warn_days
+                body.append(ft.Text(t("devices_unsent_old", n=len(late), days=days), color=ft.Colors.ERROR))
+            body += [self._tile(d) for d in late + rest]
         return frame(
             "/devices",
             t("devices_title"),
@@ -66,6 +74,22 @@ class DevicesScreen:
             ft.Text(t("device_line", device=d.id, name=d.name or "—"), size=13),
             ft.Text(t("device_seen", when=fmt_datetime(d.last_seen_at)), size=13),
         ]
+        if d.unsent_count:  # the phone's last report, from its last push or pull
+            reported = fmt_datetime(d.unsent_reported_at) if d.unsent_reported_at else "—"
+            lines.append(
+                ft.Text(
+                    t(
+                        "device_unsent_old",
+                        n=d.unsent_count,
+                        since=fmt_datetime(d.unsent_since),
+                        reported=reported,
+                    )
+                    if d.unsent_since
+                    else t("device_unsent", n=d.unsent_count, reported=reported),
+                    size=13,
+                    color=ft.Colors.ERROR if self._late(d) else None,
+                )
+            )
         if d.revoked_at is not None:
             lines.append(
                 ft.Text(t("device_revoked", when=fmt_datetime(d.revoked_at)), size=13, color=ft.Colors.ERROR)
@@ -85,6 +109,10 @@ class DevicesScreen:
             expand=True,
         )
         return ft.Row([card])  # full width, with or without buttons
+
+    def _late(self, d: DeviceInfo) -> bool:
+        days = self.shell.service.settings.unsent_warn_days
+        return d.revoked_at is None and Unsent(d.unsent_count or 0, d.unsent_since).overdue(days)
 
     def _code(self, d: DeviceInfo):
         async def handler(e) -> None:

@@ -32,6 +32,7 @@ class HomeScreen:
         self.status = ft.Text(t("checking"), size=13)
         self.status_icon = ft.Icon(ft.Icons.CLOUD_QUEUE, size=16)
         self.waiting = ft.Text("", size=13, visible=False)
+        self.overdue = ft.Text("", size=13, color=ft.Colors.ERROR, visible=False)  # unsent too long
         self.last_sync = ft.Text("", size=13)
         self.sync_bar = ft.ProgressBar(visible=False, semantics_label=t("sync_now"))
         self.sync_text = ft.Text("", size=13, visible=False)
@@ -79,6 +80,7 @@ class HomeScreen:
                 header,
                 ft.Row([self.status_icon, ft.Container(self.status, expand=True)], spacing=6),
                 self.waiting,
+                self.overdue,
                 self.last_sync,
                 ft.Row([self.sync_button]),
                 self.sync_bar,
@@ -161,6 +163,9 @@ class HomeScreen:
         waiting = summary.counts.get(LocalState.PENDING, 0)
         self.waiting.value = t("waiting_count", n=waiting)
         self.waiting.visible = waiting > 0
+        unsent = await svc.unsent()  # records finished long ago and still not on the server
+        self.overdue.visible = unsent.overdue(svc.settings.unsent_warn_days)
+        self.overdue.value = t("unsent_overdue", n=unsent.count, days=unsent.days_waiting())
         self.last_sync.value = (
             t("last_sync", when=fmt_datetime(summary.last_sync)) if summary.last_sync else t("never_synced")
         )

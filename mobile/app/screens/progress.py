@@ -74,6 +74,12 @@ class ProgressScreen:
             name, data = exported
             await self.shell.save_file(name, data, "xlsx", self.shell.t("export"))
 
+    async def on_office_report(self, e) -> None:
+        made = await self.model.office_report()
+        if made is not None:
+            name, data = made
+            await self.shell.save_file(name, data, "xlsx", self.shell.t("office_report"))
+
     # ---- layout ---------------------------------------------------------------------------------
     def build(self) -> ft.View:
         t, m = self.shell.t, self.model
@@ -207,10 +213,14 @@ class ProgressScreen:
 
     def _percent_line(self, ind: IndicatorProgress) -> str:
         t, lang = self.shell.t, self.shell.service.lang
-        parts = [
-            t("value_of", num=fmt_number(ind.numerator, lang), den=fmt_number(ind.denominator, lang)),
-            t("target", pct=fmt_number(ind.target_pct, lang)),
-        ]
+        num, den = fmt_number(ind.numerator, lang), fmt_number(ind.denominator, lang)
+        if ind.kind == "coverage":  # people reached, with the person-times beside them
+            first = t("people_of", num=num, den=den, times=fmt_number(ind.person_times or 0, lang))
+        else:
+            first = t("value_of", num=num, den=den)
+        parts = [first, t("target", pct=fmt_number(ind.target_pct, lang))]
+        if ind.over_count:
+            parts.append(t("over_count", n=fmt_number(ind.over_count, lang)))
         if ind.milestone_pct is not None and ind.milestone_due is not None:
             parts.append(
                 t("milestone", pct=fmt_number(ind.milestone_pct, lang), due=fmt_date(ind.milestone_due))
@@ -372,6 +382,13 @@ class ProgressScreen:
                     ),
                 ],
                 spacing=8,
+            ),
+            ft.OutlinedButton(
+                content=t("office_report"),
+                icon=ft.Icons.DESCRIPTION,
+                height=52,
+                on_click=self.shell.guard(self.on_office_report),
+                tooltip=t("office_report"),
             ),
             ft.Text(t("approve_hint"), size=12, italic=True),
         ]

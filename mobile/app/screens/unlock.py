@@ -98,6 +98,9 @@ class UnlockScreen:
             self.busy.visible = False
             self.pin.value = ""
         await self.shell.resume()  # back to a form left half-filled, if any
+        notice = self.shell.service.notice  # e.g. the vault's files went backwards: records may be lost
+        if notice is not None:
+            self.shell.toast(notice.get(self.shell.service.lang), error=True)
         self.shell.spawn(self.shell.auto_sync("unlocked"))
 
     async def on_code(self, e) -> None:

@@ -176,6 +176,14 @@ class ProgressModel:
         )
         return f"tien-do_{v.unit}_{v.period.start:%Y%m%d}-{v.period.end:%Y%m%d}.xlsx", data
 
+    async def office_report(self) -> tuple[str, bytes] | None:
+        """The period's report as offices file it, made by the server: (file name, bytes)."""
+        v = self.view
+        if v is None:
+            return None
+        data = await self.service.office_report(self.source, v.plan_id, v.unit, v.period.start, v.period.end)
+        return f"bao-cao_{v.unit}_{v.period.start:%Y%m%d}-{v.period.end:%Y%m%d}.xlsx", data
+
 
 def chart_start(plan: Plan, period: PeriodChoice) -> date:
     """A chart covers at least the current phase, so a month or a quarter still shows a trend."""

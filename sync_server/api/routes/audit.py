@@ -46,7 +46,9 @@ def _page(db: Database, caller: Caller, **filters) -> AuditPage:
 async def audit_log(
     caller: CallerDep,
     db: DbDep,
-    entity: Annotated[str | None, Query(max_length=32, description="unit, plan, user, device, approval")] = None,
+    entity: Annotated[
+        str | None, Query(max_length=32, description="unit, plan, user, device, approval")
+    ] = None,
     entity_id: Annotated[str | None, Query(max_length=200)] = None,
     actor: Annotated[str | None, Query(max_length=64)] = None,
     before_id: Annotated[int | None, Query(ge=1)] = None,

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Path
+from fastapi import APIRouter, Path, Query
 from fastapi.concurrency import run_in_threadpool
 
 from schemas.common import ErrorBody, utcnow
@@ -27,13 +27,24 @@ _ERRORS: dict[int | str, dict[str, Any]] = {
 DeviceId = Annotated[int, Path(ge=1, le=2**31 - 1, description="the server's number of the device")]
 
 
-@router.get("", response_model=DeviceList, responses={401: _ERRORS[401], 503: _ERRORS[503]})
-async def list_devices(caller: CallerDep, db: DbDep) -> DeviceList:
+@router.get(
+    "",
+    response_model=DeviceList,
+    response_model_exclude_unset=True,  # without ?outbox=1, exactly the fields older phones know
+    responses={401: _ERRORS[401], 503: _ERRORS[503]},
+)
+async def list_devices(
+    caller: CallerDep,
+    db: DbDep,
+    outbox: Annotated[
+        bool, Query(description="also each phone's last report of its unsent records (newer phones)")
+    ] = False,
+) -> DeviceList:
     """Devices of your unit subtree (supervisors, admins) or your own (officers)."""
 
     def run() -> DeviceList:
         with db.session() as s:
-            return DeviceList(devices=svc.list_devices(s, caller=caller))
+            return DeviceList(devices=svc.list_devices(s, caller=caller, outbox=outbox))
 
     return await run_in_threadpool(run)
 

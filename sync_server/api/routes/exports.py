@@ -13,28 +13,16 @@ from schemas.common import utcnow
 from ...clock import local_today
 from ...services.export_files import Format, record_file, tally_file
 from ..deps import CallerDep, DbDep, SettingsDep
+from ..downloads import FILE_RESPONSES, download
 from ..params import TALLY_ERRORS as ERRORS
 from ..params import EndQ, PeriodQ, PlanQ, StartQ, UnitQ
 
 router = APIRouter(prefix="/api/v1/exports", tags=["exports"])
 
-_MEDIA = {
-    "csv": "text/csv; charset=utf-8",
-    "xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
-}
-
-
-def _file(content: bytes, fmt: Format, name: str) -> Response:
-    return Response(
-        content,
-        media_type=_MEDIA[fmt],
-        headers={"Content-Disposition": f'attachment; filename="{name}.{fmt}"'},
-    )
-
 
 @router.get(
     "/tallies.{fmt}",
-    responses={**ERRORS, 200: {"content": {m: {} for m in _MEDIA.values()}, "description": "the table"}},
+    responses={**ERRORS, **FILE_RESPONSES},
     response_class=Response,
 )
 async def export_tallies(
@@ -67,12 +55,12 @@ async def export_tallies(
         today=local_today(settings, utcnow()),
         zone=settings.zone,
     )
-    return _file(content, fmt, name)
+    return download(content, fmt, name)
 
 
 @router.get(
     "/records.{fmt}",
-    responses={**ERRORS, 200: {"content": {m: {} for m in _MEDIA.values()}, "description": "the table"}},
+    responses={**ERRORS, **FILE_RESPONSES},
     response_class=Response,
 )
 async def export_records(
@@ -101,4 +89,4 @@ async def export_records(
         include_void=include_void,
         zone=settings.zone,
     )
-    return _file(content, fmt, name)
+    return download(content, fmt, name)

@@ -11,6 +11,7 @@ from fastapi import APIRouter, Header, Request, Response
 from fastapi.concurrency import run_in_threadpool
 
 from schemas.common import ErrorBody, Issue, text, utcnow
+from schemas.outbox import OUTBOX_COUNT, OUTBOX_OLDEST, parse_outbox_headers
 from schemas.sync import PullResponse, PushBatch, PushResponse
 
 from ...clock import local_today
@@ -18,6 +19,7 @@ from ...config import Settings
 from ...db import Database
 from ...errors import InvalidInput
 from ...services.accounts import Caller
+from ...services.devices import note_unsent
 from ...services.ingest import push_records
 from ...services.pull import build_pull
 from ..body import parse_body, read_body
@@ -35,12 +37,16 @@ _ERRORS: dict[int | str, dict[str, Any]] = {
 }
 
 
-def _store(db: Database, settings: Settings, caller: Caller, batch: PushBatch) -> PushResponse:
+def _store(
+    db: Database, settings: Settings, caller: Caller, batch: PushBatch, unsent: tuple | None = None
+) -> PushResponse:
     now = utcnow()
     with db.session(write=True) as s:
         receipts = push_records(
             s, caller=caller, records=batch.records, today=local_today(settings, now), now=now
         )
+        if unsent is not None and caller.device_pk:  # in the same transaction: no extra write
+            note_unsent(s, device_pk=caller.device_pk, report=unsent, now=now)
     return PushResponse(receipts=receipts, server_time=utcnow())
 
 
@@ -62,6 +68,8 @@ async def push(
     db: DbDep,
     settings: SettingsDep,
     idempotency_key: Annotated[str | None, Header(alias="Idempotency-Key")] = None,
+    outbox_count: Annotated[str | None, Header(alias=OUTBOX_COUNT)] = None,
+    outbox_oldest: Annotated[str | None, Header(alias=OUTBOX_OLDEST)] = None,
 ) -> PushResponse:
     """Store a batch of records; exactly one receipt per record, in the same order.
 
@@ -84,7 +92,13 @@ async def push(
                 )
             ],
         )
-    return await run_in_threadpool(_store, db, settings, caller, batch)
+    unsent = parse_outbox_headers(outbox_count, outbox_oldest)
+    return await run_in_threadpool(_store, db, settings, caller, batch, unsent)
+
+
+def _note_unsent(db: Database, device_pk: int, unsent: tuple, now) -> None:
+    with db.session(write=True) as s:
+        note_unsent(s, device_pk=device_pk, report=unsent, now=now)
 
 
 def _as_uuid(value: str) -> uuid.UUID | None:
@@ -114,9 +128,14 @@ async def pull(
     settings: SettingsDep,
     response: Response,
     if_none_match: Annotated[str | None, Header(alias="If-None-Match")] = None,
+    outbox_count: Annotated[str | None, Header(alias=OUTBOX_COUNT)] = None,
+    outbox_oldest: Annotated[str | None, Header(alias=OUTBOX_OLDEST)] = None,
 ) -> PullResponse | Response:
     """Forms (every version), plans, the caller's unit subtree, and tallies for this year and this phase."""
     now = utcnow()
+    unsent = parse_outbox_headers(outbox_count, outbox_oldest)
+    if unsent is not None and caller.device_pk:  # after a push, the pull's report is the latest
+        await run_in_threadpool(_note_unsent, db, caller.device_pk, unsent, now)
     result = await run_in_threadpool(build_pull, db, caller, now=now, today=local_today(settings, now))
     etag = _etag(result)
     if if_none_match and etag in [t.strip() for t in if_none_match.split(",")]:

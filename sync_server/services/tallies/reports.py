@@ -24,6 +24,7 @@ from schemas.plans import (
     UnitTally,
     evaluate_plan,
     rank_children,
+    segment_sums,
     shortfall,
 )
 
@@ -34,28 +35,28 @@ from .tree import Node, Tree, load_tree
 
 
 def evaluate_node(plan: Plan, tree: Tree, node: UnitRow | Node, data: PeriodSums) -> list[IndicatorProgress]:
-    """``plan``'s indicators for ``node``'s subtree, segments and year-before comparison included."""
+    """``plan``'s indicators for ``node``'s subtree, segments and the compared windows included."""
     keys = tuple(sorted(plan.baseline_keys()))
     code = node.code
     year = data.end.year
     current = Aggregate(
-        sums=data.rolled(tree, "current", None)[code], baselines=tree.baselines(keys, year, None)[code]
+        sums=data.rolled(tree, None, None)[code], baselines=tree.baselines(keys, year, None)[code]
     )
-    previous = None
-    if data.previous is not None:
-        previous = Aggregate(
-            sums=data.rolled(tree, "previous", None)[code],
-            baselines=tree.baselines(keys, year - 1, None)[code],
-        )
+    windows = [
+        (w_start, w_end, Aggregate(sums=data.rolled(tree, i, None)[code]))
+        for i, (w_start, w_end, _sums) in enumerate(data.windows)
+    ]
     segments = {}
+    answers = plan.segment_answer_measures()
     for seg_id, seg_tags in plan.segment_tags().items():
         wanted = frozenset(seg_tags)
+        tagged = data.rolled(tree, None, wanted)[code]
         segments[seg_id] = Aggregate(
-            sums=data.rolled(tree, "current", wanted)[code],
+            sums=segment_sums(answers.get(seg_id, {}), tagged, current.sums),
             baselines=tree.baselines(keys, year, wanted)[code],
         )
     return evaluate_plan(
-        plan, current.sums, current.baselines, data.end, previous=previous, segments=segments
+        plan, current.sums, current.baselines, data.end, segments=segments, windows=windows or None
     )
 
 

@@ -16,7 +16,7 @@ from typing import Any
 from sqlalchemy import and_, case, func, or_, select
 from sqlalchemy.orm import Session
 
-from schemas.periods import year_before
+from schemas.periods import coverage_span, rate_windows
 from schemas.plans import Plan
 
 from ...models import TallyRollupRow, TallyRow, UnitRow
@@ -84,44 +84,50 @@ def unit_sums(
 
 @dataclass
 class PeriodSums:
-    """What a report over one period needs: sums for it and, for decrease indicators, a year before.
+    """What a report over one period needs: its sums, and each window a decrease indicator compares.
 
-    ``previous`` holds only the measures the decrease indicators read.
+    ``current`` holds the period's sums, except the coverage numerators, read
+    as at the period's end (``periods.coverage_span``). ``windows`` (oldest
+    first, ``periods.rate_windows``) hold only the measures the decrease
+    indicators read.
     """
 
     start: date
     end: date
     current: UnitSums
-    previous: UnitSums | None
+    windows: list[tuple[date, date, UnitSums]] = field(default_factory=list)
     _rolled: dict[tuple, tuple[Tree, UnitSums]] = field(default_factory=dict, repr=False)
 
-    def rolled(self, tree: Tree, which: str, wanted: frozenset[str] | None) -> UnitSums:
-        """Subtree totals of ``current`` or ``previous`` for every node of ``tree``, computed once."""
+    def rolled(self, tree: Tree, which: int | None, wanted: frozenset[str] | None) -> UnitSums:
+        """Subtree totals of ``current`` (``which`` None) or of window ``which``, per node, computed once."""
         key = (id(tree), which, wanted)
         if key not in self._rolled:  # the tree is kept in the value, so its id is not reused meanwhile
-            own = self.current if which == "current" else self.previous or {}
+            own = self.current if which is None else self.windows[which][2]
             self._rolled[key] = (tree, tree.rolled_up(own, wanted))
         return self._rolled[key][1]
 
 
-def _decrease_measures(plan: Plan) -> set[str]:
-    out: set[str] = set()
-    for ind in plan.indicators:
-        if ind.kind == "decrease":
-            out.add(ind.numerator)
-            if ind.denominator.kind != "baseline":
-                out.update(ind.denominator.keys)
-    return out
-
-
 def period_sums(session: Session, *, plan: Plan, root: UnitRow | Node, start: date, end: date) -> PeriodSums:
-    """The sums a report over ``start``..``end`` needs, the year before included when a decrease reads it."""
-    previous = None
+    current = unit_sums(session, plan_id=plan.id, root=root, start=start, end=end)
+    stock = plan.coverage_measures()
+    c_start, c_end = coverage_span(end)
+    if stock and c_start != start:  # people reached are read as at the end, not over the period
+        reached = unit_sums(session, plan_id=plan.id, root=root, start=c_start, end=c_end, measures=stock)
+        for sums in current.values():
+            for m in stock:
+                sums.pop(m, None)
+        for code, sums in reached.items():
+            current.setdefault(code, {}).update(sums)
+    windows = []
     if plan.has_decrease():
-        p_start, p_end = year_before((start, end))
-        previous = unit_sums(
-            session, plan_id=plan.id, root=root, start=p_start, end=p_end, measures=_decrease_measures(plan)
-        )
-    return PeriodSums(
-        start, end, unit_sums(session, plan_id=plan.id, root=root, start=start, end=end), previous
-    )
+        for w_start, w_end in rate_windows(start, end):
+            sums = unit_sums(
+                session,
+                plan_id=plan.id,
+                root=root,
+                start=w_start,
+                end=w_end,
+                measures=plan.decrease_measures(),
+            )
+            windows.append((w_start, w_end, sums))
+    return PeriodSums(start, end, current, windows)
