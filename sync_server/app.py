@@ -1,4 +1,9 @@
-"""The FastAPI application, built from Settings; nothing happens at import."""
+"""The FastAPI application, built from Settings; nothing happens at import.
+
+In production the interactive docs and the OpenAPI schema are not served: they
+are a map of the API for anyone who finds the server. ``api/guard.py`` wraps
+everything, so its body cap holds before any route or middleware reads.
+"""
 
 from __future__ import annotations
 
@@ -16,7 +21,8 @@ from schemas.sync import PushBatch
 
 from . import __version__
 from .api.errors import install_error_handlers
-from .api.routes import approvals, audit, devices, enroll, exports, health, reports, sync, tallies
+from .api.guard import Guard
+from .api.routes import approvals, audit, devices, enroll, exports, health, reports, sync, tallies, users
 from .bootstrap import prepare_database
 from .config import Settings
 from .db import Database
@@ -40,18 +46,23 @@ def create_app(settings: Settings, *, database: Database | None = None) -> FastA
         finally:
             db.dispose()
 
+    production = settings.environment == "production"
     app = FastAPI(
         title="fieldtally sync server",
         version=__version__,
         description="Receives field records exactly once and tallies them against plan targets.",
         lifespan=lifespan,
+        docs_url=None if production else "/docs",
+        redoc_url=None if production else "/redoc",
+        openapi_url=None if production else "/openapi.json",
     )
     app.state.settings = settings
     app.state.db = db
     # Receipts and pulls compress ~5x; on a 2G link the answer would otherwise outweigh the gzip push.
     app.add_middleware(GZipMiddleware, minimum_size=1024)
+    app.add_middleware(Guard, settings=settings)  # added last: runs first
     install_error_handlers(app)
-    for module in (health, enroll, sync, tallies, devices, approvals, exports, reports, audit):
+    for module in (health, enroll, sync, tallies, devices, approvals, exports, reports, audit, users):
         app.include_router(module.router)
     app.openapi = lambda: _openapi(app)  # type: ignore[method-assign]
     return app

@@ -14,6 +14,7 @@ here: the one boundary where foreign errors are translated.
 from __future__ import annotations
 
 import logging
+import os
 import threading
 from collections.abc import Iterator
 from contextlib import contextmanager, nullcontext
@@ -36,17 +37,34 @@ log = logging.getLogger(__name__)
 _WRITE = "fieldtally_write"  # execution option: this transaction will write
 
 
+def _owner_only(path: Path) -> None:
+    """The SQLite file (and its folder, if made here) readable by the server's user only.
+
+    SQLite makes its -wal and -shm files with the database file's mode, so they follow.
+    """
+    if not path.parent.exists():
+        path.parent.mkdir(parents=True, mode=0o700)
+    fd = os.open(path, os.O_RDWR | os.O_CREAT, 0o600)
+    try:
+        os.fchmod(fd, 0o600)
+    finally:
+        os.close(fd)
+
+
 def make_engine(settings: Settings) -> Engine:
     """An engine for ``settings.database_url``; SQLite files get their folder created."""
     url = make_url(settings.database_url)
     if url.get_backend_name() != "sqlite":
-        return create_engine(url, pool_size=settings.db_pool_size, max_overflow=10, pool_pre_ping=True)
+        return create_engine(
+            url, pool_size=settings.db_pool_size, max_overflow=10, pool_pre_ping=True, hide_parameters=True
+        )
 
     database = url.database or ""
     in_memory = database in ("", ":memory:") or "mode=memory" in database
     if not in_memory and not database.startswith("file:"):
-        Path(database).expanduser().parent.mkdir(parents=True, exist_ok=True)
-    kwargs: dict[str, Any] = {"connect_args": {"check_same_thread": False}}
+        _owner_only(Path(database).expanduser())
+    # hide_parameters: a statement's values (field data) never appear in an error's text or a log
+    kwargs: dict[str, Any] = {"connect_args": {"check_same_thread": False}, "hide_parameters": True}
     if in_memory:
         kwargs["poolclass"] = StaticPool  # one shared connection, or each would see its own empty db
     engine = create_engine(url, **kwargs)
@@ -106,7 +124,7 @@ class Database:
             with lock or nullcontext(), factory() as session, session.begin():
                 yield session
         except DBAPIError as exc:
-            log.warning("database error: %s", exc.__class__.__name__, exc_info=exc)
+            log.warning("database error: %s", exc.__class__.__name__)
             raise StoreUnavailable(
                 text(
                     "Máy chủ dữ liệu đang bận hoặc gặp sự cố, vui lòng thử lại sau.",

@@ -233,7 +233,12 @@ class RecordRevisionRow(Base):
 
 
 class AuditRow(Base):
-    """One admin change (units, baselines, plans, users, devices, approvals): who, when, what."""
+    """One admin change (units, baselines, plans, users, devices, approvals): who, when, what.
+
+    ``unit_code`` is the unit the change concerns (a user's or device owner's
+    unit, an approved unit); an admin reads only the entries of their subtree.
+    None for system-wide changes (forms, plans), which only the command line shows.
+    """
 
     __tablename__ = "audit_log"
 
@@ -244,12 +249,21 @@ class AuditRow(Base):
     entity: Mapped[str] = mapped_column(String(32))
     entity_id: Mapped[str] = mapped_column(String(200))
     detail: Mapped[dict[str, Any]] = mapped_column(default=dict)
+    unit_code: Mapped[str | None] = mapped_column(String(64))
 
-    __table_args__ = (Index("ix_audit_log_entity", "entity", "entity_id"), Index("ix_audit_log_at", "at"))
+    __table_args__ = (
+        Index("ix_audit_log_entity", "entity", "entity_id"),
+        Index("ix_audit_log_at", "at"),
+        Index("ix_audit_log_unit", "unit_code"),
+    )
 
 
 class ApprovalRow(Base):
-    """A supervisor's approval of one unit's tallies of one plan over one period."""
+    """A supervisor's approval of one unit's tallies of one plan over one period.
+
+    ``approver_path`` is the approver's unit path when they approved: an approval
+    binds everyone below that level (``services/approvals.py``).
+    """
 
     __tablename__ = "approvals"
 
@@ -260,5 +274,6 @@ class ApprovalRow(Base):
     end: Mapped[date] = mapped_column(Date)
     approved_by: Mapped[str] = mapped_column(String(64))
     approved_at: Mapped[datetime]
+    approver_path: Mapped[str | None] = mapped_column(String(2000))
 
     __table_args__ = (UniqueConstraint("plan_id", "unit_code", "start", "end", name="uq_approvals_scope"),)

@@ -73,9 +73,25 @@ class RecoveryKey:
 
 
 def recovery_key_path(settings: Settings) -> Path:
+    """Where the key lives. In production it must be named, and not in the SQLite file's folder.
+
+    Beside the database, one copy of a folder (a backup, a stolen disk image)
+    would hold both the data and the key that opens every phone's vault.
+    """
+    url = make_url(settings.database_url)
+    if settings.environment == "production":
+        if not settings.recovery_key_file:
+            raise ConfigError(
+                "set FIELDTALLY_RECOVERY_KEY_FILE in production: the recovery key is kept apart from the data"
+            )
+        key = Path(settings.recovery_key_file).expanduser().resolve()
+        if url.get_backend_name() == "sqlite" and url.database and url.database != ":memory:":
+            if key.parent == Path(url.database).expanduser().resolve().parent:
+                raise ConfigError(
+                    "FIELDTALLY_RECOVERY_KEY_FILE is in the database's folder: keep the key elsewhere"
+                )
     if settings.recovery_key_file:
         return Path(settings.recovery_key_file).expanduser()
-    url = make_url(settings.database_url)
     database = url.database or ""
     if (
         url.get_backend_name() == "sqlite"

@@ -15,10 +15,11 @@ FILE_RESPONSES: dict[int | str, dict] = {
 }
 
 
+def disposition(fmt: Format, name: str) -> dict[str, str]:
+    """The attachment header; ``name`` comes from the services' ``safe_name`` (no quotes, no parameters)."""
+    return {"Content-Disposition": f'attachment; filename="{name}.{fmt}"'}
+
+
 def download(content: bytes, fmt: Format, name: str) -> Response:
-    """``content`` as a ``name.fmt`` attachment (``name`` is made by the services, from safe parts)."""
-    return Response(
-        content,
-        media_type=MEDIA[fmt],
-        headers={"Content-Disposition": f'attachment; filename="{name}.{fmt}"'},
-    )
+    """``content`` as a ``name.fmt`` attachment."""
+    return Response(content, media_type=MEDIA[fmt], headers=disposition(fmt, name))

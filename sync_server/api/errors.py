@@ -3,7 +3,8 @@
 Our own exceptions map to a status by class; FastAPI's validation errors
 become 422 ``invalid`` with one readable issue per problem (400 ``bad_body``
 when the JSON itself is broken); anything unexpected is logged and answered
-with a plain 500.
+with a plain 500. What is logged is the error's class and place
+(``logs.describe``), never its message: that could quote field data.
 """
 
 from __future__ import annotations
@@ -31,6 +32,7 @@ from ..errors import (
     TooManyAttempts,
     UnsupportedEncoding,
 )
+from ..logs import describe
 
 log = logging.getLogger(__name__)
 
@@ -128,7 +130,7 @@ async def _server_error(_request: Request, exc: Exception) -> JSONResponse:
     elif status == 401:
         headers["WWW-Authenticate"] = "Bearer"
     if status == 500:
-        log.error("unmapped server error", exc_info=exc)
+        log.error("unmapped server error: %s", describe(exc))
     return error_response(status, exc.code, exc.message, exc.issues, headers)
 
 
@@ -143,6 +145,7 @@ async def _validation_error(_request: Request, exc: Exception) -> JSONResponse:
 _HTTP_MESSAGES = {
     404: ("not_found", text("Không tìm thấy địa chỉ này.", "Not found.")),
     405: ("method_not_allowed", text("Phương thức không được hỗ trợ.", "Method not allowed.")),
+    413: ("too_large", text("Dữ liệu gửi lên quá lớn.", "The body is too large.")),
 }
 
 
@@ -155,7 +158,7 @@ async def _http_error(_request: Request, exc: Exception) -> JSONResponse:
 
 
 async def _database_error(_request: Request, exc: Exception) -> JSONResponse:
-    log.warning("database error outside a session", exc_info=exc)
+    log.warning("database error outside a session: %s", describe(exc))
     return error_response(
         503,
         "unavailable",
@@ -168,7 +171,7 @@ async def _database_error(_request: Request, exc: Exception) -> JSONResponse:
 
 
 async def _unexpected(_request: Request, exc: Exception) -> JSONResponse:
-    log.exception("unhandled error", exc_info=exc)
+    log.error("unhandled error: %s", describe(exc))
     return error_response(500, "internal", text("Lỗi máy chủ.", "Internal server error."))
 
 

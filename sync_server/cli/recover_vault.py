@@ -3,7 +3,7 @@
 Opens a phone's exported vault (a folder or a .zip) with the server's recovery
 key (``recovery_key.py``; never created here), writes every record found to
 ``--out`` (plaintext field data: mode 0600), and with ``--ingest`` stores the
-finished ones as their authors (``services/vault_recovery.py``).
+finished ones of the vault's enrolled owner (``services/vault_recovery.py``).
 """
 
 from __future__ import annotations
@@ -23,7 +23,11 @@ from .registry import Command, Context
 def _arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument("vault", help="the exported vault: a folder with vault.key/.snap/.journal, or a .zip")
     p.add_argument("--out", required=True, help="write every record found to this JSON file")
-    p.add_argument("--ingest", action="store_true", help="also store its finished records, as their authors")
+    p.add_argument(
+        "--ingest",
+        action="store_true",
+        help="also store its finished records, as the vault's enrolled owner (others are refused)",
+    )
     p.add_argument("--recovery-key-file", help="overrides FIELDTALLY_RECOVERY_KEY_FILE")
 
 
@@ -44,7 +48,7 @@ def _recover_vault(args: argparse.Namespace, ctx: Context) -> None:
         )
     prepare_database(ctx.db, settings)
     if args.ingest:
-        counts = ingest_recovered(ctx.db, recovered, settings=settings, actor=cli_actor())
+        counts = ingest_recovered(ctx.db, recovered, key=key, settings=settings, actor=cli_actor())
         print(f"ingested: {json.dumps(counts, sort_keys=True)}")
     else:
         audit_export_only(ctx.db, recovered, actor=cli_actor())

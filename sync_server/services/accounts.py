@@ -1,4 +1,19 @@
-"""Users, enrolled devices, sign-in with a database-kept rate limit, and who a token belongs to."""
+"""Users, enrolled devices, sign-in with a database-kept rate limit, and who a token belongs to.
+
+Passwords: at least ``MIN_PASSWORD_LENGTH`` characters, not a common one
+(``common_passwords.py``), not a run or a repeat, not the username, and in
+production not a demo password. In production a sign-in with a password that
+fails this policy is refused even when it is right (an account seeded with a
+demo or weak password must have it reset by an admin first).
+
+The sign-in limit is per (username, client address) pair and backs off rather
+than locking out: after ``signin_max_failures`` failures each further try of
+that pair waits twice as long as the one before (from ``BACKOFF_FIRST``, up
+to the window). A guesser behind the same address as the real user slows the user
+down by seconds, not the whole window.
+
+A revoked device stays revoked: signing in again from it is refused.
+"""
 
 from __future__ import annotations
 
@@ -12,9 +27,10 @@ from sqlalchemy.orm import Session
 from schemas.common import text
 from schemas.sync import Role, UserInfo
 
+from ..common_passwords import COMMON_PASSWORDS
 from ..config import Settings
 from ..db import Database
-from ..errors import BadCredentials, ConfigError, InvalidInput, TooManyAttempts, Unauthorized
+from ..errors import BadCredentials, ConfigError, Forbidden, InvalidInput, TooManyAttempts, Unauthorized
 from ..models import DeviceRow, SigninFailureRow, UnitRow, UserRow
 from ..security import hash_password, is_demo_password, new_device_token, token_hash, verify_password
 from .units import get_unit
@@ -24,6 +40,7 @@ LAST_SEEN_RESOLUTION = timedelta(minutes=5)
 # A device token unused this long stops working (a phone left in a drawer, or lost without a report).
 TOKEN_MAX_IDLE = timedelta(days=90)
 MIN_PASSWORD_LENGTH = 8
+BACKOFF_FIRST = timedelta(seconds=15)  # the wait after the last allowed failure; doubles with each more
 
 
 @dataclass(frozen=True)
@@ -38,9 +55,10 @@ class Caller:
     unit_name: str
     unit_path: str
     device_pk: int
+    device_id: str = ""  # the enrolled phone's own id: what the records it sends are stored under
 
     @classmethod
-    def of(cls, user: UserRow, unit: UnitRow, *, device_pk: int = 0) -> Caller:
+    def of(cls, user: UserRow, unit: UnitRow, *, device_pk: int = 0, device_id: str = "") -> Caller:
         """``user`` (at ``unit``, their own) asking; ``device_pk`` 0 when no enrolled device is involved."""
         return cls(
             user_id=user.id,
@@ -51,6 +69,7 @@ class Caller:
             unit_name=unit.name,
             unit_path=unit.path,
             device_pk=device_pk,
+            device_id=device_id,
         )
 
     def info(self) -> UserInfo:
@@ -73,15 +92,39 @@ def user_info(user: UserRow, unit: UnitRow) -> UserInfo:
     )
 
 
-def check_password_policy(password: str, *, settings: Settings) -> None:
-    """Refuse passwords that must not guard real data (demo ones in production, very short ones)."""
+_RUNS = ("0123456789012345678901234567890", "9876543210987654321098765432109", "qwertyuiopasdfghjklzxcvbnm")
+
+
+def password_weakness(password: str, *, settings: Settings) -> str | None:
+    """Why ``password`` must not guard field data (a short reason in English), or None when it may."""
     if settings.environment == "production" and is_demo_password(password):
-        raise ConfigError("demo passwords are refused when FIELDTALLY_ENVIRONMENT=production")
+        return "demo"
     if len(password) < MIN_PASSWORD_LENGTH:
+        return "short"
+    low = password.lower()
+    if low in COMMON_PASSWORDS or len(set(low)) == 1 or any(low in run for run in _RUNS):
+        return "common"
+    return None
+
+
+def check_password_policy(password: str, *, settings: Settings) -> None:
+    """Refuse passwords that must not guard real data (demo ones in production, short, common ones)."""
+    why = password_weakness(password, settings=settings)
+    if why == "demo":
+        raise ConfigError("demo passwords are refused when FIELDTALLY_ENVIRONMENT=production")
+    if why == "short":
         raise InvalidInput(
             text(
                 f"Mật khẩu phải có ít nhất {MIN_PASSWORD_LENGTH} ký tự.",
                 f"A password needs at least {MIN_PASSWORD_LENGTH} characters.",
+            ),
+            code="weak_password",
+        )
+    if why is not None:
+        raise InvalidInput(
+            text(
+                "Mật khẩu quá dễ đoán (phổ biến, lặp một ký tự hoặc dãy liên tiếp). Hãy chọn mật khẩu khác.",
+                "Too easy to guess (common, one character repeated, or a run); choose another password.",
             ),
             code="weak_password",
         )
@@ -133,6 +176,7 @@ def create_user(
         entity_id=username,
         now=now,
         detail={"role": user.role, "unit": unit_code, "full_name": full_name},
+        unit=unit_code,
     )
     return user, True
 
@@ -174,14 +218,18 @@ def sign_in(
         if db.kind == "postgresql":
             s.execute(select(func.pg_advisory_xact_lock(func.hashtext(f"signin:{key[0]}:{key[1]}"))))
         s.execute(delete(SigninFailureRow).where(SigninFailureRow.at < window_start))
-        count, oldest = s.execute(
-            select(func.count(), func.min(SigninFailureRow.at)).where(
+        count, latest = s.execute(
+            select(func.count(), func.max(SigninFailureRow.at)).where(
                 SigninFailureRow.username == key[0], SigninFailureRow.client == key[1]
             )
         ).one()
         if count >= settings.signin_max_failures:
-            oldest_at = oldest if oldest.tzinfo else oldest.replace(tzinfo=now.tzinfo)
-            raise _too_many(max(1, math.ceil((oldest_at - window_start).total_seconds())))
+            latest_at = latest if latest.tzinfo else latest.replace(tzinfo=now.tzinfo)
+            extra = count - settings.signin_max_failures
+            window = timedelta(seconds=settings.signin_window_seconds)
+            wait = min(BACKOFF_FIRST * (2 ** min(extra, 20)), window)
+            if now < latest_at + wait:
+                raise _too_many(max(1, math.ceil((latest_at + wait - now).total_seconds())))
         attempt = SigninFailureRow(username=key[0], client=key[1], at=now)
         s.add(attempt)
         s.flush()
@@ -191,6 +239,14 @@ def sign_in(
 
     if not verify_password(password, phc) or user is None:
         raise BadCredentials(text("Sai tên đăng nhập hoặc mật khẩu.", "Wrong username or password."))
+    if settings.environment == "production" and password_weakness(password, settings=settings):
+        raise Forbidden(
+            text(
+                "Mật khẩu của tài khoản này là mật khẩu mẫu hoặc quá yếu; hãy nhờ quản trị viên đặt lại.",
+                "This account's password is a demo or weak one; ask an administrator to set a new password.",
+            ),
+            code="password_must_change",
+        )
 
     token = new_device_token()
     with db.session(write=True) as s:
@@ -206,13 +262,17 @@ def sign_in(
         if device is None:
             device = DeviceRow(user_id=user.id, device_id=device_id, created_at=now)
             s.add(device)
+        elif device.revoked_at is not None:
+            # a revocation is for good: the password (which whoever holds the phone may know) cannot lift it
+            raise Forbidden(
+                text(
+                    "Thiết bị này đã bị thu hồi; không thể đăng nhập lại trên nó. Hãy liên hệ chỉ huy.",
+                    "This device was revoked; it cannot sign in again. Contact your supervisor.",
+                ),
+                code="device_revoked",
+            )
         # Re-enrolling a phone replaces its token: the old one stops working.
-        device.name, device.token_hash, device.last_seen_at, device.revoked_at = (
-            device_name,
-            token_hash(token),
-            now,
-            None,
-        )
+        device.name, device.token_hash, device.last_seen_at = device_name, token_hash(token), now
         s.flush()
         from .audit import audit
 
@@ -224,6 +284,7 @@ def sign_in(
             entity_id=str(device.id),
             now=now,
             detail={"device_id": device_id, "name": device_name},
+            unit=user.unit_code,
         )
         unit = get_unit(s, code=user.unit_code)
         return token, user_info(user, unit)
@@ -259,7 +320,7 @@ def caller_for_token(db: Database, *, token: str | None, now: datetime) -> Calle
     if now - device.last_seen_at > LAST_SEEN_RESOLUTION:
         with db.session(write=True) as s:
             s.execute(update(DeviceRow).where(DeviceRow.id == device.id).values(last_seen_at=now))
-    return Caller.of(user, unit, device_pk=device.id)
+    return Caller.of(user, unit, device_pk=device.id, device_id=device.device_id)
 
 
 def revoke_device(session: Session, *, device_pk: int, now: datetime) -> None:

@@ -4,6 +4,16 @@ Records stored later (new, edited or voided) that count, or counted before
 the edit, inside the approved unit's subtree and period are listed with the
 approval, so the supervisor's screen can flag that the approved numbers have
 moved. Only supervisors and admins approve, and only inside their subtree.
+
+A higher level's approval binds the levels below it: once the city has
+approved a district for a period, nobody at the district or below may
+re-approve or withdraw an approval of that district, or of any unit under
+it, for an overlapping period; only the city level (or above) may. Otherwise
+a district could rewrite what the city signed off. Re-approving at the same
+level is allowed and clears the flags, but the audit entry of the
+re-approval lists the changed records it accepted, so no edit disappears.
+
+The list is paged (``MAX_LIST``): each approval's changed records are one query.
 """
 
 from __future__ import annotations
@@ -22,9 +32,10 @@ from ..models import ApprovalRow, RecordRevisionRow, UnitRow
 from .accounts import Caller
 from .audit import audit
 from .catalog import get_plan
-from .units import PATH_SEP, get_unit, is_within
+from .units import PATH_SEP, is_within, unit_in_scope
 
 MAX_CHANGED_IDS = 50
+MAX_LIST = 100  # approvals per page of the list
 
 
 def _in_subtree(path_col, root: UnitRow):
@@ -89,15 +100,46 @@ def _check_approver(session: Session, caller: Caller, *, plan_id: str, unit_code
             code="not_a_supervisor",
         )
     get_plan(session, plan_id=plan_id)
-    unit = get_unit(session, code=unit_code)
-    if not is_within(unit.path, caller.unit_path):
+    return unit_in_scope(session, code=unit_code, scope_path=caller.unit_path, scope_code=caller.unit_code)
+
+
+def _binding_approval(
+    session: Session, caller: Caller, *, plan_id: str, unit: UnitRow, start: date, end: date
+) -> ApprovalRow | None:
+    """An approval given above the caller's level, of ``unit`` or a unit above it, overlapping the period."""
+    rows = session.execute(
+        select(ApprovalRow, UnitRow.path)
+        .join(UnitRow, UnitRow.code == ApprovalRow.unit_code)
+        .where(
+            ApprovalRow.plan_id == plan_id,
+            ApprovalRow.start <= end,
+            ApprovalRow.end >= start,
+            ApprovalRow.approver_path.is_not(None),
+        )
+    ).tuples()
+    for row, approved_path in rows:
+        higher = row.approver_path != caller.unit_path and is_within(
+            caller.unit_path, row.approver_path or ""
+        )
+        if higher and is_within(unit.path, approved_path):
+            return row
+    return None
+
+
+def _check_not_bound(
+    session: Session, caller: Caller, *, plan_id: str, unit: UnitRow, start: date, end: date
+) -> None:
+    row = _binding_approval(session, caller, plan_id=plan_id, unit=unit, start=start, end=end)
+    if row is not None:
         raise Forbidden(
             text(
-                f"Đơn vị {unit.code} không thuộc phạm vi của bạn ({caller.unit_code}).",
-                f"Unit {unit.code} is outside your scope ({caller.unit_code}).",
-            )
+                f"{row.approved_by} (cấp trên) đã phê duyệt {row.unit_code} từ {row.start} đến {row.end}; "
+                "chỉ cấp đó mới được thay đổi phê duyệt trong phạm vi này.",
+                f"{row.approved_by} (a higher level) approved {row.unit_code} from {row.start} to {row.end}; "
+                "only that level may change approvals within it.",
+            ),
+            code="bound_by_higher_approval",
         )
-    return unit
 
 
 def approve(
@@ -109,6 +151,7 @@ def approve(
             text("Ngày bắt đầu phải trước ngày kết thúc.", "The start date must not be after the end date.")
         )
     unit = _check_approver(session, caller, plan_id=plan_id, unit_code=unit_code)
+    _check_not_bound(session, caller, plan_id=plan_id, unit=unit, start=start, end=end)
     row = session.scalar(
         select(ApprovalRow)
         .where(
@@ -119,10 +162,18 @@ def approve(
         )
         .with_for_update()
     )
+    detail: dict[str, object] = {}
     if row is None:
         row = ApprovalRow(plan_id=plan_id, unit_code=unit.code, start=start, end=end)
         session.add(row)
-    row.approved_by, row.approved_at = caller.username, now
+    else:  # a re-approval accepts what changed since: say so where it cannot be hidden
+        count, ids = changed_since(session, unit=unit, start=start, end=end, since=row.approved_at)
+        detail = {
+            "previous": {"by": row.approved_by, "at": row.approved_at.isoformat()},
+            "accepted_changes": count,
+            "accepted_change_ids": [str(i) for i in ids],
+        }
+    row.approved_by, row.approved_at, row.approver_path = caller.username, now, caller.unit_path
     session.flush()
     audit(
         session,
@@ -131,6 +182,8 @@ def approve(
         entity="approval",
         entity_id=f"{plan_id}/{unit.code}/{start}/{end}",
         now=now,
+        detail=detail,
+        unit=unit.code,
     )
     return _to_model(session, row, unit)
 
@@ -138,8 +191,9 @@ def approve(
 def withdraw(
     session: Session, *, caller: Caller, plan_id: str, unit_code: str, start: date, end: date, now: datetime
 ) -> None:
-    """Take an approval back; NotFound if there is none."""
+    """Take an approval back; NotFound if there is none, Forbidden if a higher level's approval binds it."""
     unit = _check_approver(session, caller, plan_id=plan_id, unit_code=unit_code)
+    _check_not_bound(session, caller, plan_id=plan_id, unit=unit, start=start, end=end)
     gone = session.execute(
         delete(ApprovalRow).where(
             ApprovalRow.plan_id == plan_id,
@@ -157,26 +211,30 @@ def withdraw(
         entity="approval",
         entity_id=f"{plan_id}/{unit.code}/{start}/{end}",
         now=now,
+        unit=unit.code,
     )
 
 
 def list_approvals(
-    session: Session, *, caller: Caller, plan_id: str | None = None, unit_code: str | None = None
+    session: Session,
+    *,
+    caller: Caller,
+    plan_id: str | None = None,
+    unit_code: str | None = None,
+    limit: int = MAX_LIST,
+    offset: int = 0,
 ) -> list[Approval]:
-    """Approvals inside the caller's subtree (of one unit's subtree, if given), newest first."""
-    root = get_unit(session, code=unit_code or caller.unit_code)
-    if not is_within(root.path, caller.unit_path):
-        raise Forbidden(
-            text(
-                f"Đơn vị {root.code} không thuộc phạm vi của bạn ({caller.unit_code}).",
-                f"Unit {root.code} is outside your scope ({caller.unit_code}).",
-            )
-        )
+    """Approvals inside the caller's subtree (of one unit's subtree, if given), newest first; one page."""
+    root = unit_in_scope(
+        session, code=unit_code or caller.unit_code, scope_path=caller.unit_path, scope_code=caller.unit_code
+    )
     q = (
         select(ApprovalRow, UnitRow)
         .join(UnitRow, UnitRow.code == ApprovalRow.unit_code)
         .where(_in_subtree(UnitRow.path, root))
         .order_by(ApprovalRow.approved_at.desc(), ApprovalRow.id.desc())
+        .limit(min(limit, MAX_LIST))
+        .offset(offset)
     )
     if plan_id:
         q = q.where(ApprovalRow.plan_id == plan_id)

@@ -6,6 +6,11 @@ may revoke only their own devices (a lost phone, reported from another),
 and never gets unlock codes (that is what a supervisor is for). A device
 outside the caller's scope is answered as not found, so ids cannot be used
 to learn who has which phone.
+
+Revoking and unlock codes also respect rank: besides their own phones, a
+caller acts only on the phones of lower roles, or of the same role at a unit
+strictly below their own. A supervisor may not revoke an admin's phone or a
+peer supervisor's, nor get their unlock codes (``Forbidden``, ``outranked``).
 """
 
 from __future__ import annotations
@@ -50,6 +55,17 @@ def _in_scope(caller: Caller, user: UserRow, unit_path: str) -> bool:
     if caller.role == Role.OFFICER:
         return user.id == caller.user_id
     return is_within(unit_path, caller.unit_path)
+
+
+_RANK = {Role.OFFICER: 0, Role.SUPERVISOR: 1, Role.ADMIN: 2}
+
+
+def _outranks(caller: Caller, user: UserRow, unit_path: str) -> bool:
+    """Whether ``caller`` may revoke or unlock a phone of ``user`` (already known to be in scope)."""
+    if user.id == caller.user_id:
+        return True
+    mine, theirs = _RANK[caller.role], _RANK[Role(user.role)]
+    return theirs < mine or (theirs == mine and unit_path != caller.unit_path)
 
 
 def list_devices(session: Session, *, caller: Caller, outbox: bool = False) -> list[DeviceInfo]:
@@ -104,6 +120,14 @@ def _get_in_scope(session: Session, *, caller: Caller, device: int) -> tuple[Dev
         .where(DeviceRow.id == device)
         .with_for_update(of=DeviceRow)
     ).first()
+    if found is not None and _in_scope(caller, found[1], found[2]) and not _outranks(caller, *found[1:]):
+        raise Forbidden(
+            text(
+                f"Thiết bị số {device} thuộc người cùng cấp hoặc cấp cao hơn; bạn không thể thao tác.",
+                f"Device {device} belongs to a peer or a higher role; you cannot act on it.",
+            ),
+            code="outranked",
+        )
     if found is None or not _in_scope(caller, found[1], found[2]):
         raise NotFound(
             text(
@@ -128,6 +152,7 @@ def revoke(session: Session, *, caller: Caller, device: int, now: datetime) -> D
             entity_id=str(row.id),
             now=now,
             detail={"user": user.username, "name": row.name},
+            unit=user.unit_code,
         )
     return _info(row, user)
 
@@ -150,4 +175,5 @@ def issue_unlock_code(session: Session, *, caller: Caller, device: int, lockout:
         entity_id=str(row.id),
         now=now,
         detail={"user": user.username, "lockout": lockout},
+        unit=user.unit_code,
     )

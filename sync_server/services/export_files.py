@@ -8,18 +8,30 @@ that says what is in it. The route only turns the bytes into a download.
 
 from __future__ import annotations
 
+import re
+from collections.abc import Iterator
 from datetime import date, tzinfo
 from typing import Literal
 
 from ..db import Database
 from .accounts import Caller
 from .catalog import get_plan
-from .exports import TALLY_HEADERS, record_table, tally_rows, to_csv, to_xlsx
-from .repeat_exports import record_repeat_sheets, to_xlsx_sheets
+from .exports import TALLY_HEADERS, csv_chunks, record_rows, tally_rows, to_csv, to_xlsx, xlsx_chunks
+from .repeat_exports import record_repeat_sheets
 from .tallies.spans import resolve_span
 from .units import unit_in_scope
 
 Format = Literal["csv", "xlsx"]
+_UNSAFE = re.compile(r"[^A-Za-z0-9._-]+")
+
+
+def safe_name(name: str) -> str:
+    """``name`` with only ASCII letters, digits, ``.``, ``_`` and ``-``: safe in a Content-Disposition header.
+
+    Form ids and unit codes come from data; a quote, semicolon or non-ASCII
+    letter in them must not add a header parameter or break the header.
+    """
+    return _UNSAFE.sub("-", name).strip(".-")[:150] or "export"
 
 
 def tally_file(
@@ -44,7 +56,7 @@ def tally_file(
         )
         start, end = resolve_span(plan, start=start, end=end, period=period, today=today)
         rows = tally_rows(s, plan=plan, root=root, start=start, end=end, granularity=granularity)
-    name = f"chi-tieu_{plan.id}_{root.code}_{start:%Y%m%d}-{end:%Y%m%d}"
+    name = safe_name(f"chi-tieu_{plan.id}_{root.code}_{start:%Y%m%d}-{end:%Y%m%d}")
     if fmt == "csv":
         return to_csv(TALLY_HEADERS, rows, zone=zone), name
     return to_xlsx(TALLY_HEADERS, rows, zone=zone, sheet="Chỉ tiêu"), name
@@ -61,25 +73,34 @@ def record_file(
     end: date | None,
     include_void: bool,
     zone: tzinfo,
-) -> tuple[bytes, str]:
-    """The raw records of the subtree (one form's, or all) as a ``fmt`` file, and its name."""
+) -> tuple[Iterator[bytes], str]:
+    """The raw records of the subtree (one form's, or all) as a ``fmt`` file in pieces, and its name.
+
+    The scope is checked here, before anything is sent (a refusal is a clean
+    error answer); the pieces are produced as they are read, in their own
+    session, so a large export holds one batch of records in memory, not all.
+    """
     with db.session() as s:
         root = unit_in_scope(
             s, code=unit or caller.unit_code, scope_path=caller.unit_path, scope_code=caller.unit_code
         )
-        headers, rows = record_table(
-            s, root=root, form_id=form_id, start=start, end=end, include_void=include_void
-        )
-        repeats = (
-            record_repeat_sheets(
+
+    def pieces() -> Iterator[bytes]:
+        with db.session() as s:
+            # the repeats' sheets are read first; the records' rows are then read batch by batch as written
+            repeats = (
+                record_repeat_sheets(
+                    s, root=root, form_id=form_id, start=start, end=end, include_void=include_void
+                )
+                if fmt == "xlsx"
+                else []
+            )
+            headers, rows = record_rows(
                 s, root=root, form_id=form_id, start=start, end=end, include_void=include_void
             )
-            if fmt == "xlsx"
-            else []
-        )
-    name = f"phieu_{form_id or 'tat-ca'}_{root.code}"
-    if fmt == "csv":
-        return to_csv(headers, rows, zone=zone), name
-    if repeats:  # one more sheet per repeat, joined by the record id (as ODK exports them)
-        return to_xlsx_sheets([("Phiếu", headers, rows), *repeats], zone=zone), name
-    return to_xlsx(headers, rows, zone=zone, sheet="Phiếu"), name
+            if fmt == "csv":
+                yield from csv_chunks(headers, rows, zone=zone)
+            else:  # one more sheet per repeat, joined by the record id (as ODK exports them)
+                yield from xlsx_chunks(headers, rows, zone=zone, sheet="Phiếu", more=repeats)
+
+    return pieces(), safe_name(f"phieu_{form_id or 'tat-ca'}_{root.code}")

@@ -6,6 +6,15 @@ Vietnamese) or XLSX (dates as real dates shown dd/mm/yyyy). Any text cell
 that begins with = + - @ (or a tab or carriage return) is prefixed with an
 apostrophe, so a spreadsheet never runs something an officer typed as a
 formula (CSV/formula injection).
+
+Record exports stream: rows are read ``STREAM_BATCH`` at a time and written
+as they come (CSV in pieces; XLSX through a temporary file), so an export
+of 200,000 records does not hold them all in memory.
+
+Exports never fail on a stored value: a time too far out to convert to local
+time is written as UTC text, and control characters (which XLSX cannot hold)
+become U+FFFD. The library's own error would otherwise quote the value,
+and a value is field data.
 """
 
 from __future__ import annotations
@@ -13,7 +22,9 @@ from __future__ import annotations
 import csv
 import io
 import json
-from collections.abc import Iterable, Sequence
+import re
+import tempfile
+from collections.abc import Iterable, Iterator, Sequence
 from datetime import date, datetime
 from typing import Any
 
@@ -35,8 +46,12 @@ from .tallies.tree import load_tree
 from .units import PATH_SEP
 
 Cell = str | int | float | date | datetime | None
+Sheet = tuple[str, Sequence[str], Iterable[Sequence[Cell]]]  # name, headers, rows
 MAX_EXPORT_RECORDS = 200_000
+STREAM_BATCH = 1000  # records read (and rows written) at a time by a streamed export
 _DANGEROUS = ("=", "+", "-", "@", "\t", "\r")
+# what XML 1.0 (and so XLSX) cannot hold; CSV readers choke on NUL too
+_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\ud800-\udfff\ufffe\uffff]")
 
 STATUS_VI = {
     ProgressStatus.REACHED: "Đã đạt",
@@ -70,10 +85,20 @@ TALLY_HEADERS = [
 
 
 def neutralise(value: Cell) -> Cell:
-    """``value``, with text that a spreadsheet would run as a formula made inert."""
-    if isinstance(value, str) and value.startswith(_DANGEROUS):
-        return "'" + value
+    """``value``, with formula-like text made inert and control characters replaced."""
+    if isinstance(value, str):
+        value = _CONTROL.sub("\ufffd", value)
+        if value.startswith(_DANGEROUS):
+            return "'" + value
     return value
+
+
+def _local(value: datetime, zone: Any) -> datetime | None:
+    """``value`` in ``zone``, naive; None when it cannot be expressed there (year 9999 and the like)."""
+    try:
+        return value.astimezone(zone).replace(tzinfo=None)
+    except (OverflowError, ValueError):
+        return None
 
 
 def _progress_cells(p: IndicatorProgress | Any) -> list[Cell]:
@@ -145,7 +170,28 @@ def _answer_cell(form: FormDefinition | None, name: str, value: Any) -> Cell:
     return json.dumps(value, ensure_ascii=False)
 
 
-def record_table(
+def _record_query(
+    root: UnitRow, form_id: str | None, start: date | None, end: date | None, include_void: bool
+):
+    q = (
+        select(RecordRow, UnitRow.name)
+        .join(UnitRow, UnitRow.code == RecordRow.unit_code)
+        .where(or_(UnitRow.path == root.path, UnitRow.path.startswith(root.path + PATH_SEP, autoescape=True)))
+        .order_by(RecordRow.period, RecordRow.unit_code, RecordRow.id)
+        .limit(MAX_EXPORT_RECORDS)
+    )
+    if form_id:
+        q = q.where(RecordRow.form_id == form_id)
+    if start:
+        q = q.where(RecordRow.period >= start)
+    if end:
+        q = q.where(RecordRow.period <= end)
+    if not include_void:
+        q = q.where(RecordRow.status != "void")
+    return q
+
+
+def record_rows(
     session: Session,
     *,
     root: UnitRow,
@@ -153,8 +199,11 @@ def record_table(
     start: date | None,
     end: date | None,
     include_void: bool = True,
-) -> tuple[list[str], list[list[Cell]]]:
-    """Headers and rows of the records of ``root``'s subtree (one form's answers spread into columns)."""
+) -> tuple[list[str], Iterator[list[Cell]]]:
+    """Headers, and the rows of the records of ``root``'s subtree, read ``STREAM_BATCH`` at a time.
+
+    The rows are produced while ``session`` stays open; memory holds one batch, not the export.
+    """
     forms = {f.key: f for f in load_forms(session)}
     latest = latest_forms(forms.values())
     form = latest.get(form_id) if form_id else None
@@ -175,54 +224,58 @@ def record_table(
         "Máy chủ nhận lúc",
         "Lý do hủy",
     ] + ([f.label.vi for f in fields] if form else ["Câu trả lời (JSON)"])
-    q = (
-        select(RecordRow, UnitRow.name)
-        .join(UnitRow, UnitRow.code == RecordRow.unit_code)
-        .where(or_(UnitRow.path == root.path, UnitRow.path.startswith(root.path + PATH_SEP, autoescape=True)))
-        .order_by(RecordRow.period, RecordRow.unit_code, RecordRow.id)
-        .limit(MAX_EXPORT_RECORDS)
+    q = _record_query(root, form_id, start, end, include_void).execution_options(yield_per=STREAM_BATCH)
+
+    def rows() -> Iterator[list[Cell]]:
+        for rec, unit_name in session.execute(q).tuples():
+            rec_form = forms.get((rec.form_id, rec.form_version))
+            base: list[Cell] = [
+                str(rec.id),
+                rec_form.title.vi if rec_form else rec.form_id,
+                rec.form_version,
+                rec.unit_code,
+                unit_name,
+                rec.author,
+                rec.device,
+                RECORD_STATUS_VI.get(rec.status, rec.status),
+                rec.revision,
+                rec.period,
+                rec.created_at,
+                rec.updated_at,
+                rec.received_at,
+                rec.void_reason,
+            ]
+            if form:
+                base += [_answer_cell(rec_form or form, f.name, rec.answers.get(f.name)) for f in fields]
+            else:
+                base.append(json.dumps(rec.answers, ensure_ascii=False, sort_keys=True))
+            yield base
+
+    return headers, rows()
+
+
+def record_table(
+    session: Session,
+    *,
+    root: UnitRow,
+    form_id: str | None,
+    start: date | None,
+    end: date | None,
+    include_void: bool = True,
+) -> tuple[list[str], list[list[Cell]]]:
+    """Headers and all rows at once (``record_rows``, collected): for small tables and tests."""
+    headers, rows = record_rows(
+        session, root=root, form_id=form_id, start=start, end=end, include_void=include_void
     )
-    if form_id:
-        q = q.where(RecordRow.form_id == form_id)
-    if start:
-        q = q.where(RecordRow.period >= start)
-    if end:
-        q = q.where(RecordRow.period <= end)
-    if not include_void:
-        q = q.where(RecordRow.status != "void")
-    rows: list[list[Cell]] = []
-    for rec, unit_name in session.execute(q).tuples():
-        rec_form = forms.get((rec.form_id, rec.form_version))
-        base: list[Cell] = [
-            str(rec.id),
-            rec_form.title.vi if rec_form else rec.form_id,
-            rec.form_version,
-            rec.unit_code,
-            unit_name,
-            rec.author,
-            rec.device,
-            RECORD_STATUS_VI.get(rec.status, rec.status),
-            rec.revision,
-            rec.period,
-            rec.created_at,
-            rec.updated_at,
-            rec.received_at,
-            rec.void_reason,
-        ]
-        if form:
-            base += [_answer_cell(rec_form or form, f.name, rec.answers.get(f.name)) for f in fields]
-        else:
-            base.append(json.dumps(rec.answers, ensure_ascii=False, sort_keys=True))
-        rows.append(base)
-    return headers, rows
+    return headers, list(rows)
 
 
 def _text(value: Cell, zone: Any) -> str:
     if value is None:
         return ""
     if isinstance(value, datetime):
-        local = value.astimezone(zone)
-        return f"{vn_date(local)} {local:%H:%M}"
+        local = _local(value, zone)
+        return f"{vn_date(local)} {local:%H:%M}" if local else value.isoformat()
     if isinstance(value, date):
         return vn_date(value)
     if isinstance(value, float) and value.is_integer():
@@ -230,48 +283,99 @@ def _text(value: Cell, zone: Any) -> str:
     return str(value)
 
 
-def to_csv(headers: Sequence[str], rows: Iterable[Sequence[Cell]], *, zone: Any) -> bytes:
-    """UTF-8 CSV with a BOM; dates dd/mm/yyyy, times in ``zone``; formula-like text neutralised."""
+def csv_chunks(headers: Sequence[str], rows: Iterable[Sequence[Cell]], *, zone: Any) -> Iterator[bytes]:
+    """``to_csv``'s bytes in pieces of about ``STREAM_BATCH`` rows: the whole file is never in memory."""
     buf = io.StringIO()
     writer = csv.writer(buf, lineterminator="\r\n")
+    buf.write("\ufeff")
     writer.writerow([neutralise(h) for h in headers])
-    for row in rows:
+    for n, row in enumerate(rows, start=1):
         writer.writerow([neutralise(_text(v, zone)) if isinstance(v, str) else _text(v, zone) for v in row])
-    return ("\ufeff" + buf.getvalue()).encode("utf-8")
+        if n % STREAM_BATCH == 0:
+            yield buf.getvalue().encode("utf-8")
+            buf.seek(0)
+            buf.truncate()
+    yield buf.getvalue().encode("utf-8")
+
+
+def to_csv(headers: Sequence[str], rows: Iterable[Sequence[Cell]], *, zone: Any) -> bytes:
+    """UTF-8 CSV with a BOM; dates dd/mm/yyyy, times in ``zone``; formula-like text neutralised."""
+    return b"".join(csv_chunks(headers, rows, zone=zone))
+
+
+def xlsx_chunks(
+    headers: Sequence[str],
+    rows: Iterable[Sequence[Cell]],
+    *,
+    zone: Any,
+    sheet: str,
+    more: Sequence[Sheet] = (),
+) -> Iterator[bytes]:
+    """``to_xlsx``'s bytes, built on disk (a write-only workbook into a temporary file), read in pieces.
+
+    ``more``: sheets written after the first one (a records export's repeats, one sheet each).
+    """
+    with tempfile.TemporaryFile() as tmp:
+        write_xlsx(tmp, [(sheet, headers, rows), *more], zone=zone)
+        tmp.seek(0)
+        while chunk := tmp.read(256 * 1024):
+            yield chunk
 
 
 def to_xlsx(headers: Sequence[str], rows: Iterable[Sequence[Cell]], *, zone: Any, sheet: str) -> bytes:
     """An XLSX workbook of one sheet; dates are date cells shown dd/mm/yyyy, text is neutralised."""
+    buf = io.BytesIO()
+    write_xlsx(buf, [(sheet, headers, rows)], zone=zone)
+    return buf.getvalue()
+
+
+def write_xlsx(out: Any, sheets: Iterable[Sheet], *, zone: Any) -> None:
+    """Sheets into an XLSX workbook written to ``out``; sheet names made valid and unique for Excel."""
     from openpyxl import Workbook
     from openpyxl.cell import WriteOnlyCell
     from openpyxl.styles import Font
 
     wb = Workbook(write_only=True)
-    ws = wb.create_sheet(sheet[:31])
     bold = Font(bold=True)
-    head = []
-    for h in headers:
-        c = WriteOnlyCell(ws, value=neutralise(h))
-        c.font = bold
-        head.append(c)
-    ws.append(head)
-    for row in rows:
-        out = []
-        for v in row:
-            if isinstance(v, datetime):
-                c = WriteOnlyCell(ws, value=v.astimezone(zone).replace(tzinfo=None))
-                c.number_format = "dd/mm/yyyy hh:mm"
-            elif isinstance(v, date):
-                c = WriteOnlyCell(ws, value=v)
-                c.number_format = "dd/mm/yyyy"
-            else:
-                c = WriteOnlyCell(ws, value=neutralise(v))
-                # openpyxl stores a string starting with "=" as a formula; neutralise() already
-                # prefixed it, and data_type "s" keeps any other text literal
-                if isinstance(v, str):
+    used: set[str] = set()
+    for sheet, headers, rows in sheets:
+        ws = wb.create_sheet(_sheet_title(sheet, used))
+        head = []
+        for h in headers:
+            c = WriteOnlyCell(ws, value=neutralise(h))
+            c.font = bold
+            head.append(c)
+        ws.append(head)
+        for row in rows:
+            cells = []
+            for v in row:
+                local = _local(v, zone) if isinstance(v, datetime) else None
+                if isinstance(v, datetime) and local is None:
+                    c = WriteOnlyCell(ws, value=v.isoformat())
                     c.data_type = "s"
-            out.append(c)
-        ws.append(out)
-    buf = io.BytesIO()
-    wb.save(buf)
-    return buf.getvalue()
+                elif isinstance(v, datetime):
+                    c = WriteOnlyCell(ws, value=local)
+                    c.number_format = "dd/mm/yyyy hh:mm"
+                elif isinstance(v, date):
+                    c = WriteOnlyCell(ws, value=v)
+                    c.number_format = "dd/mm/yyyy"
+                else:
+                    c = WriteOnlyCell(ws, value=neutralise(v))
+                    # openpyxl stores a string starting with "=" as a formula; neutralise() already
+                    # prefixed it, and data_type "s" keeps any other text literal
+                    if isinstance(v, str):
+                        c.data_type = "s"
+                cells.append(c)
+            ws.append(cells)
+    wb.save(out)
+
+
+def _sheet_title(name: str, used: set[str]) -> str:
+    # Excel forbids these in sheet names and caps them at 31 characters.
+    clean = "".join("_" if ch in "[]:*?/\\" else ch for ch in name).strip() or "Sheet"
+    title, n = clean[:31], 2
+    while title.lower() in used:
+        suffix = f" ({n})"
+        title, n = clean[: 31 - len(suffix)] + suffix, n + 1
+    used.add(title.lower())
+    return title

@@ -8,6 +8,12 @@ the caller's ``BEGIN IMMEDIATE`` serialises pushes anyway. A new record goes in
 with ``INSERT ... ON CONFLICT DO NOTHING``; if the id exists, its row is read
 ``FOR UPDATE``, so the same record pushed over two connections is stored and
 counted once.
+
+A record's own times (``created_at``, ``updated_at``) must fall between the
+earliest date a form accepts and tomorrow: a time like 9999-12-31 is nonsense
+from a phone and breaks every later use of it (local time, exports). A record
+is stored under the device its sender's token was issued to, not the free
+text the record carries.
 """
 
 from __future__ import annotations
@@ -15,7 +21,7 @@ from __future__ import annotations
 import uuid
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 from typing import Any
 
 from sqlalchemy import Table, delete, select, update
@@ -23,7 +29,7 @@ from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
 from schemas.common import Issue, text
-from schemas.forms import FormDefinition, FormState, form_state
+from schemas.forms import EARLIEST_DATE, FormDefinition, FormState, form_state
 from schemas.plans import record_period
 from schemas.records import Record, RecordStatus, check_record, finalize_answers
 from schemas.sync import Receipt, ReceiptStatus
@@ -91,6 +97,21 @@ def screen(
                 ),
             )
         )
+    for name in ("created_at", "updated_at"):
+        day = getattr(record, name).date()
+        if not EARLIEST_DATE <= day <= today + timedelta(days=1):
+            issues.append(
+                Issue(
+                    field=name,
+                    code="bad_timestamp",
+                    message=text(
+                        f"Thời điểm {name} ({day.isoformat()}) không hợp lệ: phải từ "
+                        f"{EARLIEST_DATE.isoformat()} đến hôm nay.",
+                        f"The time {name} ({day.isoformat()}) is not valid: it must lie between "
+                        f"{EARLIEST_DATE.isoformat()} and today.",
+                    ),
+                )
+            )
     issues.extend(check_record(record, form, today=today, state=state))
     return issues
 
@@ -152,8 +173,19 @@ def _records_table() -> Table:
     return RecordRow.__table__  # type: ignore[return-value]
 
 
-_REVISION_COLUMNS = ("revision", "form_id", "form_version", "unit_code", "period", "author", "device",
-                     "status", "void_reason", "answers", "received_at")
+_REVISION_COLUMNS = (
+    "revision",
+    "form_id",
+    "form_version",
+    "unit_code",
+    "period",
+    "author",
+    "device",
+    "status",
+    "void_reason",
+    "answers",
+    "received_at",
+)
 
 
 def _revision_values(values: Mapping[str, Any], *, prev: Stored | None) -> dict[str, Any]:
@@ -220,6 +252,9 @@ def push_records(
     # id order for locking; sorted() is stable, so revisions of one id keep their pushed order
     for i in sorted(range(len(records)), key=lambda i: records[i].id):
         record = records[i]
+        if caller.device_id and record.device != caller.device_id:
+            # ``device`` is whatever the phone wrote; what is stored is the phone the token was given to
+            record = record.model_copy(update={"device": caller.device_id})
         form = forms.get((record.form_id, record.form_version))
         state = form_state(form, record.answers) if form is not None else None  # shared by both steps
         issues = screen(

@@ -9,9 +9,8 @@ column per question of the repeat. Kept apart from ``exports`` so the record tab
 
 from __future__ import annotations
 
-import io
-from collections.abc import Iterable, Sequence
-from datetime import date, datetime
+from collections.abc import Iterable
+from datetime import date
 from typing import Any
 
 from sqlalchemy import or_, select
@@ -22,7 +21,7 @@ from schemas.forms import FieldType, FormDefinition, FormField
 
 from ..models import RecordRow, UnitRow
 from .catalog import load_forms
-from .exports import MAX_EXPORT_RECORDS, Cell, neutralise
+from .exports import MAX_EXPORT_RECORDS, Cell
 from .units import PATH_SEP
 
 Sheet = tuple[str, list[str], list[list[Cell]]]  # name, headers, rows
@@ -92,53 +91,3 @@ def record_repeat_sheets(
     if not include_void:
         q = q.where(RecordRow.status != "void")
     return repeat_sheets(form, ((str(rid), answers) for rid, answers in session.execute(q).tuples()))
-
-
-def to_xlsx_sheets(sheets: Sequence[Sheet], *, zone: Any) -> bytes:
-    """An XLSX workbook of several sheets, written like ``exports.to_xlsx`` (dates as dates, text
-    neutralised); sheet names are cut to Excel's 31 characters and made unique."""
-    from openpyxl import Workbook
-    from openpyxl.cell import WriteOnlyCell
-    from openpyxl.styles import Font
-
-    wb = Workbook(write_only=True)
-    bold = Font(bold=True)
-    used: set[str] = set()
-    for name, headers, rows in sheets:
-        title = _sheet_title(name, used)
-        ws = wb.create_sheet(title)
-        head = []
-        for h in headers:
-            c = WriteOnlyCell(ws, value=neutralise(h))
-            c.font = bold
-            head.append(c)
-        ws.append(head)
-        for row in rows:
-            out = []
-            for v in row:
-                if isinstance(v, datetime):
-                    c = WriteOnlyCell(ws, value=v.astimezone(zone).replace(tzinfo=None))
-                    c.number_format = "dd/mm/yyyy hh:mm"
-                elif isinstance(v, date):
-                    c = WriteOnlyCell(ws, value=v)
-                    c.number_format = "dd/mm/yyyy"
-                else:
-                    c = WriteOnlyCell(ws, value=neutralise(v))
-                    if isinstance(v, str):
-                        c.data_type = "s"  # never a formula, whatever the text begins with
-                out.append(c)
-            ws.append(out)
-    buf = io.BytesIO()
-    wb.save(buf)
-    return buf.getvalue()
-
-
-def _sheet_title(name: str, used: set[str]) -> str:
-    # Excel forbids these in sheet names and caps them at 31 characters.
-    clean = "".join("_" if ch in "[]:*?/\\" else ch for ch in name).strip() or "Sheet"
-    title, n = clean[:31], 2
-    while title.lower() in used:
-        suffix = f" ({n})"
-        title, n = clean[: 31 - len(suffix)] + suffix, n + 1
-    used.add(title.lower())
-    return title

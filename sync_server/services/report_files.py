@@ -20,7 +20,7 @@ from ..db import Database
 from ..models import UnitRow
 from .accounts import Caller
 from .catalog import get_plan
-from .export_files import Format
+from .export_files import Format, safe_name
 from .exports import to_csv, to_xlsx
 from .office_report import office_report
 from .statistics import STATISTICS_HEADERS, statistics_report, statistics_rows
@@ -84,7 +84,7 @@ def statistics_file(
         db, caller, plan_id=plan_id, unit=unit, start=start, end=end, period=period, today=today
     )
     rows = statistics_rows(report)
-    name = f"so-lieu_{report.unit}_{report.start:%Y%m%d}-{report.end:%Y%m%d}"
+    name = safe_name(f"so-lieu_{report.unit}_{report.start:%Y%m%d}-{report.end:%Y%m%d}")
     if fmt == "csv":
         return to_csv(STATISTICS_HEADERS, rows, zone=zone), name
     return to_xlsx(STATISTICS_HEADERS, rows, zone=zone, sheet="Số liệu"), name
@@ -108,4 +108,4 @@ def office_file(
             s, caller, plan_id=plan_id, unit=unit, start=start, end=end, period=period, today=today
         )
         content = office_report(s, plan=plan, root=root, start=start, end=end, as_of=now, issued=today)
-    return content, f"bao-cao_{root.code}_{start:%Y%m%d}-{end:%Y%m%d}"
+    return content, safe_name(f"bao-cao_{root.code}_{start:%Y%m%d}-{end:%Y%m%d}")

@@ -197,6 +197,7 @@ def import_units(session: Session, *, units: list[Unit], actor: str, now: dateti
             entity_id=u.code,
             now=now,
             detail=detail,
+            unit=u.code,
         )
     return changed
 

@@ -123,15 +123,19 @@ def to_unit(row: UnitRow) -> Unit:
 
 
 def unit_in_scope(session: Session, *, code: str, scope_path: str, scope_code: str) -> UnitRow:
-    """The unit ``code`` if it lies in the subtree at ``scope_path``; NotFound or Forbidden otherwise."""
+    """The unit ``code`` if it lies in the subtree at ``scope_path``; Forbidden otherwise.
+
+    A unit that does not exist gets the very same answer as one outside the
+    scope, so a caller cannot learn which codes exist beyond their subtree.
+    """
     from ..errors import Forbidden
 
-    row = get_unit(session, code=code)
-    if not is_within(row.path, scope_path):
+    row = session.get(UnitRow, code)
+    if row is None or not is_within(row.path, scope_path):
         raise Forbidden(
             text(
-                f"Đơn vị {row.code} không thuộc phạm vi của bạn ({scope_code}).",
-                f"Unit {row.code} is outside your scope ({scope_code}).",
+                f"Đơn vị {code} không thuộc phạm vi của bạn ({scope_code}).",
+                f"Unit {code} is outside your scope ({scope_code}).",
             )
         )
     return row

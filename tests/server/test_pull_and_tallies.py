@@ -154,7 +154,7 @@ def test_tallies__scope_and_errors(api: Api) -> None:
         ("canbo", {"unit": "HN"}, 403, "forbidden"),
         ("canbo", {"unit": "HN-SS-BS"}, 403, "forbidden"),
         ("chihuy", {"unit": "BTL"}, 403, "forbidden"),
-        ("chihuy", {"unit": "NOWHERE"}, 404, "unknown_unit"),
+        ("chihuy", {"unit": "NOWHERE"}, 403, "forbidden"),  # as if outside: existence is not revealed
         ("chihuy", {"plan_id": "no_such_plan"}, 404, "unknown_plan"),
         ("chihuy", {"start": "2024-12-31", "end": "2024-01-01"}, 422, "invalid"),
         ("chihuy", {"start": "31/12/2024"}, 422, "invalid"),

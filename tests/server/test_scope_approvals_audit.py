@@ -76,8 +76,10 @@ def test_approvals__later_changes_inside_the_period_are_flagged(api: Api) -> Non
     assert [(a["unit"], a["changed_records"]) for a in listed] == [("HN-SS", 2)]
     assert Approval.model_validate(_approve(api, "chihuy").json()).changed_records == 0
     params = {"plan_id": PLAN, "unit": "HN-SS", "start": "2024-01-01", "end": "2024-12-31"}
-    assert api.client.delete("/api/v1/approvals", params=params, headers=api.auth("giamsat")).status_code == 204
-    gone = api.client.delete("/api/v1/approvals", params=params, headers=api.auth("giamsat"))
+    bound = api.client.delete("/api/v1/approvals", params=params, headers=api.auth("giamsat"))
+    assert bound.status_code == 403 and bound.json()["code"] == "bound_by_higher_approval"
+    assert api.client.delete("/api/v1/approvals", params=params, headers=api.auth("chihuy")).status_code == 204
+    gone = api.client.delete("/api/v1/approvals", params=params, headers=api.auth("chihuy"))
     assert gone.status_code == 404 and gone.json()["code"] == "unknown_approval"
 
 

@@ -21,7 +21,10 @@ router = APIRouter(prefix="/api/v1/approvals", tags=["approvals"])
 
 _ERRORS: dict[int | str, dict] = {
     401: {"model": ErrorBody, "description": "unauthorized"},
-    403: {"model": ErrorBody, "description": "not_a_supervisor, or forbidden: unit outside your subtree"},
+    403: {
+        "model": ErrorBody,
+        "description": "not_a_supervisor, bound_by_higher_approval, or forbidden: unit outside your subtree",
+    },
     404: {"model": ErrorBody, "description": "unknown_plan, unknown_unit or unknown_approval"},
     422: {"model": ErrorBody, "description": "invalid"},
 }
@@ -70,9 +73,15 @@ async def withdraw(
     return Response(status_code=204)
 
 
-def _list(db: Database, caller: Caller, plan_id: str | None, unit: str | None) -> ApprovalList:
+def _list(
+    db: Database, caller: Caller, plan_id: str | None, unit: str | None, limit: int, offset: int
+) -> ApprovalList:
     with db.session() as s:
-        return ApprovalList(approvals=svc.list_approvals(s, caller=caller, plan_id=plan_id, unit_code=unit))
+        return ApprovalList(
+            approvals=svc.list_approvals(
+                s, caller=caller, plan_id=plan_id, unit_code=unit, limit=limit, offset=offset
+            )
+        )
 
 
 @router.get("", response_model=ApprovalList, responses=_ERRORS)
@@ -81,6 +90,8 @@ async def list_approvals(
     db: DbDep,
     plan_id: Annotated[str | None, Query(max_length=64)] = None,
     unit: Annotated[str | None, Query(max_length=64, description="default: your own unit")] = None,
+    limit: Annotated[int, Query(ge=1, le=svc.MAX_LIST)] = svc.MAX_LIST,
+    offset: Annotated[int, Query(ge=0, le=1_000_000)] = 0,
 ) -> ApprovalList:
-    """Approvals in the subtree, newest first, each with the records changed since it."""
-    return await run_in_threadpool(_list, db, caller, plan_id, unit)
+    """Approvals in the subtree, newest first, each with the records changed since it; one page."""
+    return await run_in_threadpool(_list, db, caller, plan_id, unit, limit, offset)

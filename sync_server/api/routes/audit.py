@@ -1,4 +1,4 @@
-"""GET /api/v1/audit and /api/v1/records/{id}/history: the audit trail, for admins."""
+"""GET /api/v1/audit and /api/v1/records/{id}/history: the audit trail, for admins, of their subtree."""
 
 from __future__ import annotations
 
@@ -38,7 +38,7 @@ def _page(db: Database, caller: Caller, **filters) -> AuditPage:
     _require_admin(caller)
     limit = filters.pop("limit")
     with db.session() as s:
-        entries = list_audit(s, limit=limit, **filters)
+        entries = list_audit(s, limit=limit, scope_path=caller.unit_path, **filters)
     return AuditPage(entries=entries, next_before_id=entries[-1].id if len(entries) == limit else None)
 
 
@@ -54,7 +54,7 @@ async def audit_log(
     before_id: Annotated[int | None, Query(ge=1)] = None,
     limit: Annotated[int, Query(ge=1, le=500)] = 100,
 ) -> AuditPage:
-    """Admin changes, newest first (admins only); page with ``before_id=next_before_id``."""
+    """Admin changes about the caller's subtree, newest first (admins only); page with ``before_id``."""
     return await run_in_threadpool(
         _page, db, caller, entity=entity, entity_id=entity_id, actor=actor, before_id=before_id, limit=limit
     )
@@ -63,7 +63,7 @@ async def audit_log(
 def _history(db: Database, caller: Caller, record_id: uuid.UUID) -> RecordHistory:
     _require_admin(caller)
     with db.session() as s:
-        revisions = record_history(s, record_id=record_id)
+        revisions = record_history(s, record_id=record_id, scope_path=caller.unit_path)
     if not revisions:
         raise NotFound(
             text(f"Không có phiếu {record_id}.", f"There is no record {record_id}."), code="unknown_record"
@@ -73,5 +73,5 @@ def _history(db: Database, caller: Caller, record_id: uuid.UUID) -> RecordHistor
 
 @router.get("/records/{record_id}/history", response_model=RecordHistory, responses=_ERRORS)
 async def history(record_id: uuid.UUID, caller: CallerDep, db: DbDep) -> RecordHistory:
-    """Every stored revision of a record: who (author, device) and when (received) (admins only)."""
+    """The revisions of a record inside the caller's subtree: who (author, device) and when (admins only)."""
     return await run_in_threadpool(_history, db, caller, record_id)

@@ -7,13 +7,14 @@ from typing import Annotated, Literal
 
 from fastapi import APIRouter, Query, Response
 from fastapi.concurrency import run_in_threadpool
+from fastapi.responses import StreamingResponse
 
 from schemas.common import utcnow
 
 from ...clock import local_today
 from ...services.export_files import Format, record_file, tally_file
 from ..deps import CallerDep, DbDep, SettingsDep
-from ..downloads import FILE_RESPONSES, download
+from ..downloads import FILE_RESPONSES, MEDIA, disposition, download
 from ..params import TALLY_ERRORS as ERRORS
 from ..params import EndQ, PeriodQ, PlanQ, StartQ, UnitQ
 
@@ -77,7 +78,7 @@ async def export_records(
     include_void: bool = True,
 ) -> Response:
     """Raw records (latest revision) of the caller's subtree, or of a unit inside it."""
-    content, name = await run_in_threadpool(
+    pieces, name = await run_in_threadpool(
         record_file,
         db,
         caller,
@@ -89,4 +90,5 @@ async def export_records(
         include_void=include_void,
         zone=settings.zone,
     )
-    return download(content, fmt, name)
+    # a sync iterator: Starlette reads it in a worker thread, piece by piece
+    return StreamingResponse(pieces, media_type=MEDIA[fmt], headers=disposition(fmt, name))

@@ -12,7 +12,7 @@ from fastapi.concurrency import run_in_threadpool
 
 from schemas.common import ErrorBody, Issue, text, utcnow
 from schemas.outbox import OUTBOX_COUNT, OUTBOX_OLDEST, parse_outbox_headers
-from schemas.sync import PullResponse, PushBatch, PushResponse
+from schemas.sync import PullResponse, PushBatch, PushResponse, Receipt
 
 from ...clock import local_today
 from ...config import Settings
@@ -37,8 +37,23 @@ _ERRORS: dict[int | str, dict[str, Any]] = {
 }
 
 
+# The answer to a push may outweigh the push by at most this factor (plus a little): receipts of
+# rejected records carry bilingual issues, and a batch of tiny bad records must not become a
+# response amplifier. Past it, each rejected receipt keeps only its first issue.
+MAX_ANSWER_FACTOR = 1.0
+ANSWER_SLACK = 8 * 1024
+
+
+def _fit(receipts: list[Receipt], budget: int) -> list[Receipt]:
+    """``receipts``, with rejected ones cut to their first issue when all of them would pass ``budget``."""
+    size = sum(len(r.model_dump_json()) for r in receipts)
+    if size <= budget:
+        return receipts
+    return [r.model_copy(update={"issues": r.issues[:1]}) if len(r.issues) > 1 else r for r in receipts]
+
+
 def _store(
-    db: Database, settings: Settings, caller: Caller, batch: PushBatch, unsent: tuple | None = None
+    db: Database, settings: Settings, caller: Caller, batch: PushBatch, size: int, unsent: tuple | None = None
 ) -> PushResponse:
     now = utcnow()
     with db.session(write=True) as s:
@@ -47,7 +62,8 @@ def _store(
         )
         if unsent is not None and caller.device_pk:  # in the same transaction: no extra write
             note_unsent(s, device_pk=caller.device_pk, report=unsent, now=now)
-    return PushResponse(receipts=receipts, server_time=utcnow())
+    budget = int(size * MAX_ANSWER_FACTOR) + ANSWER_SLACK
+    return PushResponse(receipts=_fit(receipts, budget), server_time=utcnow())
 
 
 @router.post(
@@ -93,7 +109,7 @@ async def push(
             ],
         )
     unsent = parse_outbox_headers(outbox_count, outbox_oldest)
-    return await run_in_threadpool(_store, db, settings, caller, batch, unsent)
+    return await run_in_threadpool(_store, db, settings, caller, batch, len(body), unsent)
 
 
 def _note_unsent(db: Database, device_pk: int, unsent: tuple, now) -> None:

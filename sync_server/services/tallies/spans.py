@@ -2,6 +2,10 @@
 
 Reports, series and exported tables all read their period the same way, so
 a supervisor's "2024-Q3" means the same days on every screen and file.
+
+A span is bounded (``MAX_SPAN_DAYS``, a little over a 12-year plan), so no
+request can ask for centuries of months: the cost of a report or export grows
+with its buckets, and the server's time is shared by everyone's dashboards.
 """
 
 from __future__ import annotations
@@ -13,6 +17,8 @@ from schemas.periods import PeriodError, parse_period, standard_periods
 from schemas.plans import Plan
 
 from ...errors import InvalidInput
+
+MAX_SPAN_DAYS = 366 * 12 + 31
 
 
 def resolve_span(
@@ -31,5 +37,14 @@ def resolve_span(
         raise InvalidInput(
             text("Ngày bắt đầu phải trước ngày kết thúc.", "The start date must not be after the end date."),
             code="invalid",
+        )
+    if (end - start).days >= MAX_SPAN_DAYS:
+        years = MAX_SPAN_DAYS // 366
+        raise InvalidInput(
+            text(
+                f"Khoảng thời gian quá dài: tối đa khoảng {years} năm.",
+                f"The period is too long: at most about {years} years.",
+            ),
+            code="span_too_long",
         )
     return start, end
