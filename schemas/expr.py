@@ -28,9 +28,11 @@ import math
 import re
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
-from datetime import date
+from datetime import datetime
 from typing import Any
+from zoneinfo import ZoneInfo
 
+from .common import PROGRAMME_TZ_NAME
 from .errors import SchemaError
 
 MAX_SOURCE = 2000  # characters; a form expression longer than this is a mistake
@@ -311,6 +313,11 @@ def _as_text(v: Any) -> str:
     return str(v)
 
 
+def as_text(v: Any) -> str:
+    """An answer as the text a label shows it (a dynamic label: ``${name}`` in the text)."""
+    return _as_text(v)
+
+
 def _selected_values(v: Any) -> list[str]:
     if isinstance(v, list):
         return [x for x in v if isinstance(x, str)]
@@ -407,6 +414,20 @@ def _concat(*vs: Any) -> str | None:
     return out[:4000] if out else None
 
 
+def _count(v: Any) -> int:
+    """count(${repeat}): how many entries a repeat has (ODK's count of a node set)."""
+    return len(v) if isinstance(v, list) else 0
+
+
+def _now() -> str:
+    """The programme's local time, ISO 8601 to the second (ODK's now())."""
+    return datetime.now(ZoneInfo(PROGRAMME_TZ_NAME)).replace(microsecond=0).isoformat()
+
+
+def _today() -> str:
+    return _now()[:10]
+
+
 FUNCTIONS: dict[str, _Fn] = {
     "selected": _Fn((2, 2), lambda v, s: _as_text(s) in _selected_values(v)),
     "count-selected": _Fn((1, 1), lambda v: len(_selected_values(v))),
@@ -414,12 +435,15 @@ FUNCTIONS: dict[str, _Fn] = {
     "if": _Fn((3, 3), lambda c, a, b: a if truthy(c) else b),
     "coalesce": _Fn((2, 2), lambda a, b: b if is_blank(a) else a),
     "true": _Fn((0, 0), lambda: True),
-    "today": _Fn((0, 0), lambda: date.today().isoformat()),  # evaluated in _eval, with the day given
     "false": _Fn((0, 0), lambda: False),
     "number": _Fn((1, 1), to_number),
     "int": _Fn((1, 1), _int),
     "round": _Fn((1, 2), _round),
     "concat": _Fn((1, 20), _concat),
+    "count": _Fn((1, 1), _count),
+    # ISO text, so `. <= today()` compares a date answer as the date it is (see _order).
+    "today": _Fn((0, 0), _today),
+    "now": _Fn((0, 0), _now),
     # A count grid answer is {row: {column: count}}; these give its totals.
     "grid-total": _Fn((1, 1), lambda g: _cell_sum([v for c in _grid(g).values() for v in c.values()])),
     "grid-row": _Fn((2, 2), lambda g, r: _cell_sum(list(_grid(g).get(_as_text(r), {}).values()))),
@@ -487,9 +511,8 @@ def _eval(node: Node, env: Mapping[str, Any], current: Any) -> Any:
         return None if x is None else -x
     if kind == "call":
         fname, args = node[1], node[2]
-        if fname == "today":  # ISO text: compares with a date answer as text, like the other dates
-            given = env.get(TODAY)
-            return given if isinstance(given, str) else date.today().isoformat()
+        if fname == "today" and isinstance(env.get(TODAY), str) and env[TODAY]:  # the day the caller gives
+            return env[TODAY]  # otherwise FUNCTIONS' today(): the programme's date
         if fname == "if":  # only the branch taken is evaluated
             cond = truthy(_eval(args[0], env, current))
             return _eval(args[1] if cond else args[2], env, current)

@@ -16,10 +16,10 @@ from functools import cached_property, lru_cache
 from typing import Any
 
 from pydantic import Field as PField
-from pydantic import model_validator
+from pydantic import model_serializer, model_validator
 
 from .common import Issue, LocalizedText, Strict, text, vn_date
-from .expr import CURRENT, TODAY, Expression, ExpressionError, is_blank, parse
+from .expr import CURRENT, TODAY, Expression, ExpressionError, as_text, is_blank, parse
 
 
 class FieldType(str, Enum):
@@ -35,6 +35,7 @@ class FieldType(str, Enum):
     COUNT_GRID = "count_grid"  # {row: {column: count}}: audience groups by sex
     NOTE = "note"  # a sentence shown to the officer; never answered
     CALCULATED = "calculated"  # derived by derive_answers(); never typed by the officer
+    REPEAT = "repeat"  # [{child: answer}, ...]: a block of questions asked once per entry
 
 
 # The columns a count grid gets when its definition names none: person-times by sex.
@@ -80,9 +81,19 @@ class FormField(Strict):
     constraint: str | None = None  # "." is this answer; may name other fields
     constraint_message: LocalizedText | None = None
     calculation: str | None = None  # the value of a calculated field
+    default: Any = None  # what a new record's question starts with (XLSForm's default column)
+    hidden: bool = False  # a calculated value kept with the record but not shown (XLSForm calculate rows)
+    # A repeat: its questions (asked once per entry) and how many entries a final record may have.
+    fields: list[FormField] = []
+    min_count: int | None = PField(default=None, ge=0)
+    max_count: int | None = PField(default=None, ge=1)
 
     @model_validator(mode="after")
     def _choices_fit_type(self) -> FormField:
+        if self.type == FieldType.REPEAT:
+            _check_repeat_definition(self)
+        elif self.fields or self.min_count is not None or self.max_count is not None:
+            raise ValueError(f"field {self.name}: only a repeat has fields and entry counts")
         has_choices = self.type in (FieldType.SELECT_ONE, FieldType.SELECT_MANY)
         if has_choices and not self.choices:
             raise ValueError(f"field {self.name}: a choice question needs choices")
@@ -93,6 +104,8 @@ class FormField(Strict):
                 self.columns = [Choice.model_validate(c) for c in SEX_COLUMNS]
         if self.type == FieldType.NOTE and (self.required or self.required_if or self.constraint):
             raise ValueError(f"field {self.name}: a note is never answered, so it cannot be required")
+        if self.hidden and self.type != FieldType.CALCULATED:
+            raise ValueError(f"field {self.name}: only a calculated field can be hidden")
         if self.calculation and self.type != FieldType.CALCULATED:
             raise ValueError(f"field {self.name}: only a calculated field has a calculation")
         if self.pattern:
@@ -121,6 +134,67 @@ class FormField(Strict):
     def choice_values(self) -> set[str]:
         return {c.value for c in self.choices}
 
+    @model_serializer(mode="wrap")
+    def _compact(self, handler: Any) -> dict[str, Any]:
+        return _without_defaults(handler(self), _FIELD_ADDITIONS)
+
+
+# Keys added with sections and repeats. Left out of a definition's JSON while at their default, so a
+# form that does not use them is stored and pulled exactly as before (a phone on an older app still
+# reads it, and a published version compares equal to the same version stored before).
+_FIELD_ADDITIONS: dict[str, Any] = {
+    "default": None,
+    "hidden": False,
+    "fields": [],
+    "min_count": None,
+    "max_count": None,
+}
+_FORM_ADDITIONS: dict[str, Any] = {"sections": []}
+
+
+def _without_defaults(data: Any, additions: dict[str, Any]) -> Any:
+    if isinstance(data, dict):
+        for key, default in additions.items():
+            if key in data and data[key] == default:
+                del data[key]
+    return data
+
+
+def _check_repeat_definition(f: FormField) -> None:
+    """One level of repeats (as the field teams' forms have): its questions are plain questions."""
+    if not f.fields:
+        raise ValueError(f"repeat {f.name}: a repeat needs questions")
+    names = [c.name for c in f.fields]
+    if len(names) != len(set(names)):
+        raise ValueError(f"repeat {f.name}: question names repeat")
+    if any(c.type == FieldType.REPEAT for c in f.fields):
+        raise ValueError(f"repeat {f.name}: a repeat inside a repeat is not supported")
+    if any(c.quiz for c in f.fields):
+        raise ValueError(f"repeat {f.name}: quiz questions cannot be repeated")
+    if f.min_count is not None and f.max_count is not None and f.min_count > f.max_count:
+        raise ValueError(f"repeat {f.name}: min_count is above max_count")
+    if f.constraint or f.calculation or f.quiz:
+        raise ValueError(f"repeat {f.name}: a repeat has no constraint or calculation of its own")
+
+
+class Section(Strict):
+    """A named part of a form, shown as a heading; its relevance hides every question in it."""
+
+    name: str = PField(pattern=r"^[a-z][a-z0-9_]{0,63}$")
+    label: LocalizedText
+    relevant: str | None = None
+
+    @model_validator(mode="after")
+    def _relevance_parses(self) -> Section:
+        if self.relevant:
+            try:
+                refs = compiled(self.relevant).refs
+            except ExpressionError as exc:
+                raise ValueError(f"section {self.name}: relevant: {exc}") from None
+            if CURRENT in refs:
+                raise ValueError(f"section {self.name}: relevant: '.' (this answer) is only for constraints")
+        return self
+
 
 class Quiz(Strict):
     """How the quiz questions of a form are scored and what passing means."""
@@ -138,12 +212,34 @@ class FormDefinition(Strict):
     period_field: str
     fields: list[FormField]
     quiz: Quiz | None = None
+    # Declared sections give a heading and may have a relevance. A field may also name a section
+    # that is not declared (the first shipped forms do): it is grouped, and the phone words its heading.
+    sections: list[Section] = []
 
     @model_validator(mode="after")
     def _consistent(self) -> FormDefinition:
         names = [f.name for f in self.fields]
-        if len(names) != len(set(names)):
+        # Names inside a repeat share the form's name space, so an expression inside an entry reads
+        # the entry's own answers and the record's other answers without ambiguity.
+        children = [c.name for f in self.fields for c in f.fields]
+        if len(names) + len(children) != len(set(names) | set(children)):
             raise ValueError(f"form {self.id}: field names repeat")
+        section_names = [s.name for s in self.sections]
+        if len(section_names) != len(set(section_names)):
+            raise ValueError(f"form {self.id}: section names repeat")
+        for sec in self.sections:
+            unknown = sorted(compiled(sec.relevant).refs - set(names)) if sec.relevant else []
+            if unknown:
+                raise ValueError(f"form {self.id}: section {sec.name} refers to unknown field {unknown[0]}")
+        for f in self.fields:
+            for c in f.fields:
+                known = set(names) | {x.name for x in f.fields} | {CURRENT}
+                for source in (c.relevant, c.required_if, c.constraint, c.calculation):
+                    unknown = sorted(compiled(source).refs - known) if source else []
+                    if unknown:
+                        raise ValueError(
+                            f"form {self.id}: field {f.name}.{c.name} refers to unknown field {unknown[0]}"
+                        )
         by_name = {f.name: f for f in self.fields}
         pf = by_name.get(self.period_field)
         if pf is None or pf.type != FieldType.DATE or not pf.required:
@@ -167,6 +263,10 @@ class FormDefinition(Strict):
     def key(self) -> tuple[str, int]:
         return (self.id, self.version)
 
+    @model_serializer(mode="wrap")
+    def _compact(self, handler: Any) -> dict[str, Any]:
+        return _without_defaults(handler(self), _FORM_ADDITIONS)
+
     # Looked up for every answer of every record the server ingests: built once, on first use
     # (a cached_property lives in the instance's __dict__: a plain attribute read afterwards).
     # A form is never changed once validated; a new version is a new definition.
@@ -188,9 +288,11 @@ class FormDefinition(Strict):
         above: set[str] = set()
         quiz_inputs = {f.name for f in self.quiz_fields()}
         quiz_outputs = {self.quiz.score_field, self.quiz.result_field} if self.quiz else set()
+        sections = self._sections
         for f in self.fields:
             refs: set[str] = set()
-            for source in (f.relevant, f.calculation):
+            sec = sections.get(f.section or "")
+            for source in (f.relevant, f.calculation, sec.relevant if sec else None):
                 if source:
                     refs |= compiled(source).refs
             if f.name in quiz_outputs:
@@ -200,8 +302,16 @@ class FormDefinition(Strict):
             above.add(f.name)
         return True
 
+    @cached_property
+    def _sections(self) -> dict[str, Section]:
+        return {sec.name: sec for sec in self.sections}
+
     def field(self, name: str) -> FormField | None:
         return self._by_name.get(name)
+
+    def section(self, name: str | None) -> Section | None:
+        """The declared section ``name``; None if it is not declared (or no section)."""
+        return self._sections.get(name or "")
 
     def quiz_fields(self) -> list[FormField]:
         return self._quiz_fields
@@ -227,8 +337,7 @@ def field_readers(form: FormDefinition) -> dict[str, frozenset[str]]:
     readers: dict[str, set[str]] = {f.name: set() for f in form.fields}
     for f in form.fields:
         for kind in (*_SHOWN_BY, "constraint"):
-            source = getattr(f, kind)
-            for name in compiled(source).refs - {CURRENT} if source else ():
+            for name in _refs_of(form, f, kind):
                 readers.setdefault(name, set()).add(f.name)
     if form.quiz:
         outputs = {form.quiz.score_field, form.quiz.result_field}
@@ -246,12 +355,43 @@ def refresh_triggers(form: FormDefinition) -> frozenset[str]:
     names: set[str] = set()
     for f in form.fields:
         for kind in _SHOWN_BY:
-            source = getattr(f, kind)
-            if source:
-                names |= compiled(source).refs - {CURRENT}
+            names |= _refs_of(form, f, kind)
     if form.quiz:
         names |= {f.name for f in form.quiz_fields()}
+    for f in form.fields:  # a label that shows an answer follows it
+        names |= label_refs(f)
     return frozenset(names)
+
+
+_LABEL_REF = re.compile(r"\$\{([a-z][a-z0-9_]*)\}")
+
+
+def label_refs(f: FormField) -> set[str]:
+    """The answers ``f``'s label or hint shows (``${name}`` in the text, as XLSForm writes it)."""
+    texts = [f.label.vi, f.label.en, *([f.hint.vi, f.hint.en] if f.hint else [])]
+    return {m.group(1) for t in texts for m in _LABEL_REF.finditer(t)}
+
+
+def fill_label(label: str, env: dict[str, Any]) -> str:
+    """``label`` with each ``${name}`` replaced by that answer as text (blank when unanswered)."""
+    if "${" not in label:
+        return label
+    return _LABEL_REF.sub(lambda m: as_text(env.get(m.group(1))), label)
+
+
+def _refs_of(form: FormDefinition, f: FormField, kind: str) -> set[str]:
+    """The record's questions that ``f``'s rule ``kind`` reads; for a repeat, what its questions read
+    outside the entry; a section's relevance is read by every question in it."""
+    sources = [getattr(f, kind)] + [getattr(c, kind) for c in f.fields]
+    sec = form.section(f.section)
+    if kind == "relevant" and sec is not None:
+        sources.append(sec.relevant)
+    inner = {c.name for c in f.fields} | {CURRENT}
+    out: set[str] = set()
+    for source in sources:
+        if source:
+            out |= compiled(source).refs - inner
+    return out
 
 
 # Earliest date any record may carry; the programme (Decision 1521) began in 2020.
@@ -283,6 +423,9 @@ _MESSAGES = {
         "“{le}” — {cell}: must be a whole number from 0 to {max}.",
     ),
     "constraint": ("«{lv}»: giá trị không hợp lệ.", "“{le}”: the value is not allowed."),
+    "bad_repeat": ("«{lv}»: danh sách không hợp lệ.", "“{le}”: the list of entries is not valid."),
+    "too_few": ("«{lv}» cần ít nhất {min} mục.", "“{le}” needs at least {min} entries."),
+    "too_many": ("«{lv}» không được quá {max} mục.", "“{le}” can have at most {max} entries."),
 }
 
 
@@ -419,19 +562,35 @@ class FormState:
     at most). A form whose expressions only look upwards needs one pass.
     """
 
-    def __init__(self, form: FormDefinition, answers: dict[str, Any], *, fixpoint: bool = False):
-        """``fixpoint``: repeat until nothing changes even where one pass is known to be enough (tests)."""
+    def __init__(
+        self,
+        form: FormDefinition,
+        answers: dict[str, Any],
+        *,
+        fixpoint: bool = False,
+        today: date | None = None,
+    ):
+        """``fixpoint``: repeat until nothing changes even where one pass is known to be enough (tests).
+
+        ``today``: the date ``today()`` gives (the validator's); the programme's clock if None."""
         typed = {k: v for k, v in answers.items() if not _computed(form, k)}
         hidden: set[str] = set()
         values: dict[str, Any] = {}
+        clock = {TODAY: today.isoformat()} if today else {}
         rounds = 1 if form._single_pass and not fixpoint else 1 + min(len(form.fields), 8)
         for _ in range(rounds):
             env = {k: v for k, v in typed.items() if k not in hidden}
             env.update(values)
+            env.update(clock)
             new_hidden: set[str] = set()
             new_values: dict[str, Any] = {}
+            section_shown: dict[str, bool] = {}  # a section's relevance, decided at its first question
             for f in form.fields:
-                if f.relevant and not compiled(f.relevant).test(env):
+                sec = form.section(f.section)
+                if sec is not None and sec.relevant and sec.name not in section_shown:
+                    section_shown[sec.name] = compiled(sec.relevant).test(env)
+                in_hidden_section = sec is not None and not section_shown.get(sec.name, True)
+                if in_hidden_section or (f.relevant and not compiled(f.relevant).test(env)):
                     new_hidden.add(f.name)
                     env.pop(f.name, None)
                     continue
@@ -519,12 +678,16 @@ def validate_answers(
                     ),
                 )
             )
-    state = state or form_state(form, answers)
-    env = {**state.env, TODAY: today.isoformat()}  # what today() means in a constraint
+    state = state or FormState(form, answers, today=today)
+    # what today() means in a constraint, also when the caller's state was computed without the day
+    env = {**state.env, TODAY: today.isoformat()}
     for f in form.fields:
         if f.type in _NO_ANSWER or not state.shown(f.name):
             continue
         value = answers.get(f.name)
+        if f.type == FieldType.REPEAT:
+            issues += repeat_issues(f, value, env, final=final, today=today)
+            continue
         if is_blank(value):
             if final and state.required(f):
                 issues.append(_msg("required", f))
@@ -534,6 +697,107 @@ def validate_answers(
         if f.constraint and len(issues) == before and not compiled(f.constraint).test(env, value):
             issues.append(_constraint_issue(f))
     return issues
+
+
+# ---- repeats: each entry is checked like a small form, reading the record's other answers too ----------
+
+
+class EntryState:
+    """One repeat entry under its repeat: hidden questions, computed values, what its expressions read.
+
+    One pass in order: inside an entry a question reads the questions above it and the record's other
+    answers (``outer``), which is what repeats in field teams' forms do."""
+
+    def __init__(self, repeat: FormField, outer: dict[str, Any], entry: dict[str, Any]):
+        env = dict(outer)
+        env.update(
+            {c.name: entry[c.name] for c in repeat.fields if c.name in entry and c.type not in _NO_ANSWER}
+        )
+        self.hidden: set[str] = set()
+        self.values: dict[str, Any] = {}
+        for c in repeat.fields:
+            if c.relevant and not compiled(c.relevant).test(env):
+                self.hidden.add(c.name)
+                env.pop(c.name, None)
+            elif c.type == FieldType.CALCULATED:
+                v = compiled(c.calculation).evaluate(env) if c.calculation else None
+                v = int(v) if isinstance(v, float) and v.is_integer() else v
+                if v is None:
+                    env.pop(c.name, None)
+                else:
+                    env[c.name] = self.values[c.name] = v
+        self.env = env
+
+    def required(self, c: FormField) -> bool:
+        if c.name in self.hidden or c.type in _NO_ANSWER:
+            return False
+        return c.required or bool(c.required_if and compiled(c.required_if).test(self.env))
+
+
+def _in_entry(f: FormField, number: int, inner: Issue, child: str | None) -> Issue:
+    """An entry's issue, placed (``repeat[2].topic``) and worded with the repeat and entry number."""
+    m = inner.message
+    return Issue(
+        field=f"{f.name}[{number}]" + (f".{child}" if child else ""),
+        code=inner.code,
+        message=text(f"{f.label.vi} {number}: {m.vi}", f"{f.label.en} {number}: {m.en}"),
+    )
+
+
+def repeat_issues(
+    f: FormField, value: Any, outer: dict[str, Any], *, final: bool, today: date
+) -> list[Issue]:
+    """Every problem with a repeat's entries (a final record also has its counts checked)."""
+    if is_blank(value):
+        value = []
+    if not isinstance(value, list) or not all(isinstance(e, dict) for e in value):
+        return [_msg("bad_repeat", f)]
+    issues: list[Issue] = []
+    if final and not value and f.required:
+        issues.append(_msg("required", f))
+    elif final and f.min_count and len(value) < f.min_count:
+        issues.append(_msg("too_few", f, min=f.min_count))
+    if f.max_count is not None and len(value) > f.max_count:
+        issues.append(_msg("too_many", f, max=f.max_count))
+    known = {c.name for c in f.fields}
+    for number, entry in enumerate(value, start=1):
+        for name in sorted(set(entry) - known):
+            unknown = Issue(
+                code="unknown_field",
+                message=text(f"câu hỏi «{name}» không có trong mục này.", f"question “{name}” is not in it."),
+            )
+            issues.append(_in_entry(f, number, unknown, name))
+        es = EntryState(f, outer, entry)
+        for c in f.fields:
+            if c.type in _NO_ANSWER or c.name in es.hidden:
+                continue
+            v = entry.get(c.name)
+            found: list[Issue] = []
+            if is_blank(v):
+                if final and es.required(c):
+                    found.append(_msg("required", c))
+            else:
+                _check_value(c, v, found, today)
+                if c.constraint and not found and not compiled(c.constraint).test(es.env, v):
+                    found.append(_constraint_issue(c))
+            issues += [_in_entry(f, number, i, c.name) for i in found]
+    return issues
+
+
+def _derive_entries(f: FormField, value: Any, outer: dict[str, Any]) -> Any:
+    if not isinstance(value, list) or not all(isinstance(e, dict) for e in value):
+        return value
+    out = []
+    for entry in value:
+        es = EntryState(f, outer, entry)
+        kept = {k: v for k, v in entry.items() if not _computed_in(f, k) and k not in es.hidden}
+        kept.update(es.values)
+        out.append(kept)
+    return out
+
+
+def _computed_in(repeat: FormField, name: str) -> bool:
+    return any(c.name == name and c.type in _NO_ANSWER for c in repeat.fields)
 
 
 def quiz_score(form: FormDefinition, answers: dict[str, Any]) -> int:
@@ -554,6 +818,9 @@ def derive_answers(
     state = state or form_state(form, answers)
     out = {k: v for k, v in answers.items() if not _computed(form, k) and state.shown(k)}
     out.update(state.values)
+    for f in form.fields:
+        if f.type == FieldType.REPEAT and f.name in out:
+            out[f.name] = _derive_entries(f, out[f.name], state.env)
     return out
 
 

@@ -17,7 +17,7 @@ from typing import Any
 
 import flet as ft
 
-from schemas.forms import FieldType, FormField
+from schemas.forms import FieldType, FormField, fill_label
 
 from .formatting import fmt_date, fmt_number
 from .i18n import tr
@@ -44,6 +44,13 @@ class FieldInput:
 
     def set(self, value: Any) -> None:
         raise NotImplementedError
+
+    def relabel(self, env: dict[str, Any]) -> None:
+        """The answers changed: a label that shows answers (``${name}``) shows the new ones."""
+
+    def open_issues(self) -> int:
+        """How many problems this input still shows (the error summary counts them down)."""
+        return 1 if self.error.visible else 0
 
     def show_error(self, message: str | None) -> None:
         self.error.value = message or ""
@@ -296,8 +303,9 @@ class NoteDisplay(FieldInput):
     """A sentence for the officer (an instruction, a reminder to read aloud); nothing to answer."""
 
     def build(self) -> ft.Control:
+        self.text = ft.Text(self.field.label.get(self.lang), size=14, italic=True)
         return ft.Container(
-            ft.Text(self.field.label.get(self.lang), size=14, italic=True),
+            self.text,
             padding=ft.Padding.symmetric(horizontal=10, vertical=8),
             border_radius=8,
             bgcolor=ft.Colors.SECONDARY_CONTAINER,
@@ -308,6 +316,9 @@ class NoteDisplay(FieldInput):
 
     def set(self, value: Any) -> None:
         pass
+
+    def relabel(self, env: dict[str, Any]) -> None:
+        self.text.value = fill_label(self.field.label.get(self.lang), env)
 
 
 class CalculatedDisplay(FieldInput):

@@ -77,6 +77,17 @@ def answer_text(field: FormField, value: Any, lang: str = "vi") -> str:
     """An answer as the officer reads it: choice labels, dd/mm/yyyy dates, 1.234 numbers."""
     if is_blank(value):
         return ""
+    if field.type == FieldType.REPEAT and isinstance(value, list):
+        # One line per entry, numbered as on the form: "2. Topic: land; Answered: Yes".
+        lines = []
+        for number, entry in enumerate(value, start=1):
+            parts = [
+                f"{c.label.get(lang)}: {answer_text(c, entry.get(c.name), lang)}"
+                for c in field.fields
+                if isinstance(entry, dict) and not c.hidden and not is_blank(entry.get(c.name))
+            ]
+            lines.append(f"{number}. " + "; ".join(parts))
+        return "\n".join(lines)
     if field.type in (FieldType.SELECT_ONE, FieldType.SELECT_MANY):
         labels = {c.value: c.label.get(lang) for c in field.choices}
         values = value if isinstance(value, list) else [value]

@@ -78,6 +78,11 @@ STRINGS: dict[str, tuple[str, str]] = {
     "quiz_section": ("Câu hỏi kiến thức pháp luật", "Legal knowledge questions"),
     "attendance_section": ("Số lượt người tham dự", "Attendance (person-times)"),
     "increase": ("Tăng {label}", "Increase {label}"),
+    "entry_add": ("Thêm: {label}", "Add: {label}"),
+    "entry_up": ("Chuyển lên", "Move up"),
+    "entry_down": ("Chuyển xuống", "Move down"),
+    "entry_remove": ("Xóa mục này", "Remove this entry"),
+    "errors_in_section": ("• {section}: {n} lỗi", "• {section}: {n} to fix"),
     "decrease": ("Giảm {label}", "Decrease {label}"),
     # lists
     "list_empty": ("Chưa có phiếu nào.", "No records yet."),

@@ -17,6 +17,7 @@ from .fields import (
     TextInput,
     TimeInput,
 )
+from .repeat_input import RepeatInput
 
 _KINDS: dict[FieldType, type[FieldInput]] = {
     FieldType.TEXT: TextInput,
@@ -31,6 +32,7 @@ _KINDS: dict[FieldType, type[FieldInput]] = {
     FieldType.COUNT_GRID: CountGridInput,
     FieldType.NOTE: NoteDisplay,
     FieldType.CALCULATED: CalculatedDisplay,
+    FieldType.REPEAT: RepeatInput,
 }
 
 

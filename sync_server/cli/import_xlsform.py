@@ -8,7 +8,10 @@
 The conversion is ``services/xlsform``; ``--publish`` stores the form through
 ``services.catalog.publish_form``, so phones receive it on their next pull. A
 published (id, version) is never overwritten with a different definition;
-publish a new version instead. Exit codes: 0 converted (read the report), 1
+publish a new version instead. A form that lost rows the workbook marks
+required is not published unless ``--allow-skipped-required`` says so, and
+every publication is in the audit trail (``--actor``, default the OS user).
+Exit codes: 0 converted (read the report), 1
 not convertible or refused, 2 bad arguments. The database is opened only
 with ``--publish``, so converting works without a server.
 """
@@ -16,6 +19,7 @@ with ``--publish``, so converting works without a server.
 from __future__ import annotations
 
 import argparse
+import getpass
 import json
 import sys
 from pathlib import Path
@@ -46,9 +50,15 @@ def _arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument("--publish", action="store_true", help="store the form in the server database for phones")
     p.add_argument("--database-url", help="with --publish: overrides FIELDTALLY_DATABASE_URL")
     p.add_argument("--strict", action="store_true", help="fail if any row was skipped or changed")
+    p.add_argument(
+        "--allow-skipped-required",
+        action="store_true",
+        help="with --publish: publish even though rows the workbook marks required were left out",
+    )
+    p.add_argument("--actor", default="", help="with --publish: who publishes, for the audit trail")
 
 
-def _publish(definition: dict[str, Any], database_url: str | None) -> str:
+def _publish(definition: dict[str, Any], database_url: str | None, actor: str) -> str:
     settings = get_settings()
     if database_url:
         settings = settings.with_changes(database_url=database_url)
@@ -57,11 +67,18 @@ def _publish(definition: dict[str, Any], database_url: str | None) -> str:
         prepare_database(db, settings)
         form = FormDefinition.model_validate(definition)
         with db.session(write=True) as s:
-            if not publish_form(s, form=form, now=utcnow()):
+            if not publish_form(s, form=form, now=utcnow(), actor=actor):
                 return f"form {form.id} version {form.version} is already published, unchanged"
         return f"form {form.id} version {form.version} published: phones get it on their next sync"
     finally:
         db.dispose()
+
+
+def _os_user() -> str:
+    try:
+        return f"cli:{getpass.getuser()}"
+    except (OSError, KeyError):  # no login name in some containers
+        return "cli"
 
 
 def _import_xlsform(args: argparse.Namespace) -> int:
@@ -89,9 +106,18 @@ def _import_xlsform(args: argparse.Namespace) -> int:
     changed = sum(p.level == "changed" for p in result.problems)
     n = len(result.definition["fields"])
     print(f"import-xlsform: {n} questions converted, {skipped} skipped, {changed} changed", file=sys.stderr)
+    if args.publish and result.skipped_required and not args.allow_skipped_required:
+        names = ", ".join(p.name or f"row {p.row}" for p in result.skipped_required)
+        print(
+            f"import-xlsform: not published: required rows were left out ({names}); records made with "
+            "this form would lack those answers. Fix the workbook, or pass --allow-skipped-required",
+            file=sys.stderr,
+        )
+        return 1
     if args.publish:
+        actor = args.actor or _os_user()
         try:
-            print(_publish(result.definition, args.database_url))
+            print(_publish(result.definition, args.database_url, actor))
         except ServerError as exc:
             print(f"import-xlsform: {exc.message.en}", file=sys.stderr)
             return 1

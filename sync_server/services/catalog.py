@@ -51,8 +51,10 @@ def seed_catalog(
     return changed
 
 
-def publish_form(session: Session, *, form: FormDefinition, now: datetime) -> bool:
+def publish_form(session: Session, *, form: FormDefinition, now: datetime, actor: str) -> bool:
     """Store a new form version for phones to receive on their next pull; False if it is already there.
+
+    Publishing is in the audit trail (``actor`` published it); a no-op republish is not.
 
     A published (id, version) is never overwritten with a different definition:
     records may have been made with it. That raises InvalidInput
@@ -60,7 +62,9 @@ def publish_form(session: Session, *, form: FormDefinition, now: datetime) -> bo
     """
     row = session.get(FormRow, (form.id, form.version))
     if row is not None:
-        if row.definition == form.model_dump(mode="json"):
+        # Compared as definitions, not as stored JSON: a form stored before the definition gained
+        # a defaulted key (sections, repeats) is still the same form.
+        if FormDefinition.model_validate(row.definition) == form:
             return False
         raise InvalidInput(
             text(
@@ -73,6 +77,15 @@ def publish_form(session: Session, *, form: FormDefinition, now: datetime) -> bo
             code="form_version_taken",
         )
     seed_catalog(session, forms=[form], plans=[], now=now)
+    audit(
+        session,
+        actor=actor,
+        action="publish_form",
+        entity="form",
+        entity_id=f"{form.id}:{form.version}",
+        now=now,
+        detail={"title": form.title.vi, "questions": len(form.fields)},
+    )
     return True
 
 

@@ -17,6 +17,7 @@ from ..db import Database
 from .accounts import Caller
 from .catalog import get_plan
 from .exports import TALLY_HEADERS, csv_chunks, record_rows, tally_rows, to_csv, to_xlsx, xlsx_chunks
+from .repeat_exports import record_repeat_sheets
 from .tallies.spans import resolve_span
 from .units import unit_in_scope
 
@@ -86,12 +87,20 @@ def record_file(
 
     def pieces() -> Iterator[bytes]:
         with db.session() as s:
+            # the repeats' sheets are read first; the records' rows are then read batch by batch as written
+            repeats = (
+                record_repeat_sheets(
+                    s, root=root, form_id=form_id, start=start, end=end, include_void=include_void
+                )
+                if fmt == "xlsx"
+                else []
+            )
             headers, rows = record_rows(
                 s, root=root, form_id=form_id, start=start, end=end, include_void=include_void
             )
             if fmt == "csv":
                 yield from csv_chunks(headers, rows, zone=zone)
-            else:
-                yield from xlsx_chunks(headers, rows, zone=zone, sheet="Phiếu")
+            else:  # one more sheet per repeat, joined by the record id (as ODK exports them)
+                yield from xlsx_chunks(headers, rows, zone=zone, sheet="Phiếu", more=repeats)
 
     return pieces(), safe_name(f"phieu_{form_id or 'tat-ca'}_{root.code}")

@@ -47,6 +47,7 @@ from .tallies.tree import load_tree
 from .units import PATH_SEP
 
 Cell = str | int | float | date | datetime | None
+Sheet = tuple[str, Sequence[str], Iterable[Sequence[Cell]]]  # name, headers, rows
 MAX_EXPORT_RECORDS = 200_000
 STREAM_BATCH = 1000  # records read (and rows written) at a time by a streamed export
 _DANGEROUS = ("=", "+", "-", "@", "\t", "\r")
@@ -313,11 +314,19 @@ def to_csv(headers: Sequence[str], rows: Iterable[Sequence[Cell]], *, zone: Any)
 
 
 def xlsx_chunks(
-    headers: Sequence[str], rows: Iterable[Sequence[Cell]], *, zone: Any, sheet: str
+    headers: Sequence[str],
+    rows: Iterable[Sequence[Cell]],
+    *,
+    zone: Any,
+    sheet: str,
+    more: Sequence[Sheet] = (),
 ) -> Iterator[bytes]:
-    """``to_xlsx``'s bytes, built on disk (a write-only workbook into a temporary file), read in pieces."""
+    """``to_xlsx``'s bytes, built on disk (a write-only workbook into a temporary file), read in pieces.
+
+    ``more``: sheets written after the first one (a records export's repeats, one sheet each).
+    """
     with tempfile.TemporaryFile() as tmp:
-        _write_xlsx(tmp, headers, rows, zone=zone, sheet=sheet)
+        write_xlsx(tmp, [(sheet, headers, rows), *more], zone=zone)
         tmp.seek(0)
         while chunk := tmp.read(256 * 1024):
             yield chunk
@@ -326,45 +335,57 @@ def xlsx_chunks(
 def to_xlsx(headers: Sequence[str], rows: Iterable[Sequence[Cell]], *, zone: Any, sheet: str) -> bytes:
     """An XLSX workbook of one sheet; dates are date cells shown dd/mm/yyyy, text is neutralised."""
     buf = io.BytesIO()
-    _write_xlsx(buf, headers, rows, zone=zone, sheet=sheet)
+    write_xlsx(buf, [(sheet, headers, rows)], zone=zone)
     return buf.getvalue()
 
 
-def _write_xlsx(
-    out: Any, headers: Sequence[str], rows: Iterable[Sequence[Cell]], *, zone: Any, sheet: str
-) -> None:
+def write_xlsx(out: Any, sheets: Iterable[Sheet], *, zone: Any) -> None:
+    """Sheets into an XLSX workbook written to ``out``; sheet names made valid and unique for Excel."""
     from openpyxl import Workbook
     from openpyxl.cell import WriteOnlyCell
     from openpyxl.styles import Font
 
     wb = Workbook(write_only=True)
-    ws = wb.create_sheet(sheet[:31])
     bold = Font(bold=True)
-    head = []
-    for h in headers:
-        c = WriteOnlyCell(ws, value=neutralise(h))
-        c.font = bold
-        head.append(c)
-    ws.append(head)
-    for row in rows:
-        cells = []
-        for v in row:
-            local = _local(v, zone) if isinstance(v, datetime) else None
-            if isinstance(v, datetime) and local is None:
-                c = WriteOnlyCell(ws, value=v.isoformat())
-                c.data_type = "s"
-            elif isinstance(v, datetime):
-                c = WriteOnlyCell(ws, value=local)
-                c.number_format = "dd/mm/yyyy hh:mm"
-            elif isinstance(v, date):
-                c = WriteOnlyCell(ws, value=v)
-                c.number_format = "dd/mm/yyyy"
-            else:
-                c = WriteOnlyCell(ws, value=neutralise(v))
-                # openpyxl stores a string starting with "=" as a formula; neutralise() already
-                # prefixed it, and data_type "s" keeps any other text literal
-                if isinstance(v, str):
+    used: set[str] = set()
+    for sheet, headers, rows in sheets:
+        ws = wb.create_sheet(_sheet_title(sheet, used))
+        head = []
+        for h in headers:
+            c = WriteOnlyCell(ws, value=neutralise(h))
+            c.font = bold
+            head.append(c)
+        ws.append(head)
+        for row in rows:
+            cells = []
+            for v in row:
+                local = _local(v, zone) if isinstance(v, datetime) else None
+                if isinstance(v, datetime) and local is None:
+                    c = WriteOnlyCell(ws, value=v.isoformat())
                     c.data_type = "s"
-            cells.append(c)
-        ws.append(cells)
+                elif isinstance(v, datetime):
+                    c = WriteOnlyCell(ws, value=local)
+                    c.number_format = "dd/mm/yyyy hh:mm"
+                elif isinstance(v, date):
+                    c = WriteOnlyCell(ws, value=v)
+                    c.number_format = "dd/mm/yyyy"
+                else:
+                    c = WriteOnlyCell(ws, value=neutralise(v))
+                    # openpyxl stores a string starting with "=" as a formula; neutralise() already
+                    # prefixed it, and data_type "s" keeps any other text literal
+                    if isinstance(v, str):
+                        c.data_type = "s"
+                cells.append(c)
+            ws.append(cells)
     wb.save(out)
+
+
+def _sheet_title(name: str, used: set[str]) -> str:
+    # Excel forbids these in sheet names and caps them at 31 characters.
+    clean = "".join("_" if ch in "[]:*?/\\" else ch for ch in name).strip() or "Sheet"
+    title, n = clean[:31], 2
+    while title.lower() in used:
+        suffix = f" ({n})"
+        title, n = clean[: 31 - len(suffix)] + suffix, n + 1
+    used.add(title.lower())
+    return title

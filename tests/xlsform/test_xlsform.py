@@ -83,22 +83,30 @@ def test_xlsform__household_constraints_and_relevance_work_on_answers(tmp_path):
 # ---- a training attendance sheet with a group and a repeat ------------------------------------------
 
 
-def test_xlsform__repeat_rows_are_reported_one_by_one_and_groups_flattened(tmp_path):
+def test_xlsform__groups_become_sections_and_a_repeat_its_own_question(tmp_path):
     conv = convert(workbooks.training_attendance(tmp_path))
     assert conv.ok, conv.report()
     form = FormDefinition.model_validate(conv.definition)
     names = [f.name for f in form.fields]
-    assert names == ["training_date", "course_name", "trainee_kind", "reporters", "total_participants"]
+    assert names == [
+        "training_date", "course_name", "trainee_kind", "reporters", "participants", "total_participants"
+    ]  # fmt: skip
+    # the groups' labels are the sections' headings; a group's relevance is its section's
+    assert [(s.name, s.label.vi, s.relevant) for s in form.sections] == [
+        ("course", "Thông tin lớp", None),
+        ("reporters_block", "Báo cáo viên", "${trainee_kind} = 'reporter'"),
+    ]
+    assert [form.field(n).section for n in names] == [
+        "course", "course", "course", "reporters_block", None, None
+    ]  # fmt: skip
+    participants = form.field("participants")
+    assert participants.type == FieldType.REPEAT
+    assert [c.name for c in participants.fields] == ["participant_name", "participant_sex"]
+    assert participants.label.vi == "Người tham dự"
+    assert form.field("total_participants").default == 0
     by_row = {p.row: p for p in conv.problems if p.row}
-    assert by_row[10].level == "skipped" and "repeats are not supported" in by_row[10].message
-    assert by_row[11].name == "participant_name" and "inside a repeat" in by_row[11].message
-    assert by_row[12].name == "participant_sex"
-    assert by_row[2].level == "changed" and "group flattened" in by_row[2].message
-    assert "relevance is applied to each" in by_row[7].message
     assert "signatures" in by_row[15].message
-    assert "'default'" in by_row[14].message
-    # the group's relevance now sits on the question inside it
-    assert form.field("reporters").relevant == "${trainee_kind} = 'reporter'"
+    assert not any(p.level == "skipped" for p in conv.problems if p.row and p.row < 15)
     # the only date became the required period date, and the report says so
     assert form.field("training_date").required
     assert any("made required" in p.message for p in conv.problems)
@@ -179,6 +187,8 @@ def test_xlsform__field_check_has_every_question_type(tmp_path):
     assert conv.ok and conv.problems == [], conv.report()
     form = FormDefinition.model_validate(conv.definition)
     assert {f.type for f in form.fields} == set(FieldType)
+    materials = form.field("materials")
+    assert [c.name for c in materials.fields] == ["material_kind", "material_count"]
     assert (form.title.vi, form.title.en) == ("Phiếu kiểm tra", "Field check")
     grid = form.field("attendance")
     assert [r.value for r in grid.rows] == ["cadres", "citizens", "students"]
@@ -188,6 +198,7 @@ def test_xlsform__field_check_has_every_question_type(tmp_path):
         "place": "Đồn Biên phòng",
         "had_leaflets": "no",
         "attendance": {"cadres": {"female": 2, "male": 3}, "citizens": {"female": 10}},
+        "materials": [{"material_kind": "leaflet", "material_count": 40}],
     }
     assert validate_answers(form, answers, final=True, today=TODAY) == []
     assert derive_answers(form, answers)["total"] == 15
@@ -200,7 +211,13 @@ def test_xlsform__unsupported_expressions_are_named_and_the_rule_dropped(tmp_pat
     path = workbooks.write(
         tmp_path / "f.xlsx",
         [
-            {"type": "date", "name": "d", "label": "Ngày", "required": "yes", "constraint": ". <= today()"},
+            {
+                "type": "date",
+                "name": "d",
+                "label": "Ngày",
+                "required": "yes",
+                "constraint": "format-date(., '%Y') = '2026'",
+            },
             {"type": "integer", "name": "n", "label": "Số", "relevant": "${missing} > 1"},
             {"type": "calculate", "name": "c", "calculation": "pulldata('x', 'y', 'z', ${n})"},
             {
@@ -210,6 +227,7 @@ def test_xlsform__unsupported_expressions_are_named_and_the_rule_dropped(tmp_pat
                 "constraint": "string-length(.) > 2",
                 "choice_filter": "x = 1",
             },
+            {"type": "date", "name": "d2", "label": "Ngày khác", "constraint": ". <= today()"},
         ],
         [],
         {"form_id": "f", "version": 1},
@@ -217,15 +235,16 @@ def test_xlsform__unsupported_expressions_are_named_and_the_rule_dropped(tmp_pat
     conv = convert(path)
     assert conv.ok, conv.report()
     by_row = {p.row: p for p in conv.problems if p.row and p.row > 1}
-    # today() is understood now: "not in the future" is kept and checked on the phone and the server
-    assert 2 not in by_row
+    assert "format-date" in by_row[2].message and "not checked" in by_row[2].message
     assert "${missing}" in by_row[3].message and "always shown" in by_row[3].message
     assert by_row[4].level == "skipped" and "pulldata" in by_row[4].message
     assert "choice_filter" in by_row[5].message
+    # today() is understood now: "not in the future" is kept and checked on the phone and the server
+    assert 6 not in by_row
     form = FormDefinition.model_validate(conv.definition)
-    assert [f.name for f in form.fields] == ["d", "n", "t"]
+    assert [f.name for f in form.fields] == ["d", "n", "t", "d2"]
     assert form.field("t").constraint == "string-length(.) > 2"
-    assert form.field("d").constraint == ". <= today()"
+    assert form.field("d2").constraint == ". <= today()"
 
 
 def test_xlsform__a_form_without_a_date_question_is_refused_with_the_reason(tmp_path):

@@ -114,7 +114,7 @@ def household_survey(folder: Path) -> Path:
 
 
 def training_attendance(folder: Path) -> Path:
-    """A training sign-in sheet: a group (flattened) and a repeat of participants (not convertible)."""
+    """A training sign-in sheet: labelled groups (sections, one with a relevance) and a repeat of people."""
     survey = [
         {"type": "begin group", "name": "course", "label": "Thông tin lớp"},
         {"type": "date", "name": "training_date", "label": "Ngày tập huấn"},
@@ -284,6 +284,10 @@ def field_check(folder: Path, *, version: int = 1) -> Path:
             en: "Total person-times",
             "calculation": "grid-total(${attendance})",
         },
+        {"type": "begin repeat", "name": "materials", vi: "Tài liệu đã phát", en: "Material handed out"},
+        {"type": "select_one material", "name": "material_kind", vi: "Loại", en: "Kind", "required": "yes"},
+        {"type": "integer", "name": "material_count", vi: "Số lượng", en: "How many"},
+        {"type": "end repeat"},
     ]
     if version >= 2:  # version 2 asks who filled the form in
         survey.append(
@@ -297,6 +301,8 @@ def field_check(folder: Path, *, version: int = 1) -> Path:
         {"list_name": "audience", "name": "cadres", vi: "Cán bộ", en: "Cadres"},
         {"list_name": "audience", "name": "citizens", vi: "Nhân dân", en: "Citizens"},
         {"list_name": "audience", "name": "students", vi: "Học sinh", en: "Students"},
+        {"list_name": "material", "name": "leaflet", vi: "Tờ rơi", en: "Leaflet"},
+        {"list_name": "material", "name": "book", vi: "Sách pháp luật", en: "Law book"},
     ]
     settings = {
         "form_title::Vietnamese (vi)": "Phiếu kiểm tra",

@@ -6,21 +6,32 @@ forwards their changes to the session, and shows what it says.
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 import flet as ft
 
-from schemas.forms import FormDefinition
+from schemas.forms import FieldType, FormDefinition, label_refs
 from schemas.records import Record
 
 from ...records import ValidationFailed
 from ..autosave import Autosaver
 from ..fields import CalculatedDisplay, FieldInput
 from ..inputs import make_input
+from ..repeat_input import RepeatInput
 from ..viewmodels.form_session import FormSession
 from ..widgets import big_button, frame
 
 _SECTIONS = {"quiz": "quiz_section", "attendance": "attendance_section"}
+_PLACE = re.compile(r"^([a-z][a-z0-9_]*)\[(\d+)\](?:\.([a-z][a-z0-9_]*))?$")
+
+
+def _place(field: str) -> tuple[str, int | None, str | None]:
+    """Where an issue belongs: ``questions[2].topic`` is entry 2's topic; ``place`` is a plain question."""
+    m = _PLACE.match(field)
+    if m is None:
+        return field, None, None
+    return m.group(1), int(m.group(2)), m.group(3)
 
 
 class RecordFormScreen:
@@ -49,18 +60,24 @@ class RecordFormScreen:
             controls.append(ft.Text(self.form.description.get(lang), size=13, italic=True))
         section = None
         self.inputs = {}
+        self.headings: dict[str, tuple[ft.Control, list[str]]] = {}  # section: (heading, its questions)
         for field in self.form.fields:
             box = make_input(field, lang)
-            if box is None:
+            if box is None or (field.type == FieldType.CALCULATED and field.hidden):
                 continue
-            if field.section != section and field.section in _SECTIONS:
-                controls.append(ft.Divider())
-                controls.append(ft.Text(t(_SECTIONS[field.section]), weight=ft.FontWeight.W_600))
+            if field.section != section and field.section:
+                heading = self._heading(field.section, lang)
+                if heading is not None:
+                    controls.append(heading)
+                    self.headings.setdefault(field.section, (heading, []))
             section = field.section
+            if section in self.headings:
+                self.headings[section][1].append(field.name)
             box.set(self.session.first_value(field.name))
             box.on_change = self._on_change(field.name, box)
             self.inputs[field.name] = box
             controls.append(box.control)
+        self.labelled = {f.name for f in self.form.fields if label_refs(f)}
         for name, box in self.inputs.items():  # the session holds what the inputs read as
             self.session.set(name, box.value())
         self.session.shown()  # as first shown; leaving it so saves nothing
@@ -83,6 +100,30 @@ class RecordFormScreen:
             back_label=t("back"),
         )
 
+    def _heading(self, name: str, lang: str) -> ft.Control | None:
+        """A section's heading: its declared label, or the phone's words for the first forms' sections.
+
+        Headings on one scrolling page, not pages with next/back: an officer on a cheap phone scrolls
+        back to fix one answer faster than paging, and the error summary names the section to look in."""
+        declared = self.form.section(name)
+        words = declared.label.get(lang) if declared else None
+        if words is None and name in _SECTIONS:
+            words = self.shell.t(_SECTIONS[name])
+        if words is None:
+            return None
+        return ft.Column([ft.Divider(), ft.Text(words, weight=ft.FontWeight.W_600, size=16)], spacing=2)
+
+    def _section_name(self, name: str) -> str | None:
+        """The heading a question sits under (the error summary points there)."""
+        field = self.form.field(name)
+        if field is None or not field.section:
+            return None
+        declared = self.form.section(field.section)
+        if declared is not None:
+            return declared.label.get(self.shell.service.lang)
+        key = _SECTIONS.get(field.section)
+        return self.shell.t(key) if key else None
+
     def mount(self) -> None:
         """Shown: start keeping what is typed (called by the shell after ``build``)."""
         self.autosaver.start(restored=self.session.restored)
@@ -94,6 +135,12 @@ class RecordFormScreen:
             box.control.visible = state.shown(name)
             if isinstance(box, CalculatedDisplay):
                 box.show_value(state.values.get(name))
+            elif isinstance(box, RepeatInput):
+                box.refresh(state.env)
+            if name in self.labelled:
+                box.relabel(state.env)
+        for heading, names in self.headings.values():  # a section with nothing to ask shows no heading
+            heading.visible = any(state.shown(n) for n in names)
 
     def _on_change(self, name: str, box: FieldInput):
         def changed() -> None:
@@ -107,7 +154,7 @@ class RecordFormScreen:
         """An answer changed: the error count under the form follows the fixes as they are made."""
         if not self.summary.visible:
             return
-        left = sum(1 for box in self.inputs.values() if box.error.visible and box.control.visible)
+        left = sum(box.open_issues() for box in self.inputs.values() if box.control.visible)
         left += len(self.loose_issues)
         self.summary.visible = left > 0
         self.summary.value = "\n".join([self.shell.t("form_has_errors", n=left), *self.loose_issues])
@@ -117,13 +164,23 @@ class RecordFormScreen:
         for box in self.inputs.values():
             box.show_error(None)
         loose = self.loose_issues = []
+        by_section: dict[str, int] = {}
         for issue in err.issues:
-            box = self.inputs.get(issue.field or "")
-            if box is not None:
-                box.show_error(issue.message.get(lang))
-            else:
-                loose.append(issue.message.get(lang))
-        self.summary.value = "\n".join([self.shell.t("form_has_errors", n=len(err.issues)), *loose])
+            name, number, child = _place(issue.field or "")
+            box = self.inputs.get(name)
+            message = issue.message.get(lang)
+            shown = False
+            if box is not None and number is None:
+                box.show_error(message)
+                shown = True
+            elif isinstance(box, RepeatInput) and number is not None:
+                shown = box.show_entry_error(number, child, message)
+            if not shown:
+                loose.append(message)
+            elif (section := self._section_name(name)) is not None:
+                by_section[section] = by_section.get(section, 0) + 1
+        where = [self.shell.t("errors_in_section", section=k, n=n) for k, n in by_section.items()]
+        self.summary.value = "\n".join([self.shell.t("form_has_errors", n=len(err.issues)), *where, *loose])
         self.summary.visible = True
         self.shell.page.update()
         self.shell.toast(self.shell.t("form_has_errors", n=len(err.issues)), error=True)

@@ -31,7 +31,8 @@ class FormSession:
 
     # ---- what the inputs show first ------------------------------------------------------------------
     def first_value(self, name: str, today: date | None = None) -> Any:
-        """The value a question starts with; a new record's period date starts as today.
+        """The value a question starts with; a new record's period date starts as today, and a
+        question with a default (XLSForm's default column) starts with it.
 
         Shown again (the screen rebuilt), a question keeps what was typed since.
         """
@@ -40,6 +41,9 @@ class FormSession:
         value = self._given.get(name)
         if value is None and name == self.form.period_field and not self._given:
             value = (today or date.today()).isoformat()
+        field = self.form.field(name)
+        if value is None and not self._given and field is not None and field.default is not None:
+            value = field.default  # a new record starts with the form's default answer
         return value
 
     def shown(self) -> None:

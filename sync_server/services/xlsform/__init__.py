@@ -5,9 +5,11 @@ instead of retyping them. The converter reads the ``survey``, ``choices`` and
 ``settings`` sheets (``workbook.py``), ``label::language`` columns, the
 question types fieldtally has, and ``relevant`` / ``constraint`` /
 ``required`` / ``calculation`` in the expression subset of ``schemas.expr``
-(``expressions.py``), and builds the definition (``convert.py``). What it
+(``expressions.py``), groups (as sections) and repeats (``structure.py``),
+and builds the definition (``convert.py``). What it
 cannot convert it says, row by row, instead of guessing: a form that silently
-lost a repeat would count the wrong people.
+lost a repeat would count the wrong people. A skipped row the workbook marks
+required is flagged, and ``--publish`` refuses such a form unless asked.
 
 Problems have three levels (``report.py``):
 

@@ -1,10 +1,10 @@
 """Converting the sheets into a fieldtally form definition, row by row, saying what it could not keep.
 
 Two passes over the survey sheet: the first decides which rows become
-questions and under which names (expressions may refer forward), the second
-builds each question with its rules translated. Groups are flattened (their
-relevance applied to each question); repeats, metadata and types fieldtally
-does not have are skipped with the reason. The result is checked with
+questions and under which names (expressions may refer forward) and where
+they sit (sections and repeats, ``structure.py``); the second builds each
+question with its rules translated. Metadata and types fieldtally does not
+have are skipped with the reason. The result is checked with
 ``schemas.forms.FormDefinition`` before it is returned.
 """
 
@@ -20,6 +20,7 @@ from schemas.forms import FormDefinition
 
 from .expressions import NAME_OK, NO, YES, Expressions, normal_name
 from .report import Conversion, Problem
+from .structure import Item, Structure, type_parts
 from .workbook import Row, Texts, language, read_workbook
 
 _TYPES = {
@@ -35,28 +36,14 @@ _UNSUPPORTED = {
     "audio": "audio is not collected", "video": "video is not collected", "file": "files are not collected",
     "barcode": "barcode scanning is not available", "signature": "signatures are not collected",
     "geotrace": "only single points are recorded", "geoshape": "only single points are recorded",
-    "rank": "ranking questions are not available", "acknowledge": "use a required select_one yes/no instead",
+    "rank": "ranking questions are not available",
     "hidden": "hidden values are not available; use calculate", "datetime": "use a date and a time question",
     "xml-external": "external data is not available", "csv-external": "external data is not available",
     "select_one_from_file": "choices from files are not available",
     "select_multiple_from_file": "choices from files are not available",
-    "range": "use an integer question with a constraint", "begin_repeat": "", "end_repeat": "",
+    "range": "use an integer question with a constraint",
 }  # fmt: skip
-_IGNORED_COLUMNS = ("default", "choice_filter", "read_only", "trigger", "repeat_count", "required_message")
-
-
-def _type_parts(raw: str) -> tuple[str, str, bool]:
-    """The type cell in parts.
-
-    'select_one yes_no or_other' -> ('select_one', 'yes_no', True);
-    'begin group' -> ('begin_group', '', False).
-    """
-    parts = raw.split()
-    if len(parts) >= 2 and parts[0] in ("begin", "end"):
-        return f"{parts[0]}_{parts[1].lower()}", " ".join(parts[2:]), False
-    kind = parts[0].lower() if parts else ""
-    rest = parts[1] if len(parts) > 1 else ""
-    return kind, rest, len(parts) > 2 and parts[2] == "or_other"
+_IGNORED_COLUMNS = ("choice_filter", "read_only", "trigger", "required_message")
 
 
 class _Converter:
@@ -70,26 +57,46 @@ class _Converter:
         ccols = set().union(*(r.cells for r in choices)) if choices else set()
         self.choice_texts = Texts(ccols, self.default_language, problems, "choices")
         self.lists = self._choice_lists()
+
+    def report_languages(self) -> None:
+        """Say which texts lack a language: once for a whole column, else row by row."""
+        names = {"vi": "Vietnamese", "en": "English"}
         languages = set(self.texts.by_base.get("label", {}))
-        for code, name in (("vi", "Vietnamese"), ("en", "English")):
-            if languages and code not in languages and "" not in languages:
-                other = "English" if code == "vi" else "Vietnamese"
-                problems.append(
-                    Problem("changed", "survey", 1, f"no {name} labels: the {other} text is shown in both")
-                )
-            elif languages == {""} and code == "en":
-                problems.append(
+        if languages == {""}:
+            self.note(
+                "changed",
+                None,
+                "labels have no language (label::Vietnamese (vi), label::English (en)): "
+                "the same text is shown in both",
+            )
+            return
+        whole = {code for code in ("vi", "en") if languages and code not in languages}
+        for code in sorted(whole):
+            other = names["en" if code == "vi" else "vi"]
+            self.note(
+                "changed",
+                None,
+                f"no {names[code]} labels: the {other} text is shown instead, marked "
+                f"({'en' if code == 'vi' else 'vi'})",
+            )
+        for texts, sheet in ((self.texts, "survey"), (self.choice_texts, "choices")):
+            for number, base, code in texts.fallbacks:
+                if base == "label" and code in whole:
+                    continue
+                other = "en" if code == "vi" else "vi"
+                self.problems.append(
                     Problem(
                         "changed",
-                        "survey",
-                        1,
-                        "labels have no language (label::English (en), "
-                        "label::Vietnamese (vi)): the same text is shown in both",
+                        sheet,
+                        number,
+                        f"{base} has no {names[code]}: the {names[other]} is shown, marked ({other})",
                     )
                 )
 
     def note(self, level: str, row: Row | None, message: str, name: str = "", sheet: str = "survey") -> None:
-        self.problems.append(Problem(level, sheet, row.number if row else None, message, name))
+        # A skipped row that the officer had to answer: publishing it needs --allow-skipped-required.
+        required = level == "skipped" and row is not None and row.get("required").lower() in YES
+        self.problems.append(Problem(level, sheet, row.number if row else None, message, name, required))
 
     def _choice_lists(self) -> dict[str, list[dict[str, Any]]]:
         lists: dict[str, list[dict[str, Any]]] = {}
@@ -112,80 +119,133 @@ class _Converter:
             seen.append({"value": value, "label": label})
         return lists
 
-    def convert(self) -> list[dict[str, Any]]:
+    def convert(self) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
+        """The form's fields and sections."""
         # Pass 1: which rows become fields, under what names (expressions may refer forward).
-        names: dict[str, str] = {}
-        plan: list[tuple[Row, str, str, bool, list[str]]] = []  # row, kind, arg, or_other, group relevants
-        groups: list[tuple[str, str | None]] = []  # (kind, relevant) of the open begin rows
+        self.names: dict[str, str] = {}
+        structure = Structure(lambda row: self.texts.get(row, "label"), self._note_row)
         for row in self.survey:
-            kind, arg, or_other = _type_parts(row.get("type"))
+            kind, arg, or_other = type_parts(row.get("type"))
             name = row.get("name")
             if kind in ("begin_group", "begin_repeat"):
-                groups.append((kind, row.get("relevant") or None))
-                if kind == "begin_repeat":
-                    self.note(
-                        "skipped",
-                        row,
-                        "repeats are not supported: every question inside it is left out; "
-                        "record each repetition as its own record, or ask for a count",
-                        name,
-                    )
-                else:
-                    self.note(
-                        "changed",
-                        row,
-                        "group flattened: its questions are kept in order"
-                        + (" and its relevance is applied to each" if row.get("relevant") else ""),
-                        name,
-                    )
+                if kind == "begin_repeat" and not structure.in_dropped_repeat():
+                    if not self._take_name(row, name):
+                        structure.begin("begin_group", row)  # its questions are kept, flattened
+                        continue
+                structure.begin(kind, row)
                 continue
             if kind in ("end_group", "end_repeat"):
-                if groups:
-                    groups.pop()
-                else:
-                    self.note("changed", row, f"'{row.get('type')}' without a matching begin; ignored", name)
+                structure.end(kind, row)
                 continue
-            if any(k == "begin_repeat" for k, _ in groups):
-                self.note("skipped", row, "inside a repeat: not converted", name)
+            if structure.in_dropped_repeat():
+                self.note("skipped", row, "inside a repeat that is left out: not converted", name)
                 continue
-            if not kind:
-                self.note("skipped", row, "no type", name)
-                continue
-            if kind in _METADATA:
+            if self._question_kind(row, kind, name) and self._take_name(row, name):
+                structure.add(row, kind, arg, or_other)
+        exprs = Expressions(self.names)
+        fields = [f for item in structure.items if (f := self._item(item, exprs)) is not None]
+        sections = []
+        for sec in structure.sections:
+            out: dict[str, Any] = {"name": sec.name, "label": sec.label}
+            rel = self._joined(sec.row, sec.relevants, exprs, "the section is always shown")
+            if rel:
+                out["relevant"] = rel
+            sections.append(out)
+        used = {f.get("section") for f in fields}
+        return fields, [s for s in sections if s["name"] in used]
+
+    def _note_row(self, level: str, row: Row, message: str, name: str) -> None:
+        self.note(level, row, message, name)
+
+    def _question_kind(self, row: Row, kind: str, name: str) -> bool:
+        """True when the row is a question type fieldtally has (else the report says why not)."""
+        if not kind:
+            self.note("skipped", row, "no type", name)
+        elif kind in _METADATA:
+            self.note(
+                "skipped",
+                row,
+                f"'{kind}' metadata is not a question: the app records who, when and "
+                "on which device by itself",
+                name,
+            )
+        elif kind in _UNSUPPORTED:
+            self.note("skipped", row, f"type '{kind}' is not supported: {_UNSUPPORTED[kind]}", name)
+        elif kind not in _TYPES and kind not in (
+            "select_one",
+            "select_multiple",
+            "count_grid",
+            "acknowledge",
+        ):
+            self.note("skipped", row, f"unknown type '{row.get('type')}'", name)
+        else:
+            return True
+        return False
+
+    def _take_name(self, row: Row, name: str) -> bool:
+        if not name:
+            self.note("skipped", row, "a question needs a name", name)
+            return False
+        new = normal_name(name)
+        if new in self.names.values():
+            self.note("skipped", row, f"name '{name}' repeats (as '{new}')", name)
+            return False
+        if new != name:
+            self.note(
+                "changed", row, f"name '{name}' becomes '{new}' (lower case letters, digits and _)", name
+            )
+        self.names[name] = new
+        return True
+
+    def _item(self, item: Item, exprs: Expressions) -> dict[str, Any] | None:
+        name = self.names[item.row.get("name")]
+        if item.kind != "repeat":
+            f = self._field(item.row, item.kind, item.arg, item.or_other, item.relevants, name, exprs)
+        else:
+            f = self._repeat(item, name, exprs)
+        if f is not None and item.section:
+            f["section"] = item.section
+        return f
+
+    def _repeat(self, item: Item, name: str, exprs: Expressions) -> dict[str, Any] | None:
+        row, src = item.row, item.row.get("name")
+        children = [c for c in (self._item(child, exprs) for child in item.children) if c is not None]
+        if not children:
+            self.note("skipped", row, "a repeat with no question that could be converted", src)
+            return None
+        label = self.texts.get(row, "label") or {"vi": src, "en": src}
+        f: dict[str, Any] = {"name": name, "type": "repeat", "label": label, "fields": children}
+        count = row.get("repeat_count")
+        if count.isdigit() and int(count) >= 1:
+            f["min_count"] = f["max_count"] = int(count)
+        elif count:
+            self.note(
+                "changed", row, f"repeat_count '{count}' is not a fixed number: any count is allowed", src
+            )
+        if row.get("required").lower() in YES:
+            f["required"] = True
+        rel = self._joined(
+            row, [*item.relevants, *([row.get("relevant")] if row.get("relevant") else [])], exprs
+        )
+        if rel:
+            f["relevant"] = rel
+        return f
+
+    def _joined(self, row: Row, relevants: list[str], exprs: Expressions, dropped: str = "") -> str | None:
+        """The relevances that must all hold, translated; None (and a note) if one cannot be."""
+        parts = []
+        for rel in relevants:
+            expr, why = exprs.translate(rel)
+            if expr is None:
                 self.note(
-                    "skipped",
+                    "changed",
                     row,
-                    f"'{kind}' metadata is not a question: the app records who, when and "
-                    "on which device by itself",
-                    name,
+                    f"relevant: {why}; {dropped or 'the question is always shown'}",
+                    row.get("name"),
                 )
-                continue
-            if kind in _UNSUPPORTED:
-                self.note("skipped", row, f"type '{kind}' is not supported: {_UNSUPPORTED[kind]}", name)
-                continue
-            if kind not in _TYPES and kind not in ("select_one", "select_multiple", "count_grid"):
-                self.note("skipped", row, f"unknown type '{row.get('type')}'", name)
-                continue
-            if not name:
-                self.note("skipped", row, "a question needs a name", name)
-                continue
-            new = normal_name(name)
-            if new in names.values():
-                self.note("skipped", row, f"name '{name}' repeats (as '{new}')", name)
-                continue
-            if new != name:
-                self.note(
-                    "changed", row, f"name '{name}' becomes '{new}' (lower case letters, digits and _)", name
-                )
-            names[name] = new
-            plan.append((row, kind, arg, or_other, [rel for _, rel in groups if rel]))
-        exprs = Expressions(names)
-        fields = []
-        for row, kind, arg, or_other, group_rels in plan:
-            f = self._field(row, kind, arg, or_other, group_rels, names[row.get("name")], exprs)
-            if f is not None:
-                fields.append(f)
-        return fields
+                return None
+            parts.append(f"({expr})" if len(relevants) > 1 else expr)
+        return " and ".join(parts) or None
 
     def _field(
         self,
@@ -216,20 +276,28 @@ class _Converter:
                     "'or_other' dropped: add an explicit 'other' choice and a text question",
                     src,
                 )
+        elif kind == "acknowledge":
+            # ODK stores "OK" when the officer acknowledges; a one-choice question stores the same.
+            f.update(type="select_one", choices=[{"value": "OK", "label": {"vi": "Đồng ý", "en": "OK"}}])
+            self.note(
+                "changed", row, "acknowledge becomes a question with one choice, OK (as ODK stores it)", src
+            )
         else:
             f["type"] = _TYPES[kind]
             if kind in ("text", "string") and "multiline" in row.get("appearance").lower():
                 f["type"] = "long_text"
         if label is None:
             if kind == "calculate":
+                # A calculate row without a label is a working value in ODK: kept, never shown.
                 label = {"vi": src, "en": src}
+                f["hidden"] = True
             else:
                 self.note("changed", row, "no label; the name is shown instead", src)
                 label = {"vi": src, "en": src}
-        f["label"] = label
+        f["label"] = {k: exprs.rename(v) for k, v in label.items()}  # ${field} in a label is shown filled in
         hint = self.texts.get(row, "hint")
         if hint:
-            f["hint"] = hint
+            f["hint"] = {k: exprs.rename(v) for k, v in hint.items()}
         for col in _IGNORED_COLUMNS:
             if row.get(col):
                 self.note("changed", row, f"column '{col}' is not supported and was ignored", src)
@@ -249,17 +317,11 @@ class _Converter:
                 else:
                     self.note("changed", row, f"required: {why}; the question is optional", src)
         relevants = [*group_rels, row.get("relevant")] if row.get("relevant") else list(group_rels)
-        if relevants:
-            parts = []
-            for rel in relevants:
-                expr, why = exprs.translate(rel)
-                if expr is None:
-                    self.note("changed", row, f"relevant: {why}; the question is always shown", src)
-                    parts = []
-                    break
-                parts.append(f"({expr})" if len(relevants) > 1 else expr)
-            if parts:
-                f["relevant"] = " and ".join(parts)
+        rel = self._joined(row, relevants, exprs)
+        if rel:
+            f["relevant"] = rel
+        if row.get("default"):
+            self._default(row, f)
         if row.get("constraint"):
             self._constraint(row, f, exprs)
         if kind == "calculate":
@@ -271,6 +333,36 @@ class _Converter:
         elif row.get("calculation"):
             self.note("changed", row, "a calculation on a question that is typed in is ignored", src)
         return f
+
+    def _default(self, row: Row, f: dict[str, Any]) -> None:
+        raw, kind = row.get("default"), f["type"]
+        value: Any = raw
+        try:
+            if kind == "integer":
+                value = int(raw)
+            elif kind == "decimal":
+                value = float(raw)
+            elif kind == "select_many":
+                value = raw.split()
+        except ValueError:
+            value = None
+        choices = {c["value"] for c in f.get("choices", [])}
+        fits = value is not None and kind not in ("note", "calculated", "count_grid", "geopoint")
+        if kind == "select_one":
+            fits = value in choices
+        elif kind == "select_many":
+            fits = bool(value) and set(value) <= choices
+        elif kind == "date":
+            fits = re.fullmatch(r"\d{4}-\d{2}-\d{2}", raw) is not None
+        if fits:
+            f["default"] = value
+        else:
+            self.note(
+                "changed",
+                row,
+                f"default '{raw}' does not fit a {kind} question and was ignored",
+                row.get("name"),
+            )
 
     def _constraint(self, row: Row, f: dict[str, Any], exprs: Expressions) -> None:
         src, raw = row.get("name"), row.get("constraint")
@@ -345,7 +437,8 @@ def convert(
     settings = sheets.settings
     problems: list[Problem] = []
     conv = _Converter(sheets.survey, sheets.choices, settings, problems)
-    fields = conv.convert()
+    fields, sections = conv.convert()
+    conv.report_languages()
 
     fid = form_id or settings.get("form_id") or ""
     if not fid:
@@ -381,6 +474,8 @@ def convert(
     if any(p.level == "error" for p in problems):
         return Conversion(None, problems)
     definition = {"id": fid, "version": ver, "title": title, "period_field": pf, "fields": fields}
+    if sections:
+        definition["sections"] = sections
     try:
         FormDefinition.model_validate(definition)
     except ValidationError as exc:

@@ -29,6 +29,10 @@ class Expressions:
     def __init__(self, names: dict[str, str]):
         self.names = names  # XLSForm name -> our name
 
+    def rename(self, label: str) -> str:
+        """A label or hint with its ``${name}`` references renamed (unknown ones are left as typed)."""
+        return REF.sub(lambda m: "${" + self.names.get(m.group(1).strip(), m.group(1)) + "}", label)
+
     def translate(self, source: str) -> tuple[str | None, str | None]:
         """(our expression, None) or (None, why it cannot be converted)."""
         unknown: list[str] = []

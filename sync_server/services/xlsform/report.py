@@ -17,11 +17,13 @@ class Problem:
     row: int | None  # the spreadsheet's row number (1 = header)
     message: str
     name: str = ""
+    required: bool = False  # a skipped row the workbook marks required: the form lost a required answer
 
     def __str__(self) -> str:
         where = f"{self.sheet} row {self.row}" if self.row else self.sheet
         what = f" ({self.name})" if self.name else ""
-        return f"{self.level.upper():8} {where}{what}: {self.message}"
+        tail = " [required row]" if self.required else ""
+        return f"{self.level.upper():8} {where}{what}: {self.message}{tail}"
 
 
 @dataclass
@@ -32,6 +34,11 @@ class Conversion:
     @property
     def ok(self) -> bool:
         return self.definition is not None and not any(p.level == "error" for p in self.problems)
+
+    @property
+    def skipped_required(self) -> list[Problem]:
+        """Rows the workbook marks required that the form leaves out."""
+        return [p for p in self.problems if p.required]
 
     def report(self) -> str:
         """One line per problem, in sheet and row order."""

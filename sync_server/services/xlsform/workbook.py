@@ -1,7 +1,8 @@
 """Reading an XLSForm workbook: its ``survey``, ``choices`` and ``settings`` sheets, and texts by language.
 
 Only Vietnamese and English are kept: ``label::Vietnamese (vi)``,
-``label::English``, or a plain ``label`` (the form's default language). A
+``label::English (en)`` (the form ODK recommends), ``label::English``, or a
+plain ``label`` (the form's default language). A
 workbook that cannot be read at all raises ``XLSFormError``; everything
 else is reported row by row by the converter.
 """
@@ -74,6 +75,7 @@ class Texts:
 
     def __init__(self, columns: set[str], default_language: str | None, problems: list[Problem], sheet: str):
         self.by_base: dict[str, dict[str, str]] = {}
+        self.fallbacks: list[tuple[int, str, str]] = []  # (row, label|hint|..., the language missing)
         for col in columns:
             base, _, lang = col.partition("::")
             base = base.strip().lower()
@@ -88,13 +90,21 @@ class Texts:
             self.by_base.setdefault(base, {})[code] = col
 
     def get(self, row: Row, base: str) -> dict[str, str] | None:
+        """The row's text in both languages. A language the row lacks shows the other, visibly marked
+        ("… (vi)"), and is remembered in ``fallbacks`` for the report; a text with no language at all
+        (plain ``label``, no default language) is the same in both, which the converter reports once."""
         cols = self.by_base.get(base, {})
         found = {code: row.get(col) for code, col in cols.items() if row.get(col)}
         if not found:
             return None
-        vi = found.get("vi") or found.get("") or found.get("en")
-        en = found.get("en") or found.get("") or found.get("vi")
-        return {"vi": vi, "en": en} if vi and en else None
+        plain = found.get("")
+        vi, en = found.get("vi") or plain, found.get("en") or plain
+        if vi and en:
+            return {"vi": vi, "en": en}
+        have, missing = ("vi", "en") if vi else ("en", "vi")
+        self.fallbacks.append((row.number, base, missing))
+        shown = f"{vi or en} ({have})"
+        return {"vi": vi or shown, "en": en or shown}
 
 
 def _cell_text(v: Any) -> str:
