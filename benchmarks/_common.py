@@ -88,7 +88,10 @@ def machine() -> str:
 def table(head: Sequence[str], rows: Iterable[Sequence[Any]], align: str | None = None) -> str:
     """A Markdown table; ``align`` is one char per column, ``l`` or ``r`` (default: first l, rest r)."""
     align = align or "l" + "r" * (len(head) - 1)
-    lines = ["| " + " | ".join(head) + " |", "|" + "|".join(":---" if a == "l" else "---:" for a in align) + "|"]
+    lines = [
+        "| " + " | ".join(head) + " |",
+        "|" + "|".join(":---" if a == "l" else "---:" for a in align) + "|",
+    ]
     lines += ["| " + " | ".join(str(c) for c in row) + " |" for row in rows]
     return "\n".join(lines)
 
@@ -276,7 +279,11 @@ def server_totals(database_url: str) -> dict[str, float]:
             )
     finally:
         engine.dispose()
-    return {"records": rows, "surveys": float(sums.get("surveys", 0)), "understanding": float(sums.get("surveys_understanding", 0))}
+    return {
+        "records": rows,
+        "surveys": float(sums.get("surveys", 0)),
+        "understanding": float(sums.get("surveys_understanding", 0)),
+    }
 
 
 PG_ADMIN_URL = os.environ.get("FIELDTALLY_BENCH_PG_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/test")

@@ -134,12 +134,21 @@ def main() -> None:
     ap.add_argument("--runs", type=int, default=3)
     ap.add_argument("--records", type=int, default=1000)
     ap.add_argument("--idle", type=float, default=5.0, help="seconds of idle home screen (the baseline)")
-    ap.add_argument("--asyncio-debug", action="store_true",
-                    help="run the app with PYTHONASYNCIODEBUG=1 and print what it logs as slow (>= 30 ms)")
-    ap.add_argument("--py-spy", action="store_true",
-                    help="sample the app with py-spy during the sync and print where its event loop was busy")
-    ap.add_argument("--stacks", action="store_true",
-                    help="take the event loop's stack whenever it is stuck for 40 ms, and print them")
+    ap.add_argument(
+        "--asyncio-debug",
+        action="store_true",
+        help="run the app with PYTHONASYNCIODEBUG=1 and print what it logs as slow (>= 30 ms)",
+    )
+    ap.add_argument(
+        "--py-spy",
+        action="store_true",
+        help="sample the app with py-spy during the sync and print where its event loop was busy",
+    )
+    ap.add_argument(
+        "--stacks",
+        action="store_true",
+        help="take the event loop's stack whenever it is stuck for 40 ms, and print them",
+    )
     args = ap.parse_args()
     chromium = shutil.which("chromium") or shutil.which("chromium-browser")
     check(chromium is not None, "Chromium is not installed (Debian's chromium package)")
@@ -224,7 +233,7 @@ def main() -> None:
         print("what the app's loop logged as slow (asyncio debug mode, which itself slows it down):")
         for line in app_log.splitlines():
             if " took " in line and ("Executing" in line or "seconds" in line):
-                took = line[line.rindex(" took "):]
+                took = line[line.rindex(" took ") :]
                 print("  " + line[:300] + (" ..." + took if took not in line[:300] else ""))
 
     rows = []
@@ -242,8 +251,19 @@ def main() -> None:
     print(table(["step", "runs", "median ms", "max ms"], rows))
     print()
     assert sync_row is not None
-    print(table(["app's event loop (10 ms timer)", "seconds", "longest stall ms", "stalls > 100 ms",
-                 "stalls >= 20 ms", "5 longest (ms)"], sync_row))
+    print(
+        table(
+            [
+                "app's event loop (10 ms timer)",
+                "seconds",
+                "longest stall ms",
+                "stalls > 100 ms",
+                "stalls >= 20 ms",
+                "5 longest (ms)",
+            ],
+            sync_row,
+        )
+    )
     print()
     print("Goal: no event-loop stall over 100 ms during the sync.")
     if "Traceback" in log_tail:
@@ -323,8 +343,14 @@ def _row(monitor: Path, label: str, start: float, end: float) -> list:
     _report, lags = lags_between(monitor, start, end)
     top = sorted(lags, reverse=True)[:5]
     longest = f"{max(lags):.0f}" if lags else "< 20"
-    return [label, f"{end - start:.1f}", longest, sum(1 for x in lags if x > 100), len(lags),
-            ", ".join(f"{x:.0f}" for x in top) or "-"]
+    return [
+        label,
+        f"{end - start:.1f}",
+        longest,
+        sum(1 for x in lags if x > 100),
+        len(lags),
+        ", ".join(f"{x:.0f}" for x in top) or "-",
+    ]
 
 
 if __name__ == "__main__":

@@ -1,6 +1,6 @@
 """Load: many phones pushing at once to one server, on SQLite and then on PostgreSQL.
 
-    .venv/bin/python benchmarks/load_push.py                          # 200 phones x 50 records, both databases
+    .venv/bin/python benchmarks/load_push.py           # 200 phones x 50 records, both databases
     .venv/bin/python benchmarks/load_push.py --db sqlite --records-per-phone 200
     .venv/bin/python benchmarks/load_push.py --db postgres --workers 2         # serve --workers 2
 
@@ -113,13 +113,16 @@ def build_bodies(phone: dict, index: int, per_phone: int, batch: int) -> list[tu
 async def run_phone(
     url: str, phone: dict, bodies, start: asyncio.Event, result: dict, interval: float = 0.0
 ) -> None:
-    """Push ``bodies`` one after the other; with ``interval``, one every ``interval`` s from a random phase."""
+    """Push ``bodies`` one after another; with ``interval``, one every ``interval`` s from a random phase."""
     import random
 
     import httpx
 
-    headers = {"Authorization": f"Bearer {phone['token']}", "Content-Type": "application/json",
-               "Content-Encoding": "gzip"}
+    headers = {
+        "Authorization": f"Bearer {phone['token']}",
+        "Content-Type": "application/json",
+        "Content-Encoding": "gzip",
+    }
     async with httpx.AsyncClient(base_url=url, timeout=httpx.Timeout(60.0)) as client:
         await start.wait()
         begin = time.perf_counter() + random.uniform(0, interval)
@@ -129,11 +132,15 @@ async def run_phone(
             t0 = time.perf_counter()
             try:
                 try:
-                    resp = await client.post(PUSH, content=body, headers={**headers, "Idempotency-Key": batch_id})
+                    resp = await client.post(
+                        PUSH, content=body, headers={**headers, "Idempotency-Key": batch_id}
+                    )
                 except (httpx.ReadError, httpx.RemoteProtocolError):
-                    # the server closed an idle kept-alive connection as we reused it: resend, as the app would
+                    # the server closed an idle kept-alive connection as we reused it: resend, as the app does
                     result["retries"] += 1
-                    resp = await client.post(PUSH, content=body, headers={**headers, "Idempotency-Key": batch_id})
+                    resp = await client.post(
+                        PUSH, content=body, headers={**headers, "Idempotency-Key": batch_id}
+                    )
                 ok = resp.status_code == 200
                 if ok:
                     statuses = [r["status"] for r in resp.json()["receipts"]]
@@ -153,7 +160,15 @@ async def run_phone(
 
 async def generate(url: str, phones: list[dict], per_phone: int, batch: int, interval: float) -> dict:
     plans = [build_bodies(p, i, per_phone, batch) for i, p in enumerate(phones)]
-    result = {"latencies": [], "errors": [], "statuses": [], "records": 0, "retries": 0, "first": float("inf"), "last": 0.0}
+    result = {
+        "latencies": [],
+        "errors": [],
+        "statuses": [],
+        "records": 0,
+        "retries": 0,
+        "first": float("inf"),
+        "last": 0.0,
+    }
     start = asyncio.Event()
     tasks = [
         asyncio.create_task(run_phone(url, p, b, start, result, interval))
@@ -174,11 +189,22 @@ def generator_main(spec_path: Path) -> None:
     firsts = [b[0] for b in result.pop("bodies")]
     out = {"run": result}
     # every phone resends its first batch, byte for byte (a retry after a lost answer)
-    resend = {"latencies": [], "errors": [], "statuses": [], "records": 0, "retries": 0, "first": float("inf"), "last": 0.0}
+    resend = {
+        "latencies": [],
+        "errors": [],
+        "statuses": [],
+        "records": 0,
+        "retries": 0,
+        "first": float("inf"),
+        "last": 0.0,
+    }
 
     async def again() -> None:
         start = asyncio.Event()
-        tasks = [asyncio.create_task(run_phone(spec["url"], p, [f], start, resend)) for p, f in zip(phones, firsts, strict=True)]
+        tasks = [
+            asyncio.create_task(run_phone(spec["url"], p, [f], start, resend))
+            for p, f in zip(phones, firsts, strict=True)
+        ]
         await asyncio.sleep(0.2)
         start.set()
         await asyncio.gather(*tasks)
@@ -191,14 +217,22 @@ def generator_main(spec_path: Path) -> None:
 # ---- the driver --------------------------------------------------------------------------------------
 
 
-def run_load(url: str, phones: list[dict], per_phone: int, batch: int, interval: float, workdir: Path) -> dict:
+def run_load(
+    url: str, phones: list[dict], per_phone: int, batch: int, interval: float, workdir: Path
+) -> dict:
     spec = workdir / "spec.json"
     spec.write_text(
-        json.dumps({"url": url, "phones": phones, "per_phone": per_phone, "batch": batch, "interval": interval})
+        json.dumps(
+            {"url": url, "phones": phones, "per_phone": per_phone, "batch": batch, "interval": interval}
+        )
     )
     env = {**os.environ, "PYTHONPATH": str(REPO)}
     proc = subprocess.run(
-        [sys.executable, __file__, "--generator", str(spec)], capture_output=True, text=True, env=env, check=False
+        [sys.executable, __file__, "--generator", str(spec)],
+        capture_output=True,
+        text=True,
+        env=env,
+        check=False,
     )
     check(proc.returncode == 0, f"the load generator failed:\n{proc.stderr[-3000:]}")
     return json.loads(proc.stdout.strip().splitlines()[-1])
@@ -211,7 +245,9 @@ def measure(db_label: str, database_url: str, args, workdir: Path) -> list[list[
     try:
         t0 = time.perf_counter()
         phones = enroll_all(server.url, args.phones)
-        print(f"{db_label}: {len(phones)} devices enrolled in {time.perf_counter() - t0:.0f} s", file=sys.stderr)
+        print(
+            f"{db_label}: {len(phones)} devices enrolled in {time.perf_counter() - t0:.0f} s", file=sys.stderr
+        )
         alone, crowd, paced = phones[:1], phones, phones  # the same devices sync again, with new records
         interval = args.phones * args.batch / args.rate
         expected = expected_pass = 0
@@ -231,7 +267,10 @@ def measure(db_label: str, database_url: str, args, workdir: Path) -> list[list[
             if run["errors"]:
                 print(f"{db_label} {label}: first errors: {run['errors'][:3]}", file=sys.stderr)
             check(not run["errors"], f"{db_label} {label}: {len(run['errors'])} failed pushes")
-            check(run["statuses"].count("stored") == n, f"{db_label} {label}: {run['statuses'].count('stored')} stored of {n}")
+            check(
+                run["statuses"].count("stored") == n,
+                f"{db_label} {label}: {run['statuses'].count('stored')} stored of {n}",
+            )
             check(
                 resend["statuses"] and set(resend["statuses"]) == {"duplicate"},
                 f"{db_label} {label}: a resent batch was not all duplicate: {set(resend['statuses'])}",
@@ -240,7 +279,10 @@ def measure(db_label: str, database_url: str, args, workdir: Path) -> list[list[
             expected_pass += sum(passing(per, i * per) for i in range(len(group)))
             totals = server_totals(database_url)
             check(totals["records"] == expected, f"{db_label}: {totals['records']} rows, expected {expected}")
-            check(totals["surveys"] == expected, f"{db_label}: surveys tally {totals['surveys']}, expected {expected}")
+            check(
+                totals["surveys"] == expected,
+                f"{db_label}: surveys tally {totals['surveys']}, expected {expected}",
+            )
             rows.append(
                 [
                     db_label,
@@ -257,7 +299,8 @@ def measure(db_label: str, database_url: str, args, workdir: Path) -> list[list[
             )
             check(
                 totals["understanding"] == expected_pass,
-                f"{db_label}: surveys_understanding tally {totals['understanding']}, expected {expected_pass}",
+                f"{db_label}: surveys_understanding tally {totals['understanding']}, "
+                f"expected {expected_pass}",
             )
     finally:
         server.stop()
@@ -269,7 +312,9 @@ def main() -> None:
     ap.add_argument("--phones", type=int, default=200)
     ap.add_argument("--records-per-phone", type=int, default=50)
     ap.add_argument("--batch", type=int, default=25, help="records per push (default 25)")
-    ap.add_argument("--rate", type=int, default=1000, help="records/s offered in the paced run (default 1,000)")
+    ap.add_argument(
+        "--rate", type=int, default=1000, help="records/s offered in the paced run (default 1,000)"
+    )
     ap.add_argument("--db", choices=["sqlite", "postgres", "both"], default="both")
     ap.add_argument("--workers", type=int, default=1, help="server worker processes (serve --workers)")
     ap.add_argument("--generator", type=Path, help=argparse.SUPPRESS)

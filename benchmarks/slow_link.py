@@ -1,6 +1,6 @@
 """A 2G link: syncing 500 records through a slow, lossy link that is cut now and then.
 
-    .venv/bin/python benchmarks/slow_link.py                    # 500 records, 12 s cuts every 30 s (about a minute)
+    .venv/bin/python benchmarks/slow_link.py          # 500 records, 12 s cuts every 30 s (about a minute)
     .venv/bin/python benchmarks/slow_link.py --records 2000 --rate-kbit 20
 
 The link. The kernel of these machines has no ``sch_netem`` (``tc qdisc ...
@@ -152,7 +152,9 @@ class Link:
             writer.transport.abort()
             return
         self._conns.update((writer, up_writer))
-        await asyncio.gather(self._pipe(reader, up_writer), self._pipe(up_reader, writer), return_exceptions=True)
+        await asyncio.gather(
+            self._pipe(reader, up_writer), self._pipe(up_reader, writer), return_exceptions=True
+        )
         for w in (writer, up_writer):
             self._conns.discard(w)
             w.transport.abort()
@@ -239,15 +241,26 @@ def phone_main(spec_path: Path) -> None:
     while time.monotonic() - t0 < spec["deadline"]:
         runs += 1
         report = SyncEngine(phone.store, phone.client, **spec.get("engine", {})).run()
-        note(event="run", ok=report.ok, error=type(report.error).__name__ if report.error else None,
-             remaining=report.remaining)
+        note(
+            event="run",
+            ok=report.ok,
+            error=type(report.error).__name__ if report.error else None,
+            remaining=report.remaining,
+        )
         if report.ok and report.remaining == 0:
             break
         time.sleep(2.0)  # the app syncs again on the next reconnection / probe
     counts = phone.store.counts()
-    note(event="done", seconds=time.monotonic() - t0, runs=runs, sent=counts[LocalState.SENT],
-         pending=counts[LocalState.PENDING], up=phone.adapter.count.up, down=phone.adapter.count.down,
-         requests=phone.adapter.count.requests)
+    note(
+        event="done",
+        seconds=time.monotonic() - t0,
+        runs=runs,
+        sent=counts[LocalState.SENT],
+        pending=counts[LocalState.PENDING],
+        up=phone.adapter.count.up,
+        down=phone.adapter.count.down,
+        requests=phone.adapter.count.requests,
+    )
     phone.close()
 
 
@@ -286,14 +299,21 @@ def run_case(label: str, n: int, args, root: Path, *, cuts: bool, engine: dict |
         link.start(cuts=cuts)
         env = {**os.environ, "PYTHONPATH": str(REPO)}
         proc = subprocess.run(
-            [sys.executable, __file__, "--phone", str(spec)], capture_output=True, text=True, env=env, check=False
+            [sys.executable, __file__, "--phone", str(spec)],
+            capture_output=True,
+            text=True,
+            env=env,
+            check=False,
         )
         check(proc.returncode == 0, f"{label}: the phone process failed:\n{proc.stderr[-3000:]}")
         link.stop()
         events = [json.loads(line) for line in logfile.read_text().splitlines()]
         done = events[-1]
         check(done["event"] == "done", f"{label}: the phone did not finish")
-        check(done["pending"] == 0, f"{label}: {done['pending']} records still in the outbox after {args.deadline} s")
+        check(
+            done["pending"] == 0,
+            f"{label}: {done['pending']} records still in the outbox after {args.deadline} s",
+        )
         check(done["sent"] == n, f"{label}: {done['sent']} records SENT on the phone, expected {n}")
         acked: set[str] = set()
         resent_acked = sent_again = duplicates = 0
@@ -310,7 +330,10 @@ def run_case(label: str, n: int, args, root: Path, *, cuts: bool, engine: dict |
         check(resent_acked == 0, f"{label}: {resent_acked} acknowledged records were sent again")
         totals = server_totals(server.database_url)
         check(totals["records"] == n, f"{label}: the server holds {totals['records']} records, expected {n}")
-        check(totals["surveys"] == n, f"{label}: the server's surveys tally is {totals['surveys']}, expected {n}")
+        check(
+            totals["surveys"] == n,
+            f"{label}: the server's surveys tally is {totals['surveys']}, expected {n}",
+        )
         fails = [e for e in events if e["event"] == "fail"]
         return {
             "label": label,
@@ -352,8 +375,14 @@ def main() -> None:
     with tempfile.TemporaryDirectory(prefix="ft-bench-2g-") as tmp:
         root = Path(tmp)
         results = [
-            run_case("one request per record, no cuts", args.baseline_records, args, root, cuts=False,
-                     engine={"max_records": 1}),
+            run_case(
+                "one request per record, no cuts",
+                args.baseline_records,
+                args,
+                root,
+                cuts=False,
+                engine={"max_records": 1},
+            ),
             run_case("batched, with cuts", args.records, args, root, cuts=True),
         ]
     rows = [
@@ -373,7 +402,8 @@ def main() -> None:
         for r in results
     ]
     print(
-        f"2G link (emulated relay): {args.rate_kbit:g} kbit/s each way, {2 * args.delay_ms:.0f} ms round trip, "
+        f"2G link (emulated relay): {args.rate_kbit:g} kbit/s each way, "
+        f"{2 * args.delay_ms:.0f} ms round trip, "
         f"{args.loss:.0%} segments lost; cuts of {args.cut_for:g} s every {args.cut_every:g} s from "
         f"t={args.first_cut:g} s; {machine()}"
     )

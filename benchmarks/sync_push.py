@@ -170,7 +170,8 @@ def main() -> None:
     pull = results[-1]["pull_bytes"]
     print()
     print(
-        f"Every record stored once and counted once (checked on the server); the final pull is {pull:,} bytes "
+        "Every record stored once and counted once (checked on the server); "
+        f"the final pull is {pull:,} bytes "
         "and is not in the per-record bytes down. Goals: >= 3,000 records/s, <= 5 requests / 1k, "
         "<= 300 bytes / record."
     )

@@ -79,16 +79,35 @@ MID_START, MID_END = f"{YEAR}-03-12", f"{YEAR}-08-17"  # partial months at both 
 
 def make_tree(districts: int, communes: int) -> list[dict]:
     baselines = {str(YEAR): {"population": 5000, "cadres": 40, "personnel": 60, "propagandists": 8}}
-    units = [dict(code=ROOT, name="Tỉnh thử", type="province", parent_code=None, path=ROOT, tags=[], baselines={})]
+    units = [
+        dict(code=ROOT, name="Tỉnh thử", type="province", parent_code=None, path=ROOT, tags=[], baselines={})
+    ]
     for d in range(districts):
         dc = f"{ROOT}-D{d:02d}"
-        units.append(dict(code=dc, name=f"Huyện {d}", type="district", parent_code=ROOT, path=f"{ROOT}/{dc}",
-                          tags=[], baselines={}))
+        units.append(
+            dict(
+                code=dc,
+                name=f"Huyện {d}",
+                type="district",
+                parent_code=ROOT,
+                path=f"{ROOT}/{dc}",
+                tags=[],
+                baselines={},
+            )
+        )
         for c in range(communes):
             cc = f"{dc}-C{c:03d}"
-            units.append(dict(code=cc, name=f"Xã {d}.{c}", type="commune", parent_code=dc,
-                              path=f"{ROOT}/{dc}/{cc}", tags=["key_area"] if c % 3 == 0 else [],
-                              baselines=baselines))
+            units.append(
+                dict(
+                    code=cc,
+                    name=f"Xã {d}.{c}",
+                    type="commune",
+                    parent_code=dc,
+                    path=f"{ROOT}/{dc}/{cc}",
+                    tags=["key_area"] if c % 3 == 0 else [],
+                    baselines=baselines,
+                )
+            )
     return units
 
 
@@ -101,9 +120,19 @@ def bulk_load(db: Database, n: int, communes: list[str], seed: int = 7) -> float
     variants = []
     for i in range(3):  # survey_answers(i) cycles pass/pass/fail; contributions depend only on that
         answers = derive_answers(SURVEY, survey_answers(i))
-        rec = Record(id=uuid.uuid4(), form_id=SURVEY.id, form_version=SURVEY.version, unit=communes[0],
-                     author=SUPERVISOR[0], device="bulk", created_at=utcnow(), updated_at=utcnow(), revision=1,
-                     status=RecordStatus.FINAL, answers=answers)
+        rec = Record(
+            id=uuid.uuid4(),
+            form_id=SURVEY.id,
+            form_version=SURVEY.version,
+            unit=communes[0],
+            author=SUPERVISOR[0],
+            device="bulk",
+            created_at=utcnow(),
+            updated_at=utcnow(),
+            revision=1,
+            status=RecordStatus.FINAL,
+            answers=answers,
+        )
         variants.append((answers, contributions_of(rec, SURVEY, plans)))
     days = [date(YEAR, 1, 1) + timedelta(days=k) for k in range(DAYS)]
     now = datetime(YEAR, 11, 1, tzinfo=UTC)
@@ -113,10 +142,25 @@ def bulk_load(db: Database, n: int, communes: list[str], seed: int = 7) -> float
         for i in range(start, min(n, start + chunk)):
             answers, contrib = variants[i % 3]
             unit, day = rng.choice(communes), rng.choice(days)
-            rows.append(dict(id=uuid.UUID(int=rng.getrandbits(128), version=4), revision=1, form_id=SURVEY.id,
-                             form_version=SURVEY.version, unit_code=unit, author=SUPERVISOR[0], device="bulk",
-                             status="final", created_at=now, updated_at=now, received_at=now, period=day,
-                             void_reason=None, answers=answers, contributions=contrib))
+            rows.append(
+                dict(
+                    id=uuid.UUID(int=rng.getrandbits(128), version=4),
+                    revision=1,
+                    form_id=SURVEY.id,
+                    form_version=SURVEY.version,
+                    unit_code=unit,
+                    author=SUPERVISOR[0],
+                    device="bulk",
+                    status="final",
+                    created_at=now,
+                    updated_at=now,
+                    received_at=now,
+                    period=day,
+                    void_reason=None,
+                    answers=answers,
+                    contributions=contrib,
+                )
+            )
             add_to(deltas, unit_code=unit, day=day, contributions=contrib, sign=+1)
         with db.session(write=True) as s:
             s.execute(insert(RecordRow), rows)
@@ -127,22 +171,42 @@ def bulk_load(db: Database, n: int, communes: list[str], seed: int = 7) -> float
 
 def ingest(db: Database, n: int, communes: list[str], root_path: str) -> float:
     """Push ``n`` new surveys through ``push_records`` in batches of 500; records per second."""
-    caller = Caller(user_id=1, username=SUPERVISOR[0], full_name="", role=Role.SUPERVISOR, unit_code=ROOT,
-                    unit_name="", unit_path=root_path, device_pk=0)
+    caller = Caller(
+        user_id=1,
+        username=SUPERVISOR[0],
+        full_name="",
+        role=Role.SUPERVISOR,
+        unit_code=ROOT,
+        unit_name="",
+        unit_path=root_path,
+        device_pk=0,
+    )
     rng = random.Random(11)
     records = []
     for i in range(n):
         now = utcnow()
-        records.append(Record(id=uuid.uuid4(), form_id=SURVEY.id, form_version=SURVEY.version,
-                              unit=rng.choice(communes), author=SUPERVISOR[0], device="ingest", created_at=now,
-                              updated_at=now, revision=1, status=RecordStatus.FINAL,
-                              answers=derive_answers(SURVEY, survey_answers(i))))
+        records.append(
+            Record(
+                id=uuid.uuid4(),
+                form_id=SURVEY.id,
+                form_version=SURVEY.version,
+                unit=rng.choice(communes),
+                author=SUPERVISOR[0],
+                device="ingest",
+                created_at=now,
+                updated_at=now,
+                revision=1,
+                status=RecordStatus.FINAL,
+                answers=derive_answers(SURVEY, survey_answers(i)),
+            )
+        )
     t0 = time.perf_counter()
     for k in range(0, n, 500):
         now = utcnow()
         with db.session(write=True) as s:
-            receipts = push_records(s, caller=caller, records=records[k : k + 500], today=date(YEAR, 12, 31),
-                                    now=now)
+            receipts = push_records(
+                s, caller=caller, records=records[k : k + 500], today=date(YEAR, 12, 31), now=now
+            )
         check(all(r.status.value == "stored" for r in receipts), f"ingest: not all stored: {receipts[:1]}")
     return n / (time.perf_counter() - t0)
 
@@ -181,16 +245,25 @@ def main() -> None:
         communes = [u["code"] for u in units if u["type"] == "commune"]
         with db.session(write=True) as s:
             s.execute(insert(UnitRow), units)
-            create_user(s, username=SUPERVISOR[0], password=SUPERVISOR[1], role=Role.SUPERVISOR, unit_code=ROOT,
-                        full_name="Giám sát tỉnh", settings=settings, now=utcnow())
+            create_user(
+                s,
+                username=SUPERVISOR[0],
+                password=SUPERVISOR[1],
+                role=Role.SUPERVISOR,
+                unit_code=ROOT,
+                full_name="Giám sát tỉnh",
+                settings=settings,
+                now=utcnow(),
+            )
         load_s = bulk_load(db, args.records, communes)
         rate = ingest(db, args.ingest, communes, ROOT)
         db.dispose()
         total = args.records + args.ingest
         con = sqlite3.connect(db_file)
         con.execute("ANALYZE")
-        surveys = con.execute("SELECT sum(total) FROM tallies WHERE plan_id = ? AND measure_id = 'surveys'",
-                              (PLAN_ID,)).fetchone()[0]
+        surveys = con.execute(
+            "SELECT sum(total) FROM tallies WHERE plan_id = ? AND measure_id = 'surveys'", (PLAN_ID,)
+        ).fetchone()[0]
         con.close()
         check(surveys == total, f"the surveys tally is {surveys}, expected {total}")
 
@@ -199,8 +272,15 @@ def main() -> None:
         rows = []
         try:
             client = httpx.Client(base_url=server.url, timeout=60)
-            token = client.post("/api/v1/enroll", json={"username": SUPERVISOR[0], "password": SUPERVISOR[1],
-                                                       "device_id": "bench", "device_name": "bench"}).json()
+            token = client.post(
+                "/api/v1/enroll",
+                json={
+                    "username": SUPERVISOR[0],
+                    "password": SUPERVISOR[1],
+                    "device_id": "bench",
+                    "device_name": "bench",
+                },
+            ).json()
             client.headers["Authorization"] = f"Bearer {token['device_token']}"
             commune = communes[len(communes) // 2]
             commune_path = next(u["path"] for u in units if u["code"] == commune)
@@ -217,35 +297,66 @@ def main() -> None:
                 t0 = time.perf_counter()  # the first call after a start builds the unit tree: shown apart
                 first = client.get("/api/v1/tallies", params=params)
                 first_ms = (time.perf_counter() - t0) * 1e3
-                check(first.status_code == 200, f"tallies {unit}: HTTP {first.status_code} {first.text[:300]}")
+                check(
+                    first.status_code == 200, f"tallies {unit}: HTTP {first.status_code} {first.text[:300]}"
+                )
                 body = None
                 for _ in range(args.repeat):
                     t0 = time.perf_counter()
                     resp = client.get("/api/v1/tallies", params=params)
                     times.append(time.perf_counter() - t0)
-                    check(resp.status_code == 200, f"tallies {unit}: HTTP {resp.status_code} {resp.text[:300]}")
+                    check(
+                        resp.status_code == 200, f"tallies {unit}: HTTP {resp.status_code} {resp.text[:300]}"
+                    )
                     body = resp.json()
                 for _ in range(max(3, args.repeat // 5)):
                     seconds, count = naive_count(db_file, path, start, end)
                     naive.append(seconds)
                 dash = _survey_count(body)
-                check(dash is None or dash == count,
-                      f"{label}: the dashboard counts {dash} surveys, the raw records {count}")
-                rows.append([label, f"{count:,}", f"{first_ms:.1f}", f"{pct(times, .5) * 1e3:.1f}",
-                             f"{pct(times, .95) * 1e3:.1f}", f"{pct(naive, .5) * 1e3:.1f}",
-                             f"{pct(naive, .95) * 1e3:.1f}"])
+                check(
+                    dash is None or dash == count,
+                    f"{label}: the dashboard counts {dash} surveys, the raw records {count}",
+                )
+                rows.append(
+                    [
+                        label,
+                        f"{count:,}",
+                        f"{first_ms:.1f}",
+                        f"{pct(times, 0.5) * 1e3:.1f}",
+                        f"{pct(times, 0.95) * 1e3:.1f}",
+                        f"{pct(naive, 0.5) * 1e3:.1f}",
+                        f"{pct(naive, 0.95) * 1e3:.1f}",
+                    ]
+                )
             client.close()
         finally:
             server.stop()
-    print(f"tallies at scale: {total:,} records ({args.records:,} bulk-loaded in {load_s:.0f} s in ingest's shape, "
-          f"{args.ingest:,} through push_records at {rate:,.0f} records/s with the rollups kept), SQLite; "
-          f"{machine()}")
+    print(
+        f"tallies at scale: {total:,} records "
+        f"({args.records:,} bulk-loaded in {load_s:.0f} s in ingest's shape, "
+        f"{args.ingest:,} through push_records at {rate:,.0f} records/s with the rollups kept), SQLite; "
+        f"{machine()}"
+    )
     print()
-    print(table(["dashboard for", "surveys in the period", "first call ms", "GET /tallies p50 ms",
-                 "GET /tallies p95 ms",
-                 "naive GROUP BY p50 ms (baseline)", "naive GROUP BY p95 ms"], rows))
+    print(
+        table(
+            [
+                "dashboard for",
+                "surveys in the period",
+                "first call ms",
+                "GET /tallies p50 ms",
+                "GET /tallies p95 ms",
+                "naive GROUP BY p50 ms (baseline)",
+                "naive GROUP BY p95 ms",
+            ],
+            rows,
+        )
+    )
     print()
-    print("Goals: dashboard <= 50 ms p95; ingest into the big database >= 3,000 records/s with the rollups kept.")
+    print(
+        "Goals: dashboard <= 50 ms p95; "
+        "ingest into the big database >= 3,000 records/s with the rollups kept."
+    )
 
 
 def _survey_count(report: dict) -> float | None:

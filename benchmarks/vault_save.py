@@ -1,4 +1,4 @@
-"""How long one save takes as the phone's vault fills up, against TinyDB's own JSONStorage; unlock time; memory.
+"""How long one save takes as the phone's vault fills up, against TinyDB's JSONStorage; unlock; memory.
 
     .venv/bin/python benchmarks/vault_save.py                 # N = 0, 1,000, 10,000 (about 2 minutes)
     .venv/bin/python benchmarks/vault_save.py --full          # and 50,000

@@ -118,12 +118,14 @@ class LoopMonitor:
             skip = (threading.get_ident(), loop_thread)
             # the loop's stack, and every other thread's: a stall in select() is the loop waiting for
             # the GIL, which some other thread held (it is just past the long call by now)
-            self.stacks.append({
-                "at": time.time(),
-                "stuck_ms": round((time.monotonic() - beat) * 1000, 1),
-                "stack": _stack(frames.get(loop_thread)),
-                "others": {names.get(i, str(i)): _stack(f) for i, f in frames.items() if i not in skip},
-            })
+            self.stacks.append(
+                {
+                    "at": time.time(),
+                    "stuck_ms": round((time.monotonic() - beat) * 1000, 1),
+                    "stack": _stack(frames.get(loop_thread)),
+                    "others": {names.get(i, str(i)): _stack(f) for i, f in frames.items() if i not in skip},
+                }
+            )
 
     def write(self) -> None:
         tmp = self.path.with_name(self.path.name + ".tmp")

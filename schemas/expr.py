@@ -342,6 +342,8 @@ def _order(op: str, a: Any, b: Any) -> bool:
     if is_blank(a) or is_blank(b):
         return False
     na, nb = to_number(a), to_number(b)
+    x: Any
+    y: Any
     if na is not None and nb is not None:
         x, y = na, nb
     elif isinstance(a, str) and isinstance(b, str):
@@ -349,12 +351,12 @@ def _order(op: str, a: Any, b: Any) -> bool:
     else:
         return False
     if op == "<":
-        return x < y  # type: ignore[operator]
+        return bool(x < y)
     if op == "<=":
-        return x <= y  # type: ignore[operator]
+        return bool(x <= y)
     if op == ">":
-        return x > y  # type: ignore[operator]
-    return x >= y  # type: ignore[operator]
+        return bool(x > y)
+    return bool(x >= y)
 
 
 def _arith(op: str, a: Any, b: Any) -> int | float | None:

@@ -111,6 +111,8 @@ def standard_periods(plan: Plan, today: date) -> list[Span]:
     if span not in out:
         out.append(span)
     return out
+
+
 def shift_years(d: date, years: int) -> date:
     """``d`` moved by whole years (29 February becomes the 28th)."""
     try:

@@ -45,7 +45,9 @@ class Record(Strict):
     def _timestamp_text(cls, v: Any) -> Any:
         """An ISO 8601 time with its offset: a bare number would be read as seconds since 1970."""
         if isinstance(v, (int, float)) and not isinstance(v, bool):
-            raise ValueError("a time in ISO 8601 with its UTC offset is needed, e.g. 2026-03-15T08:30:00+07:00")
+            raise ValueError(
+                "a time in ISO 8601 with its UTC offset is needed, e.g. 2026-03-15T08:30:00+07:00"
+            )
         return v
 
     @field_validator("answers")

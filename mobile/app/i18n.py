@@ -248,7 +248,8 @@ STRINGS: dict[str, tuple[str, str]] = {
     "lock_lifted": ("Đã mở khóa. Hãy nhập mã PIN.", "Unlocked. Enter your PIN."),
     "forgot_title": ("Quên mã PIN", "Forgotten PIN"),
     "forgot_intro": (
-        "Không có mã PIN thì không ai đọc được dữ liệu trên máy, kể cả bạn. Các phiếu chưa gửi vẫn lấy lại được:",
+        "Không có mã PIN thì không ai đọc được dữ liệu trên máy, kể cả bạn. "
+        "Các phiếu chưa gửi vẫn lấy lại được:",
         "Without the PIN nobody can read the data on this phone, you included. Records not yet sent can "
         "still be recovered:",
     ),
@@ -271,7 +272,8 @@ STRINGS: dict[str, tuple[str, str]] = {
         "Once the data is exported: register again. The old data is kept aside on the phone, not deleted.",
     ),
     "forgot_confirm": (
-        "Bạn đã chuyển tệp dữ liệu cho quản trị viên chưa? Sau bước này, phiếu cũ chỉ mở được bằng khóa của máy chủ.",
+        "Bạn đã chuyển tệp dữ liệu cho quản trị viên chưa? "
+        "Sau bước này, phiếu cũ chỉ mở được bằng khóa của máy chủ.",
         "Has the data file gone to your administrator? After this, the old records open only with the "
         "server's key.",
     ),
@@ -293,7 +295,8 @@ STRINGS: dict[str, tuple[str, str]] = {
     "devices_title": ("Thiết bị của đơn vị", "Devices of your units"),
     "devices_intro": (
         "Máy bị khóa: lấy mã mở khóa theo số thiết bị và lần khóa máy đó hiển thị. Máy bị mất: thu hồi.",
-        "A locked phone: get its unlock code from the device and lockout numbers it shows. A lost phone: revoke it.",
+        "A locked phone: get its unlock code from the device and lockout numbers it shows. "
+        "A lost phone: revoke it.",
     ),
     "devices_unreachable": (
         "Cần kết nối với máy chủ để xem danh sách thiết bị.",
@@ -381,7 +384,8 @@ STRINGS: dict[str, tuple[str, str]] = {
     "sign_out_title": ("Đăng xuất khỏi máy này?", "Sign out of this device?"),
     "sign_out_explain": (
         "Người khác có thể đăng nhập bằng tài khoản của họ. Lần sau bạn cần đăng ký lại và đặt mã PIN mới.",
-        "Someone else can then sign in with their own account. Next time you register again and set a new PIN.",
+        "Someone else can then sign in with their own account. "
+        "Next time you register again and set a new PIN.",
     ),
     "sign_out_unsent": ("{n} phiếu chưa gửi lên máy chủ.", "{n} records have not reached the server."),
     "sign_out_drafts": ("{n} phiếu nháp chưa hoàn thành.", "{n} drafts are not finished."),

@@ -70,6 +70,8 @@ def system_back(on_back: Callable[[Any], Any]) -> Callable[[Any], Any]:
             await result
 
     return handler
+
+
 def _full_width(control: ft.Control) -> ft.Control:
     """A text box as wide as its column, like the buttons under it (Flet's default is 300 px)."""
     if isinstance(control, ft.TextField) and control.width is None:

@@ -76,7 +76,13 @@ def cut_batch(sized: Sequence[tuple[Record, int]], pos: int, *, max_records: int
 
 
 def next_batch_limit(
-    limit: int, *, sent: int, seconds: float, timed_out: bool, max_records: int, target: float = TARGET_SECONDS
+    limit: int,
+    *,
+    sent: int,
+    seconds: float,
+    timed_out: bool,
+    max_records: int,
+    target: float = TARGET_SECONDS,
 ) -> int:
     """The record limit for the next push, from how the last one (``sent`` records) went. Pure.
 

@@ -56,7 +56,9 @@ def _serve(args: argparse.Namespace, ctx: Context) -> None:
                 f"--workers must be 1 or more (it is {args.workers}).",
             )
         )
-    recovery_key_path(settings)  # ConfigError now, not at the first enrollment, if production lacks a key path
+    recovery_key_path(
+        settings
+    )  # ConfigError now, not at the first enrollment, if production lacks a key path
     prepare_database(ctx.db, settings, demo=args.demo, demo_records=args.demo and args.demo_records)
     common = {
         "host": args.host,

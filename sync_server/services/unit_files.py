@@ -63,7 +63,10 @@ def read_table(path: Path) -> list[dict[str, str]]:
             if any(v not in (None, "") for v in r)
         ]
     raise InvalidInput(
-        text(f"Chỉ nhận tệp .csv hoặc .xlsx, không nhận {path.name}.", f"Only .csv or .xlsx files, not {path.name}.")
+        text(
+            f"Chỉ nhận tệp .csv hoặc .xlsx, không nhận {path.name}.",
+            f"Only .csv or .xlsx files, not {path.name}.",
+        )
     )
 
 
@@ -89,13 +92,14 @@ def parse_unit_table(rows: list[dict[str, str]]) -> tuple[list[Unit], list[Issue
         missing = [c for c in _REQUIRED if c not in rows[0]]
         unknown = [c for c in rows[0] if c not in UNIT_COLUMNS]
         if missing or unknown:
+            expected = ", ".join(UNIT_COLUMNS)
             return [], [
                 Issue(
                     field="header",
                     code="bad_header",
                     message=text(
-                        f"Tiêu đề cột sai: thiếu {missing}, không biết {unknown}. Cần: {', '.join(UNIT_COLUMNS)}.",
-                        f"Bad header: missing {missing}, unknown {unknown}. Expected: {', '.join(UNIT_COLUMNS)}.",
+                        f"Tiêu đề cột sai: thiếu {missing}, không biết {unknown}. Cần: {expected}.",
+                        f"Bad header: missing {missing}, unknown {unknown}. Expected: {expected}.",
                     ),
                 )
             ]
@@ -119,8 +123,11 @@ def parse_unit_table(rows: list[dict[str, str]]) -> tuple[list[Unit], list[Issue
                 continue
             if not re.fullmatch(r"\d{1,9}", cell):
                 issues.append(
-                    _row_issue(n, f"«{key}» phải là số nguyên không âm ({cell!r}).",
-                               f"“{key}” must be a whole number ≥ 0 ({cell!r}).")
+                    _row_issue(
+                        n,
+                        f"«{key}» phải là số nguyên không âm ({cell!r}).",
+                        f"“{key}” must be a whole number ≥ 0 ({cell!r}).",
+                    )
                 )
                 bad = True
             else:
@@ -128,7 +135,9 @@ def parse_unit_table(rows: list[dict[str, str]]) -> tuple[list[Unit], list[Issue
         year: int | None = None
         if year_text:
             if not re.fullmatch(r"(19|20|21)\d\d", year_text):
-                issues.append(_row_issue(n, f"năm không hợp lệ ({year_text!r}).", f"bad year ({year_text!r})."))
+                issues.append(
+                    _row_issue(n, f"năm không hợp lệ ({year_text!r}).", f"bad year ({year_text!r}).")
+                )
                 bad = True
             else:
                 year = int(year_text)
@@ -140,7 +149,9 @@ def parse_unit_table(rows: list[dict[str, str]]) -> tuple[list[Unit], list[Issue
         except ValidationError as exc:
             for err in exc.errors(include_url=False):
                 where = ".".join(map(str, err["loc"]))
-                issues.append(_row_issue(n, f"«{where}» không hợp lệ ({err['msg']}).", f"“{where}”: {err['msg']}."))
+                issues.append(
+                    _row_issue(n, f"«{where}» không hợp lệ ({err['msg']}).", f"“{where}”: {err['msg']}.")
+                )
             continue
         if bad:
             continue
@@ -158,7 +169,9 @@ def parse_unit_table(rows: list[dict[str, str]]) -> tuple[list[Unit], list[Issue
             continue
         if year is not None:
             if year in units[code]["baselines"]:
-                issues.append(_row_issue(n, f"năm {year} của {code} lặp lại.", f"year {year} of {code} repeats."))
+                issues.append(
+                    _row_issue(n, f"năm {year} của {code} lặp lại.", f"year {year} of {code} repeats.")
+                )
                 continue
             units[code]["baselines"][year] = values
     out = [Unit.model_validate({k: v for k, v in u.items() if k != "_row"}) for u in units.values()]
@@ -187,7 +200,9 @@ def import_units(session: Session, *, units: list[Unit], actor: str, now: dateti
         detail: dict[str, Any] = {"name": u.name, "type": u.type, "parent": u.parent, "tags": u.tags}
         if old is not None:
             detail["baselines_changed"] = sorted(
-                str(y) for y in set(old.baselines) | set(u.baselines) if old.baselines.get(y) != u.baselines.get(y)
+                str(y)
+                for y in set(old.baselines) | set(u.baselines)
+                if old.baselines.get(y) != u.baselines.get(y)
             )
         audit(
             session,
@@ -231,5 +246,7 @@ def write_table(path: Path, headers: list[str], rows: Iterable[list[Any]], *, zo
     elif suffix == ".xlsx":
         data = to_xlsx(headers, rows, zone=zone, sheet="units")
     else:
-        raise InvalidInput(text("Chỉ ghi được tệp .csv hoặc .xlsx.", "Only .csv or .xlsx files can be written."))
+        raise InvalidInput(
+            text("Chỉ ghi được tệp .csv hoặc .xlsx.", "Only .csv or .xlsx files can be written.")
+        )
     path.write_bytes(data)

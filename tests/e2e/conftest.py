@@ -54,9 +54,20 @@ def app_url(tmp_path):
     log = open(tmp_path / "app.log", "w")
     env = {**os.environ, "FLET_WEB_NO_CDN": "true"}
     proc = subprocess.Popen(
-        [sys.executable, "-m", "mobile.main", "--web", "--no-browser", "--port", str(port),
-         "--data-dir", str(tmp_path / "appdata")],
-        stdout=log, stderr=subprocess.STDOUT, env=env,
+        [
+            sys.executable,
+            "-m",
+            "mobile.main",
+            "--web",
+            "--no-browser",
+            "--port",
+            str(port),
+            "--data-dir",
+            str(tmp_path / "appdata"),
+        ],
+        stdout=log,
+        stderr=subprocess.STDOUT,
+        env=env,
     )
     url = f"http://127.0.0.1:{port}/"
     deadline = time.monotonic() + 60

@@ -1,4 +1,4 @@
-"""How the sync engine sizes its pushes: by count and bytes, growing on a fast link, shrinking on a slow one."""
+"""How the sync engine sizes its pushes: by count and bytes, growing on a fast link, shrinking when slow."""
 
 from __future__ import annotations
 
@@ -20,14 +20,18 @@ SURVEY = FORMS["awareness_survey"]
 def test_batch_sizing__a_fast_push_doubles_at_most_and_never_past_the_cap():
     assert next_batch_limit(200, sent=200, seconds=0.1, timed_out=False, max_records=500) == 400
     assert next_batch_limit(400, sent=400, seconds=0.1, timed_out=False, max_records=500) == 500
-    assert next_batch_limit(400, sent=400, seconds=0.0, timed_out=False, max_records=10_000) == MAX_BATCH_RECORDS
+    assert (
+        next_batch_limit(400, sent=400, seconds=0.0, timed_out=False, max_records=10_000) == MAX_BATCH_RECORDS
+    )
 
 
 def test_batch_sizing__a_slow_push_shrinks_toward_the_target_time_at_most_by_half():
     # 100 records took 4 target-lengths: the rate says 25, the step stops at half
     assert next_batch_limit(100, sent=100, seconds=4 * TARGET_SECONDS, timed_out=False, max_records=500) == 50
     # 100 records in 1.25 target-lengths: 80 fit the target
-    assert next_batch_limit(100, sent=100, seconds=1.25 * TARGET_SECONDS, timed_out=False, max_records=500) == 80
+    assert (
+        next_batch_limit(100, sent=100, seconds=1.25 * TARGET_SECONDS, timed_out=False, max_records=500) == 80
+    )
 
 
 def test_batch_sizing__a_timeout_halves_and_one_record_is_the_floor():
@@ -71,7 +75,9 @@ def sizes(server: FakeServer) -> list[int]:
 
 def test_batch_sizing__the_engine_grows_its_pushes_on_a_fast_link(store: RecordStore, server: FakeServer):
     fill(store, 30)
-    engine = SyncEngine(store, ServerClient(server.url, "tok"), first_batch=4, max_records=10, clock=Clock(0.01))
+    engine = SyncEngine(
+        store, ServerClient(server.url, "tok"), first_batch=4, max_records=10, clock=Clock(0.01)
+    )
     report = engine.run()
     assert report.error is None and report.stored == 30
     assert sizes(server) == [4, 8, 10, 8]

@@ -1,4 +1,4 @@
-"""RecordStore.forms (the one registry): shipped forms, then pulled ones, read from the vault once per pull."""
+"""RecordStore.forms (the one registry): shipped, then pulled forms, read from the vault once per pull."""
 
 from __future__ import annotations
 

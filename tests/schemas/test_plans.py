@@ -30,8 +30,17 @@ NOW = datetime(2026, 11, 22, tzinfo=UTC)
 def make(form_id, answers, status="final"):
     form = FORMS[form_id]
     return Record(
-        id=uuid.uuid4(), form_id=form_id, form_version=form.version, unit="HN-SS-MT", author="canbo",
-        device="d1", created_at=NOW, updated_at=NOW, revision=1, status=status, answers=answers,
+        id=uuid.uuid4(),
+        form_id=form_id,
+        form_version=form.version,
+        unit="HN-SS-MT",
+        author="canbo",
+        device="d1",
+        created_at=NOW,
+        updated_at=NOW,
+        revision=1,
+        status=status,
+        answers=answers,
     )
 
 
@@ -44,15 +53,23 @@ def test_plans__hanoi_plan_has_all_five_indicators_with_milestones():
     assert ind("i1_understanding").target_pct == 90
     i1 = ind("i1_understanding")
     assert [(m.due, m.level(i1.target_pct)) for m in i1.milestones] == [
-        (date(2024, 12, 31), 50), (date(2027, 12, 31), 90)
+        (date(2024, 12, 31), 50),
+        (date(2027, 12, 31), 90),
     ]
     seg = i1.segments[0]
     assert (seg.tags, seg.target_pct) == (["key_area", "suburban"], 70)
-    assert [(m.due, m.level(seg.target_pct)) for m in seg.milestones] == [(date(2024, 12, 31), 40), (date(2027, 12, 31), 70)]
+    assert [(m.due, m.level(seg.target_pct)) for m in seg.milestones] == [
+        (date(2024, 12, 31), 40),
+        (date(2027, 12, 31), 70),
+    ]
     assert [(m.due, m.pct) for m in ind("i2_forces_educated").milestones][0] == (date(2024, 12, 31), 60)
     assert ind("i3_violations_falling").kind == "decrease"
     assert {m.form_id for m in PLAN.measures} == {
-        "awareness_survey", "outreach_session", "training", "discipline_return", "mediation_case"
+        "awareness_survey",
+        "outreach_session",
+        "training",
+        "discipline_return",
+        "mediation_case",
     }
     assert check_plan(PLAN, shipped_forms()) == []
 
@@ -60,7 +77,10 @@ def test_plans__hanoi_plan_has_all_five_indicators_with_milestones():
 def test_plans__survey_contributes_to_surveys_and_understanding_only_when_passed():
     passed = make("awareness_survey", {"survey_date": "2026-11-20", "has_understanding": "yes"})
     failed = make("awareness_survey", {"survey_date": "2026-11-20", "has_understanding": "no"})
-    assert record_contributions(passed, FORMS["awareness_survey"], PLAN) == {"surveys": 1, "surveys_understanding": 1}
+    assert record_contributions(passed, FORMS["awareness_survey"], PLAN) == {
+        "surveys": 1,
+        "surveys_understanding": 1,
+    }
     assert record_contributions(failed, FORMS["awareness_survey"], PLAN) == {"surveys": 1}
 
 
@@ -71,11 +91,23 @@ def test_plans__drafts_and_voids_contribute_nothing():
 
 
 def test_plans__sums_add_the_named_fields_under_a_filter():
-    t = make("training", {"training_date": "2026-05-01", "trainee_force": "local", "trained_mediators": 7,
-                          "trained_collaborators": 3})
+    t = make(
+        "training",
+        {
+            "training_date": "2026-05-01",
+            "trainee_force": "local",
+            "trained_mediators": 7,
+            "trained_collaborators": 3,
+        },
+    )
     assert record_contributions(t, FORMS["training"], PLAN) == {"local_trained": 10}
-    o = make("outreach_session", {"session_date": "2026-05-02", "attendees_soldiers": 40, "topics": ["border"]})
-    assert record_contributions(o, FORMS["outreach_session"], PLAN) == {"sessions": 1, "attendees_soldiers": 40}
+    o = make(
+        "outreach_session", {"session_date": "2026-05-02", "attendees_soldiers": 40, "topics": ["border"]}
+    )
+    assert record_contributions(o, FORMS["outreach_session"], PLAN) == {
+        "sessions": 1,
+        "attendees_soldiers": 40,
+    }
 
 
 def test_plans__a_record_counts_on_its_form_date():
@@ -109,8 +141,13 @@ def test_plans__evaluate_status(num, den, end, status, pct):
 
 def test_plans__evaluate_plan_divides_by_baselines_or_measures():
     # i2 and i5 count people reached this year (coverage); person-times are shown beside them
-    sums = {"surveys": 4, "surveys_understanding": 3, "soldiers_reached": 30, "attendees_soldiers": 75,
-            "local_reached": 9}
+    sums = {
+        "surveys": 4,
+        "surveys_understanding": 3,
+        "soldiers_reached": 30,
+        "attendees_soldiers": 75,
+        "local_reached": 9,
+    }
     baselines = {"standing_force": 20, "reserve_force": 10, "militia": 20, "local_propagandists": 10}
     out = {p.indicator_id: p for p in evaluate_plan(PLAN, sums, baselines, date(2026, 12, 31))}
     assert out["i1_understanding"].pct == 75.0
@@ -153,7 +190,9 @@ def test_evaluate_plan__segment_targets_are_judged_on_their_own_sums():
     assert (s.milestone_pct, s.status, s.gap) == (40, ProgressStatus.ON_TRACK, 0)
     later = evaluate_plan(PLAN, sums, {}, date(2026, 12, 31), segments=seg)[0]
     assert (later.segments[0].milestone_pct, later.segments[0].status, later.segments[0].gap) == (
-        70, ProgressStatus.BEHIND, 30.0
+        70,
+        ProgressStatus.BEHIND,
+        30.0,
     )
     assert (later.milestone_pct, later.gap) == (90, 30.0)
 

@@ -18,9 +18,22 @@ NOW = datetime(2026, 11, 22, tzinfo=UTC)
 
 def envelope(**over):
     raw = dict(
-        id=str(uuid.uuid4()), form_id="outreach_session", form_version=1, unit="HN-SS-MT", author="canbo",
-        device="d1", created_at=NOW.isoformat(), updated_at=NOW.isoformat(), revision=1, status="final",
-        answers={"session_date": "2026-11-20", "place": "Thôn Đông", "format": "meeting", "topics": ["border"]},
+        id=str(uuid.uuid4()),
+        form_id="outreach_session",
+        form_version=1,
+        unit="HN-SS-MT",
+        author="canbo",
+        device="d1",
+        created_at=NOW.isoformat(),
+        updated_at=NOW.isoformat(),
+        revision=1,
+        status="final",
+        answers={
+            "session_date": "2026-11-20",
+            "place": "Thôn Đông",
+            "format": "meeting",
+            "topics": ["border"],
+        },
     )
     raw.update(over)
     return raw

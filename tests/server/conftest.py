@@ -25,7 +25,11 @@ def db_url(request: pytest.FixtureRequest) -> str:
 def settings(db_url: str, tmp_path) -> Settings:
     # The recovery key goes to the test's folder, never into the working tree.
     return make_settings(
-        {"database_url": db_url, "environment": "test", "recovery_key_file": str(tmp_path / "recovery-key.json")}
+        {
+            "database_url": db_url,
+            "environment": "test",
+            "recovery_key_file": str(tmp_path / "recovery-key.json"),
+        }
     )
 
 

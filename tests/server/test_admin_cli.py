@@ -83,7 +83,10 @@ def test_import_units__csv_and_xlsx_round_trip_with_audit(url: str, tmp_path: Pa
     rows = list(load_workbook(out).worksheets[0].iter_rows(values_only=True))
     assert list(rows[0]) == UNIT_COLUMNS
     bx = [r for r in rows[1:] if r[0] == "LC-BX"]
-    assert [(r[4], r[5], r[6]) for r in bx] == [("border;suburban", 2024, 80000), ("border;suburban", 2025, 81000)]
+    assert [(r[4], r[5], r[6]) for r in bx] == [
+        ("border;suburban", 2024, 80000),
+        ("border;suburban", 2025, 81000),
+    ]
 
     # an XLSX import: new population for 2025 only; 2024 stays
     wb = Workbook()
@@ -107,7 +110,9 @@ def test_import_units__csv_and_xlsx_round_trip_with_audit(url: str, tmp_path: Pa
     assert entries[0].actor.startswith("cli:") and entries[0].detail["baselines_changed"] == ["2025"]
 
 
-def test_plans__check_and_load_with_clear_errors(url: str, tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+def test_plans__check_and_load_with_clear_errors(
+    url: str, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
     raw = shipped_plans()[0].model_dump(mode="json")
     raw["id"] = "lao_cai_2025"
     good = tmp_path / "plan.json"

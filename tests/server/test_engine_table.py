@@ -58,30 +58,55 @@ def year_2024(api: Api) -> Api:
         record("outreach_session", session_answers("2024-06-01", soldiers=50, first_time=50), form_version=2),
         record("discipline_return", discipline("2023-03-01", 200, 4)),
         record("discipline_return", discipline("2024-03-01", 200, 2)),
-        record("mediation_case", {"case_date": "2024-04-04", "dispute_type": "land", "parties": 2,
-                                  "outcome": "settled"}, unit="HN-SS-MT-HG1"),
+        record(
+            "mediation_case",
+            {"case_date": "2024-04-04", "dispute_type": "land", "parties": 2, "outcome": "settled"},
+            unit="HN-SS-MT-HG1",
+        ),
     ]
     assert api.statuses(*mt) == ["stored"] * len(mt)
     others = [
         record("awareness_survey", survey_answers("2024-04-02", correct=6), unit="HN-SS-BS", author="chihuy"),
         record("awareness_survey", survey_answers("2024-04-03", correct=4), unit="HN-SS-BS", author="chihuy"),
-        record("awareness_survey", survey_answers("2024-10-01", correct=0), unit="HN-SS-BS", author="chihuy",
-               record_id=MT_ID["bs_oct"]),
-        record("outreach_session", session_answers("2024-12-01", soldiers=100, first_time=100),
-               unit="HN-SS-BS", author="chihuy", form_version=2),
+        record(
+            "awareness_survey",
+            survey_answers("2024-10-01", correct=0),
+            unit="HN-SS-BS",
+            author="chihuy",
+            record_id=MT_ID["bs_oct"],
+        ),
+        record(
+            "outreach_session",
+            session_answers("2024-12-01", soldiers=100, first_time=100),
+            unit="HN-SS-BS",
+            author="chihuy",
+            form_version=2,
+        ),
         # an urban respondent who says the place is not a key area: outside the key-area segment
-        record("awareness_survey", {**survey_answers("2024-07-07", correct=6), "key_area": "no"},
-               unit="HN-BD-PX", author="chihuy"),
+        record(
+            "awareness_survey",
+            {**survey_answers("2024-07-07", correct=6), "key_area": "no"},
+            unit="HN-BD-PX",
+            author="chihuy",
+        ),
         record("training", training("2024-07-07", 20), unit="HN-BD-PX", author="chihuy", form_version=2),
     ]
     assert api.statuses(*others, user="chihuy") == ["stored"] * len(others)
     # the November fail is corrected: now a pass, held on 12 December
-    edited = record("awareness_survey", survey_answers("2024-12-12", correct=6), record_id=MT_ID["nov_fail"],
-                    revision=2)
+    edited = record(
+        "awareness_survey", survey_answers("2024-12-12", correct=6), record_id=MT_ID["nov_fail"], revision=2
+    )
     assert api.statuses(edited) == ["stored"]
-    voided = record("awareness_survey", survey_answers("2024-10-01", correct=0), unit="HN-SS-BS",
-                    author="chihuy", record_id=MT_ID["bs_oct"], revision=2, status="void",
-                    void_reason="Phiếu nhập trùng")
+    voided = record(
+        "awareness_survey",
+        survey_answers("2024-10-01", correct=0),
+        unit="HN-SS-BS",
+        author="chihuy",
+        record_id=MT_ID["bs_oct"],
+        revision=2,
+        status="void",
+        void_reason="Phiếu nhập trùng",
+    )
     assert api.statuses(voided, user="chihuy") == ["stored"]
     return api
 
@@ -140,10 +165,19 @@ def test_engine__segments_children_and_year_before(year_2024: Api) -> None:
     # key areas and suburban districts: every unit of Sóc Sơn (suburban) -> 6 of 7, past the segment's 70%
     (seg,) = i1.segments
     assert (seg.numerator, seg.denominator, seg.pct, seg.milestone_pct, seg.status.value) == (
-        6, 7, 85.71, 40, "reached"
+        6,
+        7,
+        85.71,
+        40,
+        "reached",
     )
     i3 = next(i for i in report.totals if i.indicator_id == "i3_violations_falling")
-    assert (i3.previous_numerator, i3.previous_denominator, i3.previous_pct, i3.change_pct) == (4, 200, 2.0, -50.0)
+    assert (i3.previous_numerator, i3.previous_denominator, i3.previous_pct, i3.change_pct) == (
+        4,
+        200,
+        2.0,
+        -50.0,
+    )
     assert {c.unit for c in report.children} == {"HN-BD", "HN-SS"}
     # a mediation case counts at its team and rolls up to the commune; it feeds no indicator
     mt = _report(year_2024, "canbo", "HN-SS-MT", "Y")
@@ -166,22 +200,39 @@ def test_engine__an_edit_and_a_void_move_their_contribution(year_2024: Api) -> N
 def test_series__cumulative_points_per_quarter(year_2024: Api) -> None:
     resp = year_2024.client.get(
         "/api/v1/tallies/series",
-        params={"plan_id": "hanoi_pbgdpl_2021_2027", "unit": "HN-SS", "period": "2024", "granularity": "quarter"},
+        params={
+            "plan_id": "hanoi_pbgdpl_2021_2027",
+            "unit": "HN-SS",
+            "period": "2024",
+            "granularity": "quarter",
+        },
         headers=year_2024.auth("chihuy"),
     )
     assert resp.status_code == 200, resp.text
     series = TallySeries.model_validate(resp.json())
-    i1 = [(p.end.isoformat(), next(i for i in p.indicators if i.indicator_id == "i1_understanding")) for p in
-          series.points]
+    i1 = [
+        (p.end.isoformat(), next(i for i in p.indicators if i.indicator_id == "i1_understanding"))
+        for p in series.points
+    ]
     assert [(end, i.numerator, i.denominator) for end, i in i1] == [
-        ("2024-03-31", 1, 2), ("2024-06-30", 4, 5), ("2024-09-30", 5, 6), ("2024-12-31", 6, 7)
+        ("2024-03-31", 1, 2),
+        ("2024-06-30", 4, 5),
+        ("2024-09-30", 5, 6),
+        ("2024-12-31", 6, 7),
     ]
     own = year_2024.client.get(
         "/api/v1/tallies/series",
-        params={"plan_id": "hanoi_pbgdpl_2021_2027", "unit": "HN-SS", "period": "2024", "granularity": "quarter",
-                "cumulative": "false"},
+        params={
+            "plan_id": "hanoi_pbgdpl_2021_2027",
+            "unit": "HN-SS",
+            "period": "2024",
+            "granularity": "quarter",
+            "cumulative": "false",
+        },
         headers=year_2024.auth("chihuy"),
     ).json()
-    per_quarter = [next(i for i in p["indicators"] if i["indicator_id"] == "i1_understanding")["denominator"]
-                   for p in own["points"]]
+    per_quarter = [
+        next(i for i in p["indicators"] if i["indicator_id"] == "i1_understanding")["denominator"]
+        for p in own["points"]
+    ]
     assert per_quarter == [2, 3, 1, 1]

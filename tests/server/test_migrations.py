@@ -37,23 +37,64 @@ def _fill_first_revision(engine: Engine) -> tuple[list, list]:
     t = Base.metadata.tables
     rid = uuid.uuid4()
     with engine.begin() as conn:
-        conn.execute(insert(t["units"]), [
-            {"code": "HN", "name": "Hà Nội", "type": "city", "parent_code": None, "path": "HN", "tags": [],
-             "baselines": {}},
-            {"code": "HN-SS", "name": "Sóc Sơn", "type": "district", "parent_code": "HN", "path": "HN/HN-SS",
-             "tags": ["suburban"], "baselines": {"2024": {"local_propagandists": 9}}},
-        ])
-        conn.execute(insert(t["records"]), [{
-            "id": rid, "revision": 3, "form_id": "awareness_survey", "form_version": 1, "unit_code": "HN-SS",
-            "author": "canbo", "device": "p1", "status": "final", "created_at": NOW, "updated_at": NOW,
-            "received_at": NOW, "period": date(2024, 6, 1), "void_reason": None,
-            "answers": {"survey_date": "2024-06-01", "has_understanding": "yes"},
-            "contributions": {"hanoi_pbgdpl_2021_2027": {"surveys": 1, "surveys_understanding": 1}},
-        }])
-        conn.execute(insert(t["tallies"]), [
-            {"plan_id": "hanoi_pbgdpl_2021_2027", "unit_code": "HN-SS", "day": date(2024, 6, 1),
-             "measure_id": m, "total": 1.0} for m in ("surveys", "surveys_understanding")
-        ])
+        conn.execute(
+            insert(t["units"]),
+            [
+                {
+                    "code": "HN",
+                    "name": "Hà Nội",
+                    "type": "city",
+                    "parent_code": None,
+                    "path": "HN",
+                    "tags": [],
+                    "baselines": {},
+                },
+                {
+                    "code": "HN-SS",
+                    "name": "Sóc Sơn",
+                    "type": "district",
+                    "parent_code": "HN",
+                    "path": "HN/HN-SS",
+                    "tags": ["suburban"],
+                    "baselines": {"2024": {"local_propagandists": 9}},
+                },
+            ],
+        )
+        conn.execute(
+            insert(t["records"]),
+            [
+                {
+                    "id": rid,
+                    "revision": 3,
+                    "form_id": "awareness_survey",
+                    "form_version": 1,
+                    "unit_code": "HN-SS",
+                    "author": "canbo",
+                    "device": "p1",
+                    "status": "final",
+                    "created_at": NOW,
+                    "updated_at": NOW,
+                    "received_at": NOW,
+                    "period": date(2024, 6, 1),
+                    "void_reason": None,
+                    "answers": {"survey_date": "2024-06-01", "has_understanding": "yes"},
+                    "contributions": {"hanoi_pbgdpl_2021_2027": {"surveys": 1, "surveys_understanding": 1}},
+                }
+            ],
+        )
+        conn.execute(
+            insert(t["tallies"]),
+            [
+                {
+                    "plan_id": "hanoi_pbgdpl_2021_2027",
+                    "unit_code": "HN-SS",
+                    "day": date(2024, 6, 1),
+                    "measure_id": m,
+                    "total": 1.0,
+                }
+                for m in ("surveys", "surveys_understanding")
+            ],
+        )
     return _snapshot(engine)
 
 

@@ -13,9 +13,26 @@ from schemas.sync import PullResponse
 
 from .helpers import PLAN, Api, current_phase, record, survey_answers, vn_today
 
-HN_UNITS = {"HN", "HN-BD", "HN-BD-PX", "HN-BD-PX-HG1", "HN-BD-DC", "HN-SS", "HN-SS-MT", "HN-SS-MT-HG1", "HN-SS-BS"}
+HN_UNITS = {
+    "HN",
+    "HN-BD",
+    "HN-BD-PX",
+    "HN-BD-PX-HG1",
+    "HN-BD-DC",
+    "HN-SS",
+    "HN-SS-MT",
+    "HN-SS-MT-HG1",
+    "HN-SS-BS",
+}
 # 2024 local reporters + propagandists + collaborators + mediators (i5's denominator), per unit
-LOCAL_2024 = {"HN-BD-PX": 66, "HN-BD-PX-HG1": 7, "HN-BD-DC": 45, "HN-SS-MT": 55, "HN-SS-MT-HG1": 6, "HN-SS-BS": 60}
+LOCAL_2024 = {
+    "HN-BD-PX": 66,
+    "HN-BD-PX-HG1": 7,
+    "HN-BD-DC": 45,
+    "HN-SS-MT": 55,
+    "HN-SS-MT-HG1": 6,
+    "HN-SS-BS": 60,
+}
 
 
 def test_pull__officer_gets_forms_plans_own_unit_and_tallies(api: Api) -> None:

@@ -20,13 +20,21 @@ def test_scope__a_district_supervisor_sees_only_the_district(api: Api) -> None:
     assert report.unit == "HN-SS"
     i1 = next(i for i in report.totals if i.indicator_id == "i1_understanding")
     assert (i1.numerator, i1.denominator) == (1, 1)  # Ba Đình's survey is not in it
-    pull = PullResponse.model_validate(api.client.get("/api/v1/sync/pull", headers=api.auth("giamsat")).json())
+    pull = PullResponse.model_validate(
+        api.client.get("/api/v1/sync/pull", headers=api.auth("giamsat")).json()
+    )
     assert {u.code for u in pull.units} == {"HN-SS", "HN-SS-MT", "HN-SS-MT-HG1", "HN-SS-BS"}
     # raw records are scoped the same way
-    csv_text = api.client.get("/api/v1/exports/records.csv", headers=api.auth("giamsat")).content.decode("utf-8-sig")
+    csv_text = api.client.get("/api/v1/exports/records.csv", headers=api.auth("giamsat")).content.decode(
+        "utf-8-sig"
+    )
     assert ss["id"] in csv_text and bd["id"] not in csv_text
-    assert api.client.get("/api/v1/exports/records.csv", params={"unit": "HN"},
-                          headers=api.auth("giamsat")).status_code == 403
+    assert (
+        api.client.get(
+            "/api/v1/exports/records.csv", params={"unit": "HN"}, headers=api.auth("giamsat")
+        ).status_code
+        == 403
+    )
     # the border-guard command is a tree of its own
     assert api.tallies("bienphong", unit="HN").status_code == 403
     bp = TallyReport.model_validate(api.tallies("bienphong").json())
@@ -63,8 +71,12 @@ def test_approvals__later_changes_inside_the_period_are_flagged(api: Api) -> Non
     report = TallyReport.model_validate(api.tallies("giamsat", period="2024").json())
     assert report.approval is not None and report.approval.changed_records == 0
     # an edit of a record inside, and an edit moving another record out of the period, after approval
-    assert api.statuses(dict(first, revision=2, answers=survey_answers("2024-03-01", correct=1))) == ["stored"]
-    assert api.statuses(dict(moved, revision=2, answers=survey_answers("2025-01-05", correct=6))) == ["stored"]
+    assert api.statuses(dict(first, revision=2, answers=survey_answers("2024-03-01", correct=1))) == [
+        "stored"
+    ]
+    assert api.statuses(dict(moved, revision=2, answers=survey_answers("2025-01-05", correct=6))) == [
+        "stored"
+    ]
     outside = record("awareness_survey", survey_answers("2025-02-01", correct=6))
     assert api.statuses(outside) == ["stored"]  # not in the approved period: not flagged
     report = TallyReport.model_validate(api.tallies("giamsat", period="2024").json())
@@ -78,7 +90,9 @@ def test_approvals__later_changes_inside_the_period_are_flagged(api: Api) -> Non
     params = {"plan_id": PLAN, "unit": "HN-SS", "start": "2024-01-01", "end": "2024-12-31"}
     bound = api.client.delete("/api/v1/approvals", params=params, headers=api.auth("giamsat"))
     assert bound.status_code == 403 and bound.json()["code"] == "bound_by_higher_approval"
-    assert api.client.delete("/api/v1/approvals", params=params, headers=api.auth("chihuy")).status_code == 204
+    assert (
+        api.client.delete("/api/v1/approvals", params=params, headers=api.auth("chihuy")).status_code == 204
+    )
     gone = api.client.delete("/api/v1/approvals", params=params, headers=api.auth("chihuy"))
     assert gone.status_code == 404 and gone.json()["code"] == "unknown_approval"
 
@@ -94,19 +108,24 @@ def test_audit__admin_reads_changes_and_record_revisions(api: Api) -> None:
     assert ("chihuy", "approve", "approval") in seen
     assert ("canbo", "enroll", "device") in seen
     assert ("system", "create", "user") in seen  # the demo users
-    only_units = api.client.get("/api/v1/audit", params={"entity": "approval"}, headers=api.auth("admin")).json()
+    only_units = api.client.get(
+        "/api/v1/audit", params={"entity": "approval"}, headers=api.auth("admin")
+    ).json()
     assert {e["entity"] for e in only_units["entries"]} == {"approval"}
     small = AuditPage.model_validate(
         api.client.get("/api/v1/audit", params={"limit": 2}, headers=api.auth("admin")).json()
     )
-    older = api.client.get("/api/v1/audit", params={"limit": 2, "before_id": small.next_before_id},
-                           headers=api.auth("admin")).json()["entries"]
+    older = api.client.get(
+        "/api/v1/audit", params={"limit": 2, "before_id": small.next_before_id}, headers=api.auth("admin")
+    ).json()["entries"]
     assert small.next_before_id and all(e["id"] < small.next_before_id for e in older)
 
     hist = api.client.get(f"/api/v1/records/{rec['id']}/history", headers=api.auth("admin"))
     history = RecordHistory.model_validate(hist.json())
-    assert [(r.revision, r.status.value, r.author) for r in history.revisions] == [(1, "final", "canbo"),
-                                                                                    (2, "void", "canbo")]
+    assert [(r.revision, r.status.value, r.author) for r in history.revisions] == [
+        (1, "final", "canbo"),
+        (2, "void", "canbo"),
+    ]
     assert history.revisions[1].void_reason == "Sai đơn vị"
     missing = api.client.get(f"/api/v1/records/{uuid.uuid4()}/history", headers=api.auth("admin"))
     assert missing.status_code == 404 and missing.json()["message"]["vi"]

@@ -159,7 +159,7 @@ def training_attendance(folder: Path) -> Path:
 
 
 def bilingual_awareness(folder: Path) -> Path:
-    """label::Vietnamese (vi) and label::English (en) columns; relevance and a quiz scored by calculate rows."""
+    """label::Vietnamese (vi) and label::English (en) columns; relevance; a quiz scored by calculate rows."""
     vi, en = "label::Vietnamese (vi)", "label::English (en)"
     survey = [
         {"type": "date", "name": "survey_date", vi: "Ngày khảo sát", en: "Survey date", "required": "yes"},

@@ -45,7 +45,7 @@ def _approve(db: Database, caller: Caller, body: ApprovalRequest) -> Approval:
 
 @router.post("", response_model=Approval, responses=_ERRORS)
 async def approve(body: ApprovalRequest, caller: CallerDep, db: DbDep) -> Approval:
-    """Approve ``unit``'s tallies of ``plan_id`` from ``start`` to ``end``; again, to re-approve after changes.
+    """Approve ``unit``'s tallies of ``plan_id`` from ``start`` to ``end``; again to re-approve after changes.
 
     Supervisors and admins only, inside their subtree. A report for exactly
     this unit, plan and period then carries ``approval``, with the records

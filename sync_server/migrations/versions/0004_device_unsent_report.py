@@ -13,23 +13,23 @@ from collections.abc import Sequence
 import sqlalchemy as sa
 from alembic import op
 
-revision: str = '0004'
-down_revision: str | Sequence[str] | None = '0003'
+revision: str = "0004"
+down_revision: str | Sequence[str] | None = "0003"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
 
 def upgrade() -> None:
     """Upgrade schema."""
-    with op.batch_alter_table('devices') as batch:
-        batch.add_column(sa.Column('unsent_count', sa.Integer(), nullable=True))
-        batch.add_column(sa.Column('unsent_since', sa.DateTime(timezone=True), nullable=True))
-        batch.add_column(sa.Column('unsent_reported_at', sa.DateTime(timezone=True), nullable=True))
+    with op.batch_alter_table("devices") as batch:
+        batch.add_column(sa.Column("unsent_count", sa.Integer(), nullable=True))
+        batch.add_column(sa.Column("unsent_since", sa.DateTime(timezone=True), nullable=True))
+        batch.add_column(sa.Column("unsent_reported_at", sa.DateTime(timezone=True), nullable=True))
 
 
 def downgrade() -> None:
     """Downgrade schema."""
-    with op.batch_alter_table('devices') as batch:
-        batch.drop_column('unsent_reported_at')
-        batch.drop_column('unsent_since')
-        batch.drop_column('unsent_count')
+    with op.batch_alter_table("devices") as batch:
+        batch.drop_column("unsent_reported_at")
+        batch.drop_column("unsent_since")
+        batch.drop_column("unsent_count")

@@ -18,8 +18,8 @@ from collections.abc import Sequence
 import sqlalchemy as sa
 from alembic import op
 
-revision: str = '0006'
-down_revision: str | Sequence[str] | None = '0005'
+revision: str = "0006"
+down_revision: str | Sequence[str] | None = "0005"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
@@ -30,40 +30,55 @@ _KEYS = {
 
 
 def _columns(table: str) -> list[sa.Column]:
-    cols = [sa.Column('plan_id', sa.String(length=64), nullable=False),
-            sa.Column('unit_code', sa.String(length=64), nullable=False)]
+    cols = [
+        sa.Column("plan_id", sa.String(length=64), nullable=False),
+        sa.Column("unit_code", sa.String(length=64), nullable=False),
+    ]
     if table == "tallies":
-        cols.append(sa.Column('day', sa.Date(), nullable=False))
+        cols.append(sa.Column("day", sa.Date(), nullable=False))
     else:
-        cols += [sa.Column('grain', sa.String(length=8), nullable=False),
-                 sa.Column('start', sa.Date(), nullable=False)]
-    cols.append(sa.Column('measure_id', sa.String(length=64), nullable=False))
+        cols += [
+            sa.Column("grain", sa.String(length=8), nullable=False),
+            sa.Column("start", sa.Date(), nullable=False),
+        ]
+    cols.append(sa.Column("measure_id", sa.String(length=64), nullable=False))
     return cols
 
 
 def _shard() -> sa.Column:
-    return sa.Column('shard', sa.SmallInteger(), server_default=sa.text('0'), nullable=False)
+    return sa.Column("shard", sa.SmallInteger(), server_default=sa.text("0"), nullable=False)
 
 
 def _sqlite_reshape(table: str, *, sharded: bool) -> None:
     """Copy ``table`` into a new one with (or without) the shard in its key, summing shards when removed."""
     keys = _KEYS[table]
     extra = [_shard()] if sharded else []
-    op.create_table(f'{table}_new', *_columns(table), *extra, sa.Column('total', sa.Float(), nullable=False),
-                    sa.PrimaryKeyConstraint(*keys, *(["shard"] if sharded else [])), sqlite_with_rowid=False)
+    op.create_table(
+        f"{table}_new",
+        *_columns(table),
+        *extra,
+        sa.Column("total", sa.Float(), nullable=False),
+        sa.PrimaryKeyConstraint(*keys, *(["shard"] if sharded else [])),
+        sqlite_with_rowid=False,
+    )
     names = ", ".join(keys)
     if sharded:
-        op.execute(sa.text(f"INSERT INTO {table}_new ({names}, shard, total) "
-                           f"SELECT {names}, 0, total FROM {table}"))
+        op.execute(
+            sa.text(f"INSERT INTO {table}_new ({names}, shard, total) SELECT {names}, 0, total FROM {table}")
+        )
     else:
-        op.execute(sa.text(f"INSERT INTO {table}_new ({names}, total) "
-                           f"SELECT {names}, sum(total) FROM {table} GROUP BY {names}"))
+        op.execute(
+            sa.text(
+                f"INSERT INTO {table}_new ({names}, total) "
+                f"SELECT {names}, sum(total) FROM {table} GROUP BY {names}"
+            )
+        )
     if table == "tallies":
-        op.drop_index('ix_tallies_plan_day', table_name='tallies')
+        op.drop_index("ix_tallies_plan_day", table_name="tallies")
     op.drop_table(table)
-    op.rename_table(f'{table}_new', table)
+    op.rename_table(f"{table}_new", table)
     if table == "tallies":
-        op.create_index('ix_tallies_plan_day', 'tallies', ['plan_id', 'day'], unique=False)
+        op.create_index("ix_tallies_plan_day", "tallies", ["plan_id", "day"], unique=False)
 
 
 def upgrade() -> None:
@@ -73,8 +88,8 @@ def upgrade() -> None:
             _sqlite_reshape(table, sharded=True)
             continue
         op.add_column(table, _shard())
-        op.drop_constraint(f'{table}_pkey', table, type_='primary')
-        op.create_primary_key(f'{table}_pkey', table, [*keys, 'shard'])
+        op.drop_constraint(f"{table}_pkey", table, type_="primary")
+        op.create_primary_key(f"{table}_pkey", table, [*keys, "shard"])
 
 
 def downgrade() -> None:
@@ -84,11 +99,15 @@ def downgrade() -> None:
             _sqlite_reshape(table, sharded=False)
             continue
         names = ", ".join(keys)
-        op.execute(sa.text(f"CREATE TEMPORARY TABLE {table}_sum AS "
-                           f"SELECT {names}, sum(total) AS total FROM {table} GROUP BY {names}"))
+        op.execute(
+            sa.text(
+                f"CREATE TEMPORARY TABLE {table}_sum AS "
+                f"SELECT {names}, sum(total) AS total FROM {table} GROUP BY {names}"
+            )
+        )
         op.execute(sa.text(f"DELETE FROM {table}"))
-        op.drop_constraint(f'{table}_pkey', table, type_='primary')
-        op.drop_column(table, 'shard')
+        op.drop_constraint(f"{table}_pkey", table, type_="primary")
+        op.drop_column(table, "shard")
         op.execute(sa.text(f"INSERT INTO {table} ({names}, total) SELECT {names}, total FROM {table}_sum"))
         op.execute(sa.text(f"DROP TABLE {table}_sum"))
-        op.create_primary_key(f'{table}_pkey', table, keys)
+        op.create_primary_key(f"{table}_pkey", table, keys)

@@ -18,8 +18,8 @@ from collections.abc import Sequence
 import sqlalchemy as sa
 from alembic import op
 
-revision: str = '0007'
-down_revision: str | Sequence[str] | None = '0006'
+revision: str = "0007"
+down_revision: str | Sequence[str] | None = "0006"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
@@ -28,31 +28,40 @@ _BUMP = "UPDATE unit_versions SET version = version + 1 WHERE id = 1"
 
 def upgrade() -> None:
     """Upgrade schema."""
-    op.create_table('unit_versions',
-    sa.Column('id', sa.Integer(), nullable=False),
-    sa.Column('lineage', sa.String(length=32), nullable=False),
-    sa.Column('version', sa.BigInteger(), nullable=False),
-    sa.PrimaryKeyConstraint('id'),
+    op.create_table(
+        "unit_versions",
+        sa.Column("id", sa.Integer(), nullable=False),
+        sa.Column("lineage", sa.String(length=32), nullable=False),
+        sa.Column("version", sa.BigInteger(), nullable=False),
+        sa.PrimaryKeyConstraint("id"),
     )
     # lineage: this database's own name for its history, so two databases at the same version (tests
     # make hundreds in one process) never share a cached tree
-    op.execute(sa.text("INSERT INTO unit_versions (id, lineage, version) VALUES (1, :lineage, 1)")
-               .bindparams(lineage=uuid.uuid4().hex))
+    op.execute(
+        sa.text("INSERT INTO unit_versions (id, lineage, version) VALUES (1, :lineage, 1)").bindparams(
+            lineage=uuid.uuid4().hex
+        )
+    )
     if op.get_bind().dialect.name == "sqlite":
         for event in ("INSERT", "UPDATE", "DELETE"):
-            op.execute(sa.text(
-                f"CREATE TRIGGER units_version_{event.lower()} AFTER {event} ON units "
-                f"BEGIN {_BUMP}; END"
-            ))
+            op.execute(
+                sa.text(
+                    f"CREATE TRIGGER units_version_{event.lower()} AFTER {event} ON units BEGIN {_BUMP}; END"
+                )
+            )
         return
-    op.execute(sa.text(
-        "CREATE FUNCTION units_version_bump() RETURNS trigger LANGUAGE plpgsql AS "
-        f"$$ BEGIN {_BUMP}; RETURN NULL; END $$"
-    ))
-    op.execute(sa.text(
-        "CREATE TRIGGER units_version AFTER INSERT OR UPDATE OR DELETE OR TRUNCATE ON units "
-        "FOR EACH STATEMENT EXECUTE FUNCTION units_version_bump()"
-    ))
+    op.execute(
+        sa.text(
+            "CREATE FUNCTION units_version_bump() RETURNS trigger LANGUAGE plpgsql AS "
+            f"$$ BEGIN {_BUMP}; RETURN NULL; END $$"
+        )
+    )
+    op.execute(
+        sa.text(
+            "CREATE TRIGGER units_version AFTER INSERT OR UPDATE OR DELETE OR TRUNCATE ON units "
+            "FOR EACH STATEMENT EXECUTE FUNCTION units_version_bump()"
+        )
+    )
 
 
 def downgrade() -> None:
@@ -63,4 +72,4 @@ def downgrade() -> None:
     else:
         op.execute(sa.text("DROP TRIGGER units_version ON units"))
         op.execute(sa.text("DROP FUNCTION units_version_bump()"))
-    op.drop_table('unit_versions')
+    op.drop_table("unit_versions")

@@ -79,15 +79,15 @@ class Texts:
         for col in columns:
             base, _, lang = col.partition("::")
             base = base.strip().lower()
-            code = language(lang) if lang else (language(default_language or "") or "")
-            if lang and code is None:
+            found = language(lang) if lang else (language(default_language or "") or "")
+            if found is None:
                 problems.append(
                     Problem(
                         "changed", sheet, 1, f"column '{col}' ignored: only Vietnamese and English are kept"
                     )
                 )
                 continue
-            self.by_base.setdefault(base, {})[code] = col
+            self.by_base.setdefault(base, {})[found] = col
 
     def get(self, row: Row, base: str) -> dict[str, str] | None:
         """The row's text in both languages. A language the row lacks shows the other, visibly marked
