@@ -31,7 +31,7 @@ from mobile.records import LocalState, RecordStore, StoredRecord  # noqa: E402
 from mobile.sync.client import ServerClient  # noqa: E402
 from mobile.vault import Vault  # noqa: E402
 from schemas.catalog import latest_forms, shipped_forms  # noqa: E402
-from schemas.forms import derive_answers  # noqa: E402
+from schemas.form_state import derive_answers  # noqa: E402
 from schemas.records import RecordStatus, check_record  # noqa: E402
 
 PIN = "246810"

@@ -33,7 +33,7 @@ from _common import PLAN_ID, SURVEY, survey_answers  # noqa: F401  (PLAN_ID re-e
 from sqlalchemy import insert, text
 
 from schemas.common import utcnow
-from schemas.forms import derive_answers
+from schemas.form_state import derive_answers
 from schemas.records import Record, RecordStatus
 from schemas.sync import Role
 from sync_server.bootstrap import prepare_database

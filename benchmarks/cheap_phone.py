@@ -103,7 +103,7 @@ async def _phone_work(server_url: str, folder: Path, out: dict) -> None:
     sys.path.insert(0, str(HERE))
     from _common import PIN, SURVEY, check, fill_outbox, survey_answers
 
-    from schemas.forms import derive_answers
+    from schemas.form_state import derive_answers
     from schemas.records import RecordStatus, check_record
 
     svc = AppService(folder)  # the real KDF: no kdf_params

@@ -54,7 +54,7 @@ from _common import PLAN_ID, REPO, SURVEY, check, machine, pct, survey_answers, 
 from sqlalchemy import insert  # noqa: E402
 
 from schemas.common import utcnow  # noqa: E402
-from schemas.forms import derive_answers  # noqa: E402
+from schemas.form_state import derive_answers  # noqa: E402
 from schemas.records import Record, RecordStatus  # noqa: E402
 from schemas.sync import Role  # noqa: E402
 from sync_server.bootstrap import prepare_database  # noqa: E402

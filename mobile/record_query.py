@@ -16,7 +16,7 @@ from functools import lru_cache
 from typing import Any
 
 from schemas.forms import FieldType, FormDefinition
-from schemas.plans import record_period
+from schemas.plan_records import record_period
 from schemas.records import RecordStatus
 
 from .records import StoredRecord

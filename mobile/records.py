@@ -41,7 +41,9 @@ from tinydb.table import Document, Table
 
 from schemas.catalog import form_index, shipped_forms
 from schemas.common import Issue, text, utcnow
-from schemas.forms import FieldType, FormDefinition, derive_answers, validate_answers
+from schemas.form_state import derive_answers
+from schemas.form_validation import validate_answers
+from schemas.forms import FieldType, FormDefinition
 from schemas.records import Record, RecordStatus, check_record
 from schemas.sync import PullResponse, Receipt, ReceiptStatus
 from vault_format.reader import META_TABLE, RECORDS_TABLE

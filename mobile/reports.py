@@ -18,7 +18,8 @@ from zoneinfo import ZoneInfo
 
 from schemas.common import PROGRAMME_TZ_NAME, LocalizedText, text
 from schemas.periods import month_end, standard_periods
-from schemas.plans import Approval, IndicatorProgress, Plan, ProgressStatus, TallyReport, TallySeries
+from schemas.plan_report import Approval, IndicatorProgress, ProgressStatus, TallyReport, TallySeries
+from schemas.plans import Plan
 from schemas.sync import ApprovalRequest, PullResponse, Role
 from schemas.units import Unit
 

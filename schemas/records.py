@@ -10,7 +10,9 @@ from uuid import UUID
 from pydantic import AwareDatetime, Field, field_validator
 
 from .common import Issue, Strict, text
-from .forms import FormDefinition, FormState, derive_answers, validate_answers
+from .form_state import FormState, derive_answers
+from .form_validation import validate_answers
+from .forms import FormDefinition
 
 
 class RecordStatus(str, Enum):

@@ -11,7 +11,8 @@ from pydantic import AwareDatetime, Field
 
 from .common import Issue, Strict
 from .forms import FormDefinition
-from .plans import Approval, Plan, TallyReport, TallySeries
+from .plan_report import Approval, TallyReport, TallySeries
+from .plans import Plan
 from .records import Record, RecordStatus
 from .units import Unit
 

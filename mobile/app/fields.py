@@ -3,7 +3,7 @@
 An input turns what was typed into an answer value (the rules for numbers and
 times are in ``parsing``) and shows a message under itself. It does not judge
 the value: text that is not a number is passed on as text, so the shared
-validator in ``schemas.forms`` words the error the same way the server would.
+validator in ``schemas.form_validation`` words the error the same way the server would.
 ``on_change`` (set by the form screen) is called after the officer changes
 the answer, so the screen can show or hide the questions that depend on it.
 """
@@ -17,7 +17,8 @@ from typing import Any
 
 import flet as ft
 
-from schemas.forms import FieldType, FormField, fill_label
+from schemas.form_deps import fill_label
+from schemas.forms import FieldType, FormField
 
 from .formatting import fmt_date, fmt_number
 from .i18n import tr

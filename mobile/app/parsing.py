@@ -15,7 +15,7 @@ The rule for numbers (decided once, here, and tested as a table in ``tests/app/t
 - Only ASCII digits count; a leading ``-`` (or the Unicode minus) makes a number negative.
   Anything else, including words, ``NaN``, ``inf``, exponents, underscores, other scripts' digits
   and numbers too long to be a count, is passed on as the text typed: the shared validator in
-  ``schemas.forms`` then says what is wrong with it, in the same words the server would use.
+  ``schemas.form_validation`` then says what is wrong with it, in the same words the server would use.
 
 Times are hours and minutes typed as ``7:30``, ``07.30``, ``7h30`` or ``7h``; stored as ``"07:30"``.
 An hour past 23 or a minute past 59 is passed on as typed, for the validator to refuse.

@@ -2,7 +2,7 @@
 
 The entries are built from the same inputs as the rest of the form (``inputs.make_input``), so a
 question inside an entry looks and parses as it does outside. Which questions of an entry apply is
-``schemas.forms.EntryState`` (the validator's own rule), evaluated against the entry and the record's
+``schemas.form_state.EntryState`` (the validator's own rule), evaluated against the entry and the record's
 other answers each time an answer in the entry changes or the form refreshes. Counts are not enforced
 while typing (a draft may have any number); the add button stops at the maximum, and finalizing
 reports too few. An issue for ``questions[2].topic`` is shown under that question of entry 2.
@@ -14,7 +14,8 @@ from typing import Any
 
 import flet as ft
 
-from schemas.forms import EntryState, FieldType
+from schemas.form_state import EntryState
+from schemas.forms import FieldType
 
 from .fields import CalculatedDisplay, FieldInput
 from .i18n import tr

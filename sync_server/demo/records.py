@@ -18,7 +18,8 @@ from typing import Any
 from sqlalchemy import func, select
 
 from schemas.catalog import latest_forms
-from schemas.forms import FieldType, FormDefinition, validate_answers
+from schemas.form_validation import validate_answers
+from schemas.forms import FieldType, FormDefinition
 from schemas.periods import month_end
 from schemas.records import Record, RecordStatus
 from schemas.sync import Role

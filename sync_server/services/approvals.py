@@ -26,7 +26,7 @@ from sqlalchemy.engine import CursorResult
 from sqlalchemy.orm import Session
 
 from schemas.common import text
-from schemas.plans import Approval
+from schemas.plan_report import Approval
 from schemas.sync import Role
 
 from ..errors import Forbidden, InvalidInput, NotFound

@@ -36,7 +36,8 @@ from schemas.catalog import latest_forms
 from schemas.common import vn_date
 from schemas.forms import FieldType, FormDefinition
 from schemas.periods import Granularity, buckets
-from schemas.plans import IndicatorProgress, Plan, ProgressStatus
+from schemas.plan_report import IndicatorProgress, ProgressStatus
+from schemas.plans import Plan
 from schemas.units import UNIT_TYPES
 
 from ..models import RecordRow, UnitRow

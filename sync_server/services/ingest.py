@@ -29,8 +29,10 @@ from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
 from schemas.common import Issue, text
-from schemas.forms import EARLIEST_DATE, FormDefinition, FormState, form_state
-from schemas.plans import record_period
+from schemas.form_state import FormState, form_state
+from schemas.form_validation import EARLIEST_DATE
+from schemas.forms import FormDefinition
+from schemas.plan_records import record_period
 from schemas.records import Record, RecordStatus, check_record, finalize_answers
 from schemas.sync import Receipt, ReceiptStatus
 

@@ -25,7 +25,8 @@ from datetime import date, datetime
 from sqlalchemy.orm import Session
 
 from schemas.common import vn_date
-from schemas.plans import IndicatorProgress, Plan, ProgressStatus, TallyReport
+from schemas.plan_report import IndicatorProgress, ProgressStatus, TallyReport
+from schemas.plans import Plan
 from schemas.statistics import Count, Figures, StatisticsReport
 
 from ..models import UnitRow

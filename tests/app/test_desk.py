@@ -17,7 +17,7 @@ from mobile.app.viewmodels.progress_model import OUT_OF_SCOPE, UNCACHED, Progres
 from mobile.errors import RetryableSyncError
 from mobile.reports import ProgressSource, period_choices
 from schemas.common import text
-from schemas.plans import IndicatorProgress, ProgressStatus, TallyReport, UnitTally
+from schemas.plan_report import IndicatorProgress, ProgressStatus, TallyReport, UnitTally
 from schemas.sync import Role
 from schemas.units import Unit
 from tests.mobile.helpers import pull_response

@@ -12,7 +12,7 @@ from mobile.app.viewmodels.progress_model import UNCACHED, ProgressModel, View
 from mobile.records import RecordStore
 from mobile.reports import NotCached, ProgressSource, period_choices
 from mobile.vault import Vault
-from schemas.forms import refresh_triggers
+from schemas.form_deps import refresh_triggers
 from schemas.records import RecordStatus
 from tests.mobile.helpers import FAST_KDF, FORMS, PIN, pull_response
 

@@ -19,7 +19,7 @@ from mobile.errors import RetryableSyncError
 from mobile.reports import NotCached, ProgressSource, period_choices, worst_status
 from mobile.sync.client import ServerClient
 from schemas.catalog import shipped_plans
-from schemas.plans import IndicatorProgress, ProgressStatus
+from schemas.plan_report import IndicatorProgress, ProgressStatus
 from tests.support.live_server import LiveServer, start_live_server
 
 PLAN = shipped_plans()[0]

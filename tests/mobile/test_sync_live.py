@@ -20,7 +20,7 @@ from mobile.records import LocalState, RecordStore
 from mobile.sync.client import ServerClient
 from mobile.sync.engine import SyncEngine
 from mobile.vault import Vault
-from schemas.plans import TallyReport
+from schemas.plan_report import TallyReport
 from schemas.sync import PushBatch, ReceiptStatus
 from tests.support.live_server import LiveServer
 

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from schemas.catalog import latest_forms, shipped_forms
-from schemas.forms import field_readers, refresh_triggers
+from schemas.form_deps import field_readers, refresh_triggers
 
 from .test_forms import L, make_form
 

@@ -7,7 +7,8 @@ from datetime import date
 import pytest
 
 from schemas.catalog import latest_forms, shipped_forms
-from schemas.forms import derive_answers, validate_answers
+from schemas.form_state import derive_answers
+from schemas.form_validation import validate_answers
 
 TODAY = date(2026, 11, 22)
 FORMS = latest_forms(shipped_forms())

@@ -8,7 +8,9 @@ import pytest
 from pydantic import ValidationError
 
 from schemas.catalog import latest_forms, shipped_forms
-from schemas.forms import FormDefinition, derive_answers, quiz_score, validate_answers
+from schemas.form_state import derive_answers, quiz_score
+from schemas.form_validation import validate_answers
+from schemas.forms import FormDefinition
 
 TODAY = date(2026, 11, 22)
 SURVEY = latest_forms(shipped_forms())["awareness_survey"]
@@ -121,7 +123,7 @@ def test_forms__definition_errors_are_caught():
 
 # ---- every question type, logic, quiz bank, versions ----------------------------------------------
 
-from schemas.forms import form_state  # noqa: E402
+from schemas.form_state import form_state  # noqa: E402
 from schemas.quiz import expand_bank_questions, shipped_bank  # noqa: E402
 
 YES_NO = [
@@ -449,7 +451,7 @@ def _random_answers(form, rnd):
 def test_forms__one_pass_gives_what_the_repeated_passes_give():
     import random
 
-    from schemas.forms import FormState
+    from schemas.form_state import FormState
 
     rnd = random.Random(20261123)
     forms = [*shipped_forms(), ALL_TYPES, LOGIC]

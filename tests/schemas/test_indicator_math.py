@@ -9,7 +9,9 @@ from pydantic import ValidationError
 
 from schemas.catalog import shipped_plans
 from schemas.periods import coverage_span, parse_period, rate_windows
-from schemas.plans import Aggregate, Plan, ProgressStatus, evaluate_plan, segment_sums
+from schemas.plan_eval import Aggregate, evaluate_plan, segment_sums
+from schemas.plan_report import ProgressStatus
+from schemas.plans import Plan
 
 PLAN = shipped_plans()[0]
 D = date.fromisoformat

@@ -11,15 +11,10 @@ from pydantic import ValidationError
 
 from schemas.catalog import latest_forms, shipped_forms, shipped_plans
 from schemas.plan_check import check_plan
-from schemas.plans import (
-    Plan,
-    ProgressStatus,
-    evaluate,
-    evaluate_plan,
-    milestone_for,
-    record_contributions,
-    record_period,
-)
+from schemas.plan_eval import evaluate, evaluate_plan, milestone_for
+from schemas.plan_records import record_contributions, record_period
+from schemas.plan_report import ProgressStatus
+from schemas.plans import Plan
 from schemas.records import Record
 
 PLAN = shipped_plans()[0]
@@ -168,7 +163,9 @@ def test_plans__a_plan_with_a_dangling_reference_is_refused():
 
 from schemas.periods import PeriodError, buckets, parse_period, year_before  # noqa: E402
 from schemas.plan_check import PlanFileError, read_plan  # noqa: E402
-from schemas.plans import Aggregate, Milestone, UnitTally, rank_children, shortfall  # noqa: E402
+from schemas.plan_eval import Aggregate, shortfall  # noqa: E402
+from schemas.plan_report import UnitTally, rank_children  # noqa: E402
+from schemas.plans import Milestone  # noqa: E402
 from schemas.units import Unit, effective_tags  # noqa: E402
 
 

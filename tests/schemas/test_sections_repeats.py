@@ -7,14 +7,10 @@ from datetime import date
 import pytest
 from pydantic import ValidationError
 
-from schemas.forms import (
-    FormDefinition,
-    derive_answers,
-    field_readers,
-    form_state,
-    refresh_triggers,
-    validate_answers,
-)
+from schemas.form_deps import field_readers, refresh_triggers
+from schemas.form_state import derive_answers, form_state
+from schemas.form_validation import validate_answers
+from schemas.forms import FormDefinition
 
 TODAY = date(2026, 11, 22)
 

@@ -9,7 +9,7 @@ from sqlalchemy import func, select
 
 from schemas.catalog import latest_forms, shipped_forms
 from schemas.common import utcnow
-from schemas.forms import validate_answers
+from schemas.form_validation import validate_answers
 from sync_server.bootstrap import prepare_database
 from sync_server.config import Settings
 from sync_server.db import Database

@@ -17,7 +17,7 @@ from typing import Any
 
 import pytest
 
-from schemas.plans import TallyReport, TallySeries
+from schemas.plan_report import TallyReport, TallySeries
 
 from .helpers import Api, record, session_answers, survey_answers
 

@@ -35,7 +35,7 @@ from typing import Any
 
 import pytest
 
-from schemas.plans import IndicatorProgress, TallyReport
+from schemas.plan_report import IndicatorProgress, TallyReport
 
 from .helpers import Api, record, session_answers, survey_answers
 

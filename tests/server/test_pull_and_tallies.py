@@ -8,7 +8,7 @@ import pytest
 
 from schemas.catalog import shipped_forms
 from schemas.common import ErrorBody
-from schemas.plans import TallyReport
+from schemas.plan_report import TallyReport
 from schemas.sync import PullResponse
 
 from .helpers import PLAN, Api, current_phase, record, survey_answers, vn_today

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import uuid
 
-from schemas.plans import Approval, TallyReport
+from schemas.plan_report import Approval, TallyReport
 from schemas.sync import AuditPage, PullResponse, RecordHistory
 
 from .helpers import PLAN, Api, record, survey_answers

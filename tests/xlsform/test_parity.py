@@ -8,7 +8,10 @@ from datetime import date
 
 from sqlalchemy import select
 
-from schemas.forms import FieldType, FormDefinition, derive_answers, fill_label, form_state, validate_answers
+from schemas.form_deps import fill_label
+from schemas.form_state import derive_answers, form_state
+from schemas.form_validation import validate_answers
+from schemas.forms import FieldType, FormDefinition
 from sync_server.cli.import_xlsform import main
 from sync_server.config import get_settings
 from sync_server.db import Database

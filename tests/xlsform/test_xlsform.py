@@ -8,7 +8,9 @@ from datetime import date
 
 import pytest
 
-from schemas.forms import FieldType, FormDefinition, derive_answers, validate_answers
+from schemas.form_state import derive_answers
+from schemas.form_validation import validate_answers
+from schemas.forms import FieldType, FormDefinition
 from sync_server import cli
 from sync_server.cli.import_xlsform import main
 from sync_server.services.xlsform import XLSFormError, convert

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import flet as ft
 
-from schemas.plans import IndicatorProgress, ProgressStatus, UnitTally
+from schemas.plan_report import IndicatorProgress, ProgressStatus, UnitTally
 
 from ...reports import worst_status
 from ..formatting import fmt_date, fmt_datetime, fmt_number, fmt_pct, shown_gap

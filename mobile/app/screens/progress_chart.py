@@ -10,7 +10,8 @@ from __future__ import annotations
 import flet as ft
 import flet_charts as fch
 
-from schemas.plans import Plan, TallySeries
+from schemas.plan_report import TallySeries
+from schemas.plans import Plan
 
 from ..formatting import fmt_date, fmt_number
 

@@ -11,7 +11,8 @@ from typing import Any
 
 import flet as ft
 
-from schemas.forms import FieldType, FormDefinition, label_refs
+from schemas.form_deps import label_refs
+from schemas.forms import FieldType, FormDefinition
 from schemas.records import Record
 
 from ...records import ValidationFailed

@@ -12,7 +12,8 @@ from typing import Any
 
 import flet as ft
 
-from schemas.plans import Plan, ProgressStatus
+from schemas.plan_report import ProgressStatus
+from schemas.plans import Plan
 
 from ..formatting import fmt_number, fmt_pct
 from ..viewmodels.unit_table import Row, Sort

@@ -4,7 +4,7 @@ Following the trolli example (state in plain models, views that only wire events
 write each answer here as it changes; the autosaver reads the answers from here, not from the
 widgets; and the form screen asks it whether a change must refresh the form and whether leaving
 saves a draft. Which questions trigger a refresh comes from the form definition itself
-(``schemas.forms.refresh_triggers``), so the rule is the same wherever a form is shown.
+(``schemas.form_deps.refresh_triggers``), so the rule is the same wherever a form is shown.
 """
 
 from __future__ import annotations
@@ -12,7 +12,9 @@ from __future__ import annotations
 from datetime import date
 from typing import Any
 
-from schemas.forms import FormDefinition, FormState, form_state, refresh_triggers
+from schemas.form_deps import refresh_triggers
+from schemas.form_state import FormState, form_state
+from schemas.forms import FormDefinition
 from schemas.records import Record, RecordStatus
 
 

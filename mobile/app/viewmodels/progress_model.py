@@ -13,7 +13,8 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date
 
-from schemas.plans import Plan, TallyReport, TallySeries
+from schemas.plan_report import TallyReport, TallySeries
+from schemas.plans import Plan
 
 from ...errors import FieldTallyError
 from ...reports import PeriodChoice, ProgressSource, period_choices, today_in_programme

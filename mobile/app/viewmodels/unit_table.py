@@ -1,7 +1,7 @@
 """The units × indicators table a supervisor compares the units below with: rows, columns, sort order.
 
 Flet-free, so the order is tested without a browser. Rows start furthest behind first (the
-report's own order, ``schemas.plans.rank_children``); a column heading sorts by that column and a
+report's own order, ``schemas.plan_report.rank_children``); a column heading sorts by that column and a
 second tap on it reverses. Whatever the direction, a unit without a figure in the sorted column
 goes last: "no data" is never mistaken for "best" or "worst".
 """
@@ -10,7 +10,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from schemas.plans import Plan, ProgressStatus, TallyReport, UnitTally
+from schemas.plan_report import ProgressStatus, TallyReport, UnitTally
+from schemas.plans import Plan
 
 from ...reports import worst_status
 

@@ -9,7 +9,7 @@ from fastapi import APIRouter, Query, Response
 from fastapi.concurrency import run_in_threadpool
 
 from schemas.common import ErrorBody, utcnow
-from schemas.plans import Approval
+from schemas.plan_report import Approval
 from schemas.sync import ApprovalList, ApprovalRequest
 
 from ...db import Database

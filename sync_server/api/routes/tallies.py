@@ -8,7 +8,7 @@ from fastapi import APIRouter, Query
 from fastapi.concurrency import run_in_threadpool
 
 from schemas.common import utcnow
-from schemas.plans import TallyReport, TallySeries
+from schemas.plan_report import TallyReport, TallySeries
 
 from ...clock import local_today
 from ...services.tallies.caller_reports import tally_report, tally_series

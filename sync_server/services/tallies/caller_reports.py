@@ -12,7 +12,8 @@ from datetime import date
 from typing import Literal
 
 from schemas.common import text, utcnow
-from schemas.plans import Plan, TallyReport, TallySeries
+from schemas.plan_report import TallyReport, TallySeries
+from schemas.plans import Plan
 
 from ...db import Database
 from ...errors import InvalidInput

@@ -2,7 +2,7 @@
 
 A report for a unit adds its subtree's sums up the tree (``Tree``), divides
 by the subtree's baselines for the year the period ends in, and lets
-``schemas.plans.evaluate_plan`` judge each indicator: totals, each segment
+``schemas.plan_eval.evaluate_plan`` judge each indicator: totals, each segment
 (units whose own or inherited tags match) and each child unit. The
 approval of exactly that plan, unit and period comes with it.
 """
@@ -14,19 +14,16 @@ from datetime import date, datetime
 from sqlalchemy.orm import Session
 
 from schemas.periods import Granularity, buckets
-from schemas.plans import (
-    Aggregate,
+from schemas.plan_eval import Aggregate, evaluate_plan, segment_sums, shortfall
+from schemas.plan_report import (
     IndicatorProgress,
-    Plan,
     SeriesPoint,
     TallyReport,
     TallySeries,
     UnitTally,
-    evaluate_plan,
     rank_children,
-    segment_sums,
-    shortfall,
 )
+from schemas.plans import Plan
 
 from ...models import UnitRow
 from ..approvals import approval_for

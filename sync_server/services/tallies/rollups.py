@@ -27,7 +27,8 @@ from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
 from schemas.forms import FormDefinition
-from schemas.plans import Plan, record_contributions
+from schemas.plan_records import record_contributions
+from schemas.plans import Plan
 from schemas.records import Record
 
 from ...models import TallyRollupRow, TallyRow
