@@ -31,7 +31,8 @@ from vault_format.reader import TOKEN_META_KEY, UNLOCK_META_KEY
 from ..errors import FieldTallyError, InputError, RetryableSyncError
 from ..pin_policy import check_pin
 from ..record_query import RecordQuery, search
-from ..records import LocalState, RecordStore, StoredRecord
+from ..record_state import LocalState, StoredRecord
+from ..records import RecordStore
 from ..reports import ProgressSource
 from ..settings_store import AppSettings, apply_profile, load_settings, profile, save_device_settings
 from ..sync.client import ServerClient
