@@ -2,8 +2,8 @@
 
 The vault's ``records`` and ``meta`` tables use record ids and meta keys as document ids. TinyDB's
 own table rewrites the whole table on every change; this one hands the vault's storage only the
-documents that changed (``mobile/vault/storage.py``'s ``ChangeSet`` and ``write_docs``), so saving
-one record stays cheap however many the phone holds.
+documents that changed (a ``ChangeSet`` from ``mobile/vault/tracking.py``, then the storage's
+``write_docs``), so saving one record stays cheap however many the phone holds.
 """
 
 from __future__ import annotations
@@ -13,7 +13,7 @@ from typing import Any, cast
 
 from tinydb.table import Document, Table
 
-from .vault.storage import ChangeSet
+from .vault.tracking import ChangeSet
 
 
 class KeyedTable(Table):

@@ -15,7 +15,8 @@ from mobile.errors import VaultWriteFailed
 from mobile.keyed_table import KeyedTable
 from mobile.records import RecordStore
 from mobile.vault import Vault
-from mobile.vault.storage import ChangeSet, EncryptedStorage
+from mobile.vault.storage import EncryptedStorage
+from mobile.vault.tracking import ChangeSet
 from schemas.catalog import latest_forms, shipped_forms
 from vault_format import journal as jn
 
