@@ -27,7 +27,8 @@ import requests  # noqa: E402
 from requests.adapters import HTTPAdapter  # noqa: E402
 from tinydb.table import Document  # noqa: E402
 
-from mobile.records import LocalState, RecordStore, StoredRecord  # noqa: E402
+from mobile.record_state import LocalState, StoredRecord  # noqa: E402
+from mobile.records import RecordStore  # noqa: E402
 from mobile.sync.client import ServerClient  # noqa: E402
 from mobile.vault import Vault  # noqa: E402
 from schemas.catalog import latest_forms, shipped_forms  # noqa: E402

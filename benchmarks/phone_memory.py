@@ -44,7 +44,8 @@ GOALS = {"peak_mb": (120, "152–166"), "unlock_s": (0.5, "1.6"), "search_ms": (
 def build(folder: Path, n: int) -> None:
     from tinydb.table import Document
 
-    from mobile.records import LocalState, RecordStore
+    from mobile.record_state import LocalState
+    from mobile.records import RecordStore
     from mobile.vault import Vault
     from tests.mobile.helpers import survey_answers
 

@@ -203,7 +203,7 @@ class Link:
 
 
 def phone_main(spec_path: Path) -> None:
-    from mobile.records import LocalState
+    from mobile.record_state import LocalState
     from mobile.sync.engine import SyncEngine
     from schemas.sync import ReceiptStatus
 

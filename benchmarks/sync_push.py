@@ -43,7 +43,7 @@ from _common import (  # noqa: E402
     table,
 )
 
-from mobile.records import LocalState  # noqa: E402
+from mobile.record_state import LocalState  # noqa: E402
 from mobile.sync.engine import SyncEngine  # noqa: E402
 
 sys.path.insert(0, str(REPO))

@@ -19,7 +19,7 @@ from schemas.forms import FieldType, FormDefinition
 from schemas.plan_records import record_period
 from schemas.records import RecordStatus
 
-from .records import StoredRecord
+from .record_state import StoredRecord
 
 VOIDED = "void"  # a status filter value beside the LocalState values: records cancelled with a reason
 

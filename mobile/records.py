@@ -30,14 +30,12 @@ import builtins
 import copy
 import json
 import threading
-from collections.abc import Callable, Iterable, MutableMapping
+from collections.abc import Iterable, MutableMapping
 from datetime import datetime
-from enum import Enum
-from typing import Any, cast
+from typing import Any
 from uuid import UUID, uuid4
 
-from pydantic import BaseModel, Field, TypeAdapter, ValidationError
-from tinydb.table import Document, Table
+from pydantic import TypeAdapter, ValidationError
 
 from schemas.catalog import form_index, shipped_forms
 from schemas.common import Issue, text, utcnow
@@ -49,64 +47,14 @@ from schemas.sync import PullResponse, Receipt, ReceiptStatus
 from vault_format.reader import META_TABLE, RECORDS_TABLE
 
 from .errors import FieldTallyError
+from .keyed_table import KeyedTable, replace_with
+from .record_state import LocalState, RecordAction, StoredRecord, allowed_actions, refuse_voided_edit
 from .vault import Vault
-from .vault.storage import ChangeSet
 
 PULL_KEY = "pull"
 AUTOSAVE_KEY = "autosave"  # the form on screen, as typed so far (one slot: one form is open at a time)
 SENT_RECEIPTS = (ReceiptStatus.STORED, ReceiptStatus.DUPLICATE, ReceiptStatus.STALE)
 _DATETIME_JSON = TypeAdapter(datetime)
-
-
-class LocalState(str, Enum):  # noqa: UP042 - the contract's enums are str mixins too
-    DRAFT = "draft"
-    PENDING = "pending"  # in the outbox
-    SENT = "sent"  # the server acknowledged this revision
-    REJECTED = "rejected"  # the server will not take this revision; see issues
-
-
-class StoredRecord(BaseModel):
-    record: Record
-    state: LocalState
-    issues: list[Issue] = Field(default_factory=list)
-    sent_at: datetime | None = None
-
-
-class RecordAction(str, Enum):  # noqa: UP042 - like LocalState
-    EDIT = "edit"  # open the form again (a new revision when saved)
-    RESEND = "resend"  # put a refused revision back in the outbox unchanged
-    VOID = "void"  # cancel with a reason (a new revision that counts nothing)
-
-
-_EDITABLE = (LocalState.DRAFT, LocalState.PENDING, LocalState.REJECTED)
-
-
-def allowed_actions(sr: StoredRecord) -> frozenset[RecordAction]:
-    """What may still be done with ``sr``: the one rule the record screen offers and the store keeps.
-
-    A record not yet sent (draft, outbox, refused) can be edited; a sent one is withdrawn by voiding,
-    not edited behind the tallies' back. A refused record can be sent again as it is. Anything not
-    voided can be voided, and so can a refused void (its reason may be corrected). A voided record
-    is never edited.
-    """
-    voided = sr.record.status == RecordStatus.VOID
-    out = set()
-    if sr.state in _EDITABLE and not voided:
-        out.add(RecordAction.EDIT)
-    if sr.state == LocalState.REJECTED:
-        out.add(RecordAction.RESEND)
-    if not voided or sr.state == LocalState.REJECTED:
-        out.add(RecordAction.VOID)
-    return frozenset(out)
-
-
-class ActionRefused(FieldTallyError):
-    """An action the record's state does not allow (see ``allowed_actions``)."""
-
-    default_message = text(
-        "Không thể làm việc này với phiếu ở trạng thái hiện tại.",
-        "This cannot be done with the record as it stands.",
-    )
 
 
 class ValidationFailed(FieldTallyError):
@@ -125,54 +73,6 @@ class RecordNotFound(FieldTallyError):
     default_message = text("Không tìm thấy phiếu này trên máy.", "This record is not on this phone.")
 
 
-class _KeyedTable(Table):
-    """A TinyDB table whose document ids are strings we choose (record ids, meta keys).
-
-    On the vault's storage a change costs what it touches, not the table's size:
-    TinyDB's own ``_update_table`` copies the whole table twice and the storage
-    then compares every document; here the updater works on a ``ChangeSet`` and
-    only the documents it changed are written.
-    """
-
-    document_id_class = str  # type: ignore[assignment]
-
-    def _update_table(self, updater) -> None:
-        write_docs = getattr(self._storage, "write_docs", None)
-        if write_docs is None:  # another storage (tests' MemoryStorage): TinyDB's way
-            super()._update_table(updater)
-            return
-        live = (self._storage.read() or {}).get(self.name, {})
-        changes = ChangeSet(live)
-        updater(changes)
-        write_docs(self.name, changes.changed(), changes.removed)
-        self.clear_cache()
-
-    # TinyDB's stubs type document ids as int, but this table's ids are str (document_id_class
-    # above); the str-keyed calls go through these, which cast once.
-    def get_key(self, key: str) -> Document | None:
-        return self.get(doc_id=cast(int, key))
-
-    def has_key(self, key: str) -> bool:
-        return self.contains(doc_id=cast(int, key))
-
-    def update_keys(self, fields: Callable[[MutableMapping[Any, Any]], None], keys: list[str]) -> None:
-        self.update(fields, doc_ids=cast("list[int]", keys))
-
-    def remove_keys(self, keys: list[str]) -> None:
-        self.remove(doc_ids=cast("list[int]", keys))
-
-    def insert_keyed(self, doc: dict[str, Any], key: str) -> None:
-        self.insert(Document(doc, doc_id=cast(int, key)))
-
-
-def _replace_with(doc: dict[str, Any]) -> Callable[[MutableMapping[Any, Any]], None]:
-    def replace(stored: MutableMapping[Any, Any]) -> None:
-        stored.clear()
-        stored.update(doc)
-
-    return replace
-
-
 class RecordStore:
     def __init__(
         self,
@@ -187,8 +87,8 @@ class RecordStore:
         self.vault = vault
         self.author, self.unit, self.device = author, unit, device
         storage = vault.db.storage
-        self._records = _KeyedTable(storage, RECORDS_TABLE, cache_size=0)
-        self._meta = _KeyedTable(storage, META_TABLE, cache_size=0)
+        self._records = KeyedTable(storage, RECORDS_TABLE, cache_size=0)
+        self._meta = KeyedTable(storage, META_TABLE, cache_size=0)
         self._extra_forms = list(forms or [])
         self._forms: dict[tuple[str, int], FormDefinition] | None = None
         self._lock = threading.RLock()
@@ -239,7 +139,7 @@ class RecordStore:
                 raise ValidationFailed(issues)
             answers = _without_calculated(form, answers)
             existing = self.get(record.id)
-            _refuse_voided_edit(existing)
+            refuse_voided_edit(existing)
             if existing is not None:
                 old = existing.record
                 if (
@@ -265,7 +165,7 @@ class RecordStore:
                 raise ValidationFailed(issues)
             answers = derive_answers(form, answers)
             existing = self.get(record.id)
-            _refuse_voided_edit(existing)
+            refuse_voided_edit(existing)
             if existing is not None:
                 old = existing.record
                 unchanged = old.status == RecordStatus.FINAL and old.answers == answers
@@ -382,7 +282,7 @@ class RecordStore:
             if updates:
 
                 def apply(stored: MutableMapping[Any, Any]) -> None:
-                    _replace_with(updates[stored["record"]["id"]])(stored)
+                    replace_with(updates[stored["record"]["id"]])(stored)
 
                 self._records.update_keys(apply, list(updates))
 
@@ -397,7 +297,7 @@ class RecordStore:
         doc = {"value": json.loads(json.dumps(value, allow_nan=False))}
         with self._lock:
             if self._meta.has_key(key):
-                self._meta.update_keys(_replace_with(doc), [key])
+                self._meta.update_keys(replace_with(doc), [key])
             else:
                 self._meta.insert_keyed(doc, key)
 
@@ -452,7 +352,7 @@ class RecordStore:
         doc = sr.model_dump(mode="json")
         rid = doc["record"]["id"]
         if self._records.has_key(rid):
-            self._records.update_keys(_replace_with(doc), [rid])
+            self._records.update_keys(replace_with(doc), [rid])
         else:
             self._records.insert_keyed(doc, rid)
         return sr
@@ -486,14 +386,6 @@ def _revise(
                 for err in exc.errors()
             ]
         ) from exc
-
-
-def _refuse_voided_edit(existing: StoredRecord | None) -> None:
-    # The rule (allowed_actions) never edits a voided record. A sent one the store still takes as
-    # a new revision (sync and crash harnesses correct sent records); the screen offers void instead.
-    if existing is not None and existing.record.status == RecordStatus.VOID:
-        if RecordAction.EDIT not in allowed_actions(existing):
-            raise ActionRefused(detail=f"edit {existing.record.id}: voided")
 
 
 def _without_calculated(form: FormDefinition, answers: dict[str, Any]) -> dict[str, Any]:

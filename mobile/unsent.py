@@ -13,7 +13,8 @@ from datetime import datetime, timedelta
 
 from schemas.common import utcnow
 
-from .records import LocalState, RecordStore
+from .record_state import LocalState
+from .records import RecordStore
 
 UNSENT_STATES = (LocalState.PENDING, LocalState.REJECTED)
 

@@ -4,6 +4,9 @@ Every blocking step (disk, key derivation, network) runs in a worker thread
 through ``asyncio.to_thread`` so the Flet event loop never stalls. Rules live
 in ``schemas`` and the vault/records/sync modules; this class only strings
 them together and keeps the session state (locked or not, online or not).
+Three parts that are ideas of their own are mixed in from their modules: the PIN
+lockout and sealed export (``pin_lockout``), the supervisor's phone management
+(``device_admin``) and the progress screens' server calls (``progress_calls``).
 """
 
 from __future__ import annotations
@@ -15,7 +18,7 @@ import re
 import uuid
 from collections.abc import Awaitable, Callable
 from dataclasses import astuple, dataclass
-from datetime import date, datetime
+from datetime import datetime
 from pathlib import Path
 from typing import Any
 from uuid import UUID
@@ -25,22 +28,24 @@ from schemas.common import text
 from schemas.forms import FormDefinition
 from schemas.outbox import outbox_headers
 from schemas.records import Record
-from schemas.sync import DeviceInfo, DeviceList, UnlockCode, UnlockCodeRequest, UserInfo
+from schemas.sync import UserInfo
 from vault_format.reader import TOKEN_META_KEY, UNLOCK_META_KEY
 
-from ..errors import FieldTallyError, InputError, RetryableSyncError
+from ..errors import InputError
 from ..pin_policy import check_pin
 from ..record_query import RecordQuery, search
-from ..records import LocalState, RecordStore, StoredRecord
-from ..reports import ProgressSource
+from ..record_state import LocalState, StoredRecord
+from ..records import RecordStore
 from ..settings_store import AppSettings, apply_profile, load_settings, profile, save_device_settings
 from ..sync.client import ServerClient
 from ..sync.engine import SyncEngine, SyncReport
 from ..unsent import Unsent, unsent
-from ..vault import PinLocked, Vault
+from ..vault import Vault
 from ..vault import device_secret as ds
-from ..vault.export import sealed_vault_zip
 from ..vault.keyfile import vault_keys_from_enrollment
+from .device_admin import DeviceAdmin
+from .pin_lockout import PinLockout
+from .progress_calls import ProgressCalls, is_network_error
 
 TOKEN_KEY = TOKEN_META_KEY
 USER_KEY = "user"
@@ -54,7 +59,7 @@ class HomeSummary:
     online: bool | None
 
 
-class AppService:
+class AppService(PinLockout, DeviceAdmin, ProgressCalls):
     def __init__(
         self,
         data_dir: Path,
@@ -203,38 +208,6 @@ class AppService:
         raw = await asyncio.to_thread(self.store.get_meta, USER_KEY)
         self.user = UserInfo.model_validate(raw) if raw else None
 
-    # ---- PIN change and lockout (issue 6; the screens call these) ------------
-    def lock_state(self) -> PinLocked | None:
-        """The lock to show (device and lockout numbers for the supervisor) before asking for a PIN."""
-        if not Vault.exists(self.vault_dir):
-            return None
-        return Vault.lock_status(self.vault_dir)  # on the event loop: must not wait for the Keystore
-
-    async def lift_lock(self, code: str) -> None:
-        """Take a supervisor's unlock code (BadUnlockCode if wrong); then the PIN may be tried again."""
-        if not code.strip():
-            raise InputError(text("Hãy nhập mã mở khóa.", "Enter the unlock code."))
-        await asyncio.to_thread(Vault.lift_lock, self.vault_dir, code, secrets=self.secrets)
-
-    async def change_pin(self, old_pin: str, new_pin: str, confirm: str) -> None:
-        """Re-wrap the data key under a new PIN (records are not re-encrypted)."""
-        vault = self.vault
-        if vault is None:
-            raise InputError(text("Ứng dụng đang khóa. Hãy mở khóa.", "The app is locked. Unlock it."))
-        check_pin(new_pin)
-        if new_pin != confirm:
-            raise InputError(text("Hai mã PIN không khớp.", "The two PINs do not match."))
-        await asyncio.to_thread(vault.change_pin, old_pin, new_pin)
-
-    async def export_sealed_vault(self) -> bytes:
-        """The vault's encrypted files as a zip, for an admin to recover after a forgotten PIN.
-
-        Works while locked: nothing in it is readable without the PIN or the server's recovery key.
-        """
-        if not Vault.exists(self.vault_dir):
-            raise InputError(text("Chưa có dữ liệu trên máy.", "There is no data on this phone yet."))
-        return await asyncio.to_thread(sealed_vault_zip, self.vault_dir)
-
     async def start_over(self) -> Path:
         """Enroll again after a forgotten PIN: the old vault is moved aside (never deleted).
 
@@ -260,43 +233,6 @@ class AppService:
         if self.vault_dir.exists():
             self.vault_dir.rename(retired)
         return retired
-
-    # ---- devices (supervisors and admins) ---------------------------------------
-    @property
-    def can_manage_devices(self) -> bool:
-        role = self.user.role if self.user else self.settings.role
-        return str(getattr(role, "value", role)) in ("supervisor", "admin")
-
-    async def devices(self) -> list[DeviceInfo]:
-        """Phones enrolled in the caller's subtree (needs the server)."""
-        client = await asyncio.to_thread(self._client)
-        # outbox=1 asks for each phone's last report of unsent records (older servers ignore it)
-        found = await asyncio.to_thread(
-            client.get_model, "/api/v1/devices", DeviceList, params={"outbox": "1"}
-        )
-        return sorted(found.devices, key=lambda d: (d.revoked_at is not None, d.unit, d.username, d.id))
-
-    async def unlock_code_for(self, device: int, lockout: str) -> UnlockCode:
-        """The one-time code that lifts lockout number ``lockout`` of a locked phone."""
-        lockout = (lockout or "").strip()
-        if not re.fullmatch(r"[0-9]{1,6}", lockout):  # the phone shows a small whole number
-            raise InputError(
-                text(
-                    "Hãy nhập số lần khóa mà máy bị khóa hiển thị (một số).",
-                    "Enter the lockout number the locked phone shows (a number).",
-                )
-            )
-        client = await asyncio.to_thread(self._client)
-        return await asyncio.to_thread(
-            client.post_model,
-            f"/api/v1/devices/{device}/unlock-code",
-            UnlockCodeRequest(lockout=int(lockout)).model_dump(),
-            UnlockCode,
-        )
-
-    async def revoke_device(self, device: int) -> DeviceInfo:
-        client = await asyncio.to_thread(self._client)
-        return await asyncio.to_thread(client.post_model, f"/api/v1/devices/{device}/revoke", {}, DeviceInfo)
 
     def _open(self, vault: Vault) -> None:
         self.vault = vault
@@ -443,41 +379,3 @@ class AppService:
             report = await asyncio.to_thread(engine.run, progress)
             self.online = report.error is None or not is_network_error(report.error)
             return report
-
-    # ---- progress -------------------------------------------------------------
-    async def progress_source(self) -> ProgressSource:
-        """Tallies for the progress screens: the last sync's, and the server's when it answers."""
-        pull = await asyncio.to_thread(self.store.cached_pull) if self.store else None
-        return ProgressSource(pull, self._client if self.settings.server_url else None)
-
-    # The server's answers for the progress screen (SyncError subclasses when it cannot answer).
-    async def progress_report(self, source: ProgressSource, plan: str, unit: str, start: date, end: date):
-        return await self._ask(source.fetch, plan, unit, start, end)
-
-    async def progress_series(self, source: ProgressSource, plan: str, unit: str, start: date, end: date):
-        return await self._ask(source.fetch_series, plan, unit, start, end)
-
-    async def approve_progress(self, source: ProgressSource, plan: str, unit: str, start: date, end: date):
-        return await self._ask(source.approve, plan, unit, start, end)
-
-    async def export_progress(self, source: ProgressSource, plan: str, unit: str, start: date, end: date):
-        return await self._ask(source.export, plan, unit, start, end, "xlsx")
-
-    async def _ask(self, call: Callable[..., Any], *args: Any) -> Any:
-        """A call to the server; its answer (or its silence) is the latest word on being online."""
-        try:
-            answer = await asyncio.to_thread(call, *args)
-        except FieldTallyError as err:
-            if is_network_error(err):
-                self.online = False
-            raise
-        self.online = True
-        return answer
-
-    async def office_report(self, source: ProgressSource, plan: str, unit: str, start: date, end: date):
-        return await asyncio.to_thread(source.office_report, plan, unit, start, end)
-
-
-def is_network_error(err: FieldTallyError) -> bool:
-    """The server did not answer (or not usefully): worth trying again later, not the caller's fault."""
-    return isinstance(err, RetryableSyncError)

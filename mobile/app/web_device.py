@@ -10,7 +10,7 @@ dots, no slashes, nothing else), anything else gets a fresh id and so a fresh,
 empty device.
 
 A vault folder can be open in one place at a time (its lock file, see
-``vault.vault._lock``). A browser tab that closes releases it at once
+``mobile/vault/folder_lock.py``). A browser tab that closes releases it at once
 (``on_disconnect``) rather than when Flet expires the session an hour later,
 and a second tab of the same browser that unlocks takes the vault over from
 the first, which goes back to its PIN prompt: nobody is ever told the data is

@@ -39,7 +39,8 @@ from schemas.records import Record
 from schemas.sync import MAX_BATCH_RECORDS, MAX_BODY_BYTES, PushBatch, PushResponse, Receipt, ReceiptStatus
 
 from ..errors import AuthRejected, FieldTallyError, PermanentSyncError, RetryableSyncError
-from ..records import LocalState, RecordStore, StoredRecord
+from ..record_state import LocalState, StoredRecord
+from ..records import RecordStore
 from .client import ServerClient
 
 BATCH_OVERHEAD = 128  # bytes of JSON around the records: {"batch_id": "...", "records": [...]}

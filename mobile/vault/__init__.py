@@ -11,7 +11,8 @@ server's vault recovery reads too; see ``vault_format/journal.py``.
 
 from ..errors import BadUnlockCode, PinLocked, PinThrottled, VaultCorrupt, VaultError, WrongPin
 from .keyfile import UnlockKey
-from .storage import EncryptedStorage, TrackedDoc
+from .storage import EncryptedStorage
+from .tracking import TrackedDoc
 from .vault import Vault
 
 __all__ = [

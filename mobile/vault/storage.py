@@ -6,7 +6,7 @@ hands the whole dict back to ``write()``. Rewriting everything on each
 storage writes only what changed:
 
 - ``read()`` returns the cached state; every document in it is a
-  ``TrackedDoc``, a dict that sets ``dirty`` on any top-level mutation
+  ``TrackedDoc`` (``tracking.py``), a dict that sets ``dirty`` on any top-level mutation
   (TinyDB's ``update`` mutates documents in place).
 - TinyDB's ``_update_table`` always stores the table it changed as a *new*
   dict object, so ``write()`` skips tables whose object is unchanged, and in
@@ -16,7 +16,7 @@ storage writes only what changed:
 - The changes go into one encrypted journal frame (``journal.py``), appended
   and fsynced: all of a ``write()`` or none of it survives a crash.
 - Tables that know what they change skip even that pass: their updater
-  works on a ``ChangeSet`` and ``write_docs()`` journals just the touched
+  works on a ``ChangeSet`` (``tracking.py``) and ``write_docs()`` journals just the touched
   documents, so a save costs the same at 50k records as at 1k
   (``mobile/records.py``'s tables do this).
 - When the journal outgrows ``max(compact_min_bytes, snapshot size)`` the
@@ -39,7 +39,7 @@ from __future__ import annotations
 import logging
 import os
 import threading
-from collections.abc import Callable, Iterator, MutableMapping
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -52,115 +52,14 @@ from vault_format.journal import JOURNAL_NAME, SNAP_NAME
 from vault_format.reader import replay
 
 from ..errors import VaultCorrupt, VaultError, VaultWriteFailed
+from .tracking import TrackedDoc
 from .translate import phone_errors
 
 log = logging.getLogger(__name__)
 
-__all__ = ["COMPACT_MIN_BYTES", "JOURNAL_NAME", "SNAP_NAME", "ChangeSet", "EncryptedStorage", "TrackedDoc"]
+__all__ = ["COMPACT_MIN_BYTES", "JOURNAL_NAME", "SNAP_NAME", "EncryptedStorage"]
 
 COMPACT_MIN_BYTES = 1 << 20
-
-
-class TrackedDoc(dict):
-    """A stored document that notices top-level changes."""
-
-    __slots__ = ("dirty",)
-
-    def __init__(self, *args: Any, **kwargs: Any) -> None:
-        super().__init__(*args, **kwargs)
-        self.dirty = False
-
-    def __setitem__(self, key: Any, value: Any) -> None:
-        self.dirty = True
-        super().__setitem__(key, value)
-
-    def __delitem__(self, key: Any) -> None:
-        self.dirty = True
-        super().__delitem__(key)
-
-    def __ior__(self, other: Any) -> TrackedDoc:  # type: ignore[misc]
-        self.dirty = True
-        return super().__ior__(other)
-
-    def update(self, *args: Any, **kwargs: Any) -> None:
-        self.dirty = True
-        super().update(*args, **kwargs)
-
-    def pop(self, *args: Any) -> Any:
-        self.dirty = True
-        return super().pop(*args)
-
-    def popitem(self) -> tuple[Any, Any]:
-        self.dirty = True
-        return super().popitem()
-
-    def clear(self) -> None:
-        self.dirty = True
-        super().clear()
-
-    def setdefault(self, key: Any, default: Any = None) -> Any:
-        self.dirty = True
-        return super().setdefault(key, default)
-
-
-class ChangeSet(MutableMapping):
-    """A table as a TinyDB updater sees it, recording what the updater changes.
-
-    The live table is not touched: a document read is handed out as a
-    ``TrackedDoc`` copy (TinyDB's ``update`` mutates what it reads), so after
-    the updater ``changed()`` holds only the documents it assigned or mutated
-    and ``removed`` the ids it deleted; ``EncryptedStorage.write_docs`` then
-    writes just those. Cost: what the updater touches, not the table's size.
-    """
-
-    def __init__(self, live: dict[str, Any]):
-        self.live = live
-        self.assigned: dict[str, Any] = {}
-        self.read: dict[str, TrackedDoc] = {}
-        self.removed: set[str] = set()
-
-    def __getitem__(self, key: str) -> Any:
-        if key in self.assigned:
-            return self.assigned[key]
-        if key in self.read:
-            return self.read[key]
-        if key in self.removed:
-            raise KeyError(key)
-        doc = self.read[key] = TrackedDoc(self.live[key])
-        return doc
-
-    def __setitem__(self, key: str, value: Any) -> None:
-        self.removed.discard(key)
-        self.read.pop(key, None)
-        self.assigned[key] = value
-
-    def __delitem__(self, key: str) -> None:
-        if key not in self:
-            raise KeyError(key)
-        self.assigned.pop(key, None)
-        self.read.pop(key, None)
-        self.removed.add(key)
-
-    def __contains__(self, key: object) -> bool:
-        if key in self.assigned or key in self.read:
-            return True
-        return key not in self.removed and key in self.live
-
-    def __iter__(self) -> Iterator[str]:
-        for key in list(self.live):
-            if key not in self.removed:
-                yield key
-        for key in list(self.assigned):
-            if key not in self.live:
-                yield key
-
-    def __len__(self) -> int:
-        return sum(1 for _ in self)
-
-    def changed(self) -> dict[str, dict[str, Any]]:
-        out = {k: dict(v) for k, v in self.assigned.items()}
-        out.update((k, dict(v)) for k, v in self.read.items() if v.dirty)
-        return out
 
 
 class EncryptedStorage(Storage):

@@ -6,7 +6,7 @@ Files in the folder::
     vault.snap      the whole state, sealed with AES-256-GCM under the data key (journal.py)
     vault.journal   encrypted changes since the snapshot, one frame per save (journal.py)
     vault.attempts  consecutive wrong PINs and when the last one was (throttle.py)
-    vault.lock      an advisory lock: one open Vault per folder, across processes
+    vault.lock      an advisory lock: one open Vault per folder, across processes (folder_lock.py)
 
 Create writes the snapshot and journal first and the key file last, so a
 crash during creation leaves no half-made vault (``exists`` looks for the key
@@ -50,17 +50,12 @@ from vault_format.keyfile import KEY_NAME
 from ..errors import BadUnlockCode, PinLocked, VaultError, WrongPin
 from ..pin_policy import check_pin
 from . import device_secret as ds
+from . import folder_lock
 from . import keyfile as kf
 from .storage import COMPACT_MIN_BYTES, EncryptedStorage
 from .throttle import LOCK_AFTER, Throttle
 
-try:  # POSIX (Android included); elsewhere the lock is skipped
-    import fcntl
-except ImportError:  # pragma: no cover
-    fcntl = None  # type: ignore[assignment]
-
 ATTEMPTS_NAME = "vault.attempts"
-LOCK_NAME = "vault.lock"
 
 ROLLED_BACK = text(
     "Kho dữ liệu trên máy cũ hơn lần lưu cuối: có thể đã mất những phiếu chưa gửi "
@@ -134,7 +129,7 @@ class Vault:
             )
         folder.mkdir(parents=True, exist_ok=True)
         fsync_dir(folder.parent)
-        lock_fd = _lock(folder)
+        lock_fd = folder_lock.acquire(folder)
         try:
             data_key = os.urandom(32)
             if not kdf_params or set(kdf_params) == {"target_ms"}:
@@ -156,7 +151,7 @@ class Vault:
             kf.write_keyfile(folder / KEY_NAME, keyfile)
             storage = EncryptedStorage(folder, data_key, keyfile.vault_id, **_storage_options(options))
         except BaseException:
-            _unlock(lock_fd)
+            folder_lock.release(lock_fd)
             raise
         return cls(folder, storage, lock_fd, keyfile.vault_id, secrets=secrets, device_secret=secret)
 
@@ -185,7 +180,7 @@ class Vault:
                 text("Chưa có kho dữ liệu trên máy.", "There is no data store on this phone yet."),
                 detail=str(folder),
             )
-        lock_fd = _lock(folder)
+        lock_fd = folder_lock.acquire(folder)
         try:
             keyfile = kf.read_checked(folder, secrets)
             throttle = Throttle.mirrored(folder / ATTEMPTS_NAME, clock, secrets, keyfile.vault_id)
@@ -205,7 +200,7 @@ class Vault:
             remove_stray_temps(folder)
             storage = EncryptedStorage(folder, data_key, keyfile.vault_id, **_storage_options(options))
         except BaseException:
-            _unlock(lock_fd)
+            folder_lock.release(lock_fd)
             raise
         return cls(
             folder, storage, lock_fd, keyfile.vault_id, secrets=secrets, device_secret=keyfile.device_secret
@@ -239,7 +234,7 @@ class Vault:
         The code only lets PINs be tried again (and is spent): it opens no data.
         """
         folder = Path(folder)
-        lock_fd = _lock(folder)
+        lock_fd = folder_lock.acquire(folder)
         try:
             keyfile = kf.read_checked(folder, secrets)
             throttle = Throttle.mirrored(folder / ATTEMPTS_NAME, clock, secrets, keyfile.vault_id)
@@ -258,7 +253,7 @@ class Vault:
                 raise BadUnlockCode(throttle.record_code_failure())
             throttle.lift_lock()
         finally:
-            _unlock(lock_fd)
+            folder_lock.release(lock_fd)
 
     # ---- keys of an open vault ---------------------------------------------------------------------
     def _keyfile(self) -> kf.KeyFile:
@@ -374,32 +369,4 @@ def _release(storage: EncryptedStorage, lock_fd: int | None) -> None:
     try:
         storage.close()
     finally:
-        _unlock(lock_fd)
-
-
-def _lock(folder: Path) -> int | None:
-    if fcntl is None:
-        return None
-    fd = os.open(folder / LOCK_NAME, os.O_RDWR | os.O_CREAT, 0o600)
-    try:
-        fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
-    except OSError as exc:
-        os.close(fd)
-        raise VaultError(
-            text(
-                "Kho dữ liệu đang được mở ở nơi khác (cửa sổ hoặc tiến trình khác).",
-                "The data store is already open elsewhere (another window or process).",
-            ),
-            detail=str(exc),
-        ) from exc
-    return fd
-
-
-def _unlock(fd: int | None) -> None:
-    if fd is None:
-        return
-    try:
-        if fcntl is not None:
-            fcntl.flock(fd, fcntl.LOCK_UN)
-    finally:
-        os.close(fd)
+        folder_lock.release(lock_fd)

@@ -14,7 +14,7 @@ import flet as ft
 
 from mobile.app.service import AppService
 from mobile.main import build_main
-from mobile.records import LocalState
+from mobile.record_state import LocalState
 from mobile.settings_store import load_settings, save_settings
 from tests.app.fake_page import button, fake_session, find
 from tests.mobile.helpers import FAST_KDF, PIN

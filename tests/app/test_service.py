@@ -16,7 +16,7 @@ import pytest
 
 from mobile.app.service import AppService, InputError
 from mobile.record_query import VOIDED, RecordQuery
-from mobile.records import LocalState
+from mobile.record_state import LocalState
 from mobile.vault.throttle import LOCK_AFTER, Throttle
 from mobile.vault.vault import ATTEMPTS_NAME
 from tests.mobile.helpers import FAST_KDF, PIN, survey_answers

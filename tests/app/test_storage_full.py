@@ -10,7 +10,7 @@ import pytest
 
 from mobile.app.service import AppService
 from mobile.errors import VaultWriteFailed
-from mobile.records import LocalState
+from mobile.record_state import LocalState
 from tests.mobile.helpers import FAST_KDF, PIN, survey_answers
 from vault_format.atomic import write_all
 

@@ -8,7 +8,8 @@ from datetime import UTC, datetime
 import pytest
 
 from mobile.errors import AuthRejected, PermanentSyncError, RetryableSyncError
-from mobile.records import LocalState, RecordStore
+from mobile.record_state import LocalState
+from mobile.records import RecordStore
 from mobile.sync.client import ServerClient
 from mobile.sync.engine import MAX_DELAY, SyncEngine
 from schemas.common import ErrorBody, Issue, text

@@ -8,7 +8,7 @@ from uuid import uuid4
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from mobile.records import LocalState, StoredRecord
+from mobile.record_state import LocalState, StoredRecord
 from mobile.sync.engine import BATCH_OVERHEAD, DEFAULT_MAX_BYTES, cut_batch, sized_pending
 from schemas.records import Record, RecordStatus
 from schemas.sync import MAX_BATCH_RECORDS

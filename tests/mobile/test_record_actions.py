@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from mobile.records import ActionRefused, LocalState, RecordAction, RecordStore, allowed_actions
+from mobile.record_state import ActionRefused, LocalState, RecordAction, allowed_actions
+from mobile.records import RecordStore
 from schemas.common import Issue, text
 from schemas.records import RecordStatus
 from schemas.sync import Receipt, ReceiptStatus

@@ -7,7 +7,8 @@ from datetime import date
 import pytest
 
 from mobile.record_query import VOIDED, RecordQuery, fold, record_date, search, searchable_text, status_of
-from mobile.records import LocalState, RecordStore, StoredRecord
+from mobile.record_state import LocalState, StoredRecord
+from mobile.records import RecordStore
 from schemas.sync import Receipt, ReceiptStatus
 
 from .helpers import FORMS, session_answers, survey_answers

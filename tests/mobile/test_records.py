@@ -8,7 +8,8 @@ from uuid import UUID, uuid4
 
 import pytest
 
-from mobile.records import LocalState, RecordNotFound, RecordStore, StoredRecord, ValidationFailed
+from mobile.record_state import LocalState, StoredRecord
+from mobile.records import RecordNotFound, RecordStore, ValidationFailed
 from mobile.vault import Vault
 from schemas.common import Issue, text
 from schemas.records import RecordStatus

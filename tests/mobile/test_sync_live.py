@@ -16,7 +16,8 @@ import requests
 from requests.adapters import HTTPAdapter
 
 from mobile.errors import AuthRejected, RetryableSyncError
-from mobile.records import LocalState, RecordStore
+from mobile.record_state import LocalState
+from mobile.records import RecordStore
 from mobile.sync.client import ServerClient
 from mobile.sync.engine import SyncEngine
 from mobile.vault import Vault

@@ -12,7 +12,8 @@ from pathlib import Path
 import pytest
 
 from mobile.errors import VaultError, VaultWriteFailed
-from mobile.records import LocalState, RecordStore
+from mobile.record_state import LocalState
+from mobile.records import RecordStore
 from mobile.vault import Vault
 from vault_format.atomic import write_all
 

@@ -12,9 +12,11 @@ import pytest
 from tinydb.table import Document
 
 from mobile.errors import VaultWriteFailed
-from mobile.records import RecordStore, _KeyedTable
+from mobile.keyed_table import KeyedTable
+from mobile.records import RecordStore
 from mobile.vault import Vault
-from mobile.vault.storage import ChangeSet, EncryptedStorage
+from mobile.vault.storage import EncryptedStorage
+from mobile.vault.tracking import ChangeSet
 from schemas.catalog import latest_forms, shipped_forms
 from vault_format import journal as jn
 
@@ -54,7 +56,7 @@ def test_flat__a_save_journals_one_document_and_never_walks_the_table(
 
 def test_flat__insert_update_remove_match_tinydbs_own_path_and_survive_a_reopen(vault_dir: Path):
     vault = Vault.create(vault_dir, PIN, kdf_params=FAST_KDF)
-    keyed = _KeyedTable(vault.db.storage, "k", cache_size=0)
+    keyed = KeyedTable(vault.db.storage, "k", cache_size=0)
     plain = vault.db.table("p")  # TinyDB's own _update_table and the storage's write()
     for t in (keyed, plain):
         t.insert(Document({"n": 1, "s": "một"}, doc_id="a" if t is keyed else 1))

@@ -37,7 +37,8 @@ import time
 from pathlib import Path
 from typing import Any
 
-from mobile.records import LocalState, RecordStore
+from mobile.record_state import LocalState
+from mobile.records import RecordStore
 from mobile.vault import Vault
 from schemas.catalog import latest_forms, shipped_forms
 from schemas.records import RecordStatus

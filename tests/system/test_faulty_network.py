@@ -40,7 +40,8 @@ from hypothesis.stateful import (
     run_state_machine_as_test,
 )
 
-from mobile.records import LocalState, RecordStore
+from mobile.record_state import LocalState
+from mobile.records import RecordStore
 from mobile.sync.client import ServerClient
 from mobile.sync.engine import SyncEngine
 from mobile.vault import Vault

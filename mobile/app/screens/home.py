@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import flet as ft
 
-from ...records import LocalState
+from ...record_state import LocalState
 from ..formatting import fmt_datetime
 from ..i18n import N_
 from ..viewmodels.state_words import sync_progress_text

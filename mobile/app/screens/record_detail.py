@@ -17,7 +17,7 @@ from schemas.records import RecordStatus
 
 from ...errors import FieldTallyError
 from ...record_query import RecordQuery, record_date, status_of
-from ...records import LocalState, RecordAction, StoredRecord, allowed_actions
+from ...record_state import LocalState, RecordAction, StoredRecord, allowed_actions
 from ..formatting import answer_text, fmt_date, fmt_datetime
 from ..i18n import N_
 from ..widgets import big_button, frame, status_look

@@ -9,7 +9,7 @@ from datetime import date
 import flet as ft
 
 from ...record_query import VOIDED, RecordQuery, record_date, status_of
-from ...records import LocalState, StoredRecord
+from ...record_state import LocalState, StoredRecord
 from ..formatting import fmt_date, fmt_datetime, parse_date, record_summary
 from ..i18n import N_
 from ..widgets import TAP_HEIGHT, frame, status_look

@@ -20,7 +20,7 @@ from ...errors import FieldTallyError
 from ...reports import PeriodChoice, ProgressSource, period_choices, today_in_programme
 from ..addresses import address_of, choice_for, period_token
 from ..i18n import N_
-from ..service import is_network_error
+from ..progress_calls import is_network_error
 from .unit_table import Sort
 
 

@@ -6,8 +6,9 @@ instead of retyping them. The converter reads the ``survey``, ``choices`` and
 question types fieldtally has, and ``relevant`` / ``constraint`` /
 ``required`` / ``calculation`` in the expression subset of ``schemas.expr``
 (``expressions.py``), groups (as sections) and repeats (``structure.py``),
-and builds the definition (``convert.py``). What it
-cannot convert it says, row by row, instead of guessing: a form that silently
+and builds the definition (``convert.py``; the types it has in
+``question_types.py``, the form's id, version, title and counting date in
+``form_settings.py``). What it cannot convert it says, row by row, instead of guessing: a form that silently
 lost a repeat would count the wrong people. A skipped row the workbook marks
 required is flagged, and ``--publish`` refuses such a form unless asked.
 

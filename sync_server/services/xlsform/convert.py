@@ -18,32 +18,12 @@ from pydantic import ValidationError
 
 from schemas.forms import FormDefinition
 
-from .expressions import NAME_OK, NO, YES, Expressions, normal_name
+from .expressions import NO, YES, Expressions, normal_name
+from .form_settings import form_identity, pick_period_field
+from .question_types import IGNORED_COLUMNS, TYPES, unsupported
 from .report import Conversion, Problem
 from .structure import Item, Structure, type_parts
-from .workbook import Row, Texts, language, read_workbook
-
-_TYPES = {
-    "text": "text", "string": "text", "integer": "integer", "int": "integer", "decimal": "decimal",
-    "date": "date", "time": "time", "geopoint": "geopoint", "note": "note", "calculate": "calculated",
-}  # fmt: skip
-_METADATA = {
-    "start", "end", "today", "deviceid", "imei", "username", "phonenumber", "simserial", "subscriberid",
-    "email", "audit", "start-geopoint", "background-geopoint",
-}  # fmt: skip
-_UNSUPPORTED = {
-    "image": "photos are not collected (records stay small on a 2G link)",
-    "audio": "audio is not collected", "video": "video is not collected", "file": "files are not collected",
-    "barcode": "barcode scanning is not available", "signature": "signatures are not collected",
-    "geotrace": "only single points are recorded", "geoshape": "only single points are recorded",
-    "rank": "ranking questions are not available",
-    "hidden": "hidden values are not available; use calculate", "datetime": "use a date and a time question",
-    "xml-external": "external data is not available", "csv-external": "external data is not available",
-    "select_one_from_file": "choices from files are not available",
-    "select_multiple_from_file": "choices from files are not available",
-    "range": "use an integer question with a constraint",
-}  # fmt: skip
-_IGNORED_COLUMNS = ("choice_filter", "read_only", "trigger", "required_message")
+from .workbook import Row, Texts, read_workbook
 
 
 class _Converter:
@@ -159,28 +139,10 @@ class _Converter:
 
     def _question_kind(self, row: Row, kind: str, name: str) -> bool:
         """True when the row is a question type fieldtally has (else the report says why not)."""
-        if not kind:
-            self.note("skipped", row, "no type", name)
-        elif kind in _METADATA:
-            self.note(
-                "skipped",
-                row,
-                f"'{kind}' metadata is not a question: the app records who, when and "
-                "on which device by itself",
-                name,
-            )
-        elif kind in _UNSUPPORTED:
-            self.note("skipped", row, f"type '{kind}' is not supported: {_UNSUPPORTED[kind]}", name)
-        elif kind not in _TYPES and kind not in (
-            "select_one",
-            "select_multiple",
-            "count_grid",
-            "acknowledge",
-        ):
-            self.note("skipped", row, f"unknown type '{row.get('type')}'", name)
-        else:
-            return True
-        return False
+        why = unsupported(kind, row.get("type"))
+        if why is not None:
+            self.note("skipped", row, why, name)
+        return why is None
 
     def _take_name(self, row: Row, name: str) -> bool:
         if not name:
@@ -283,7 +245,7 @@ class _Converter:
                 "changed", row, "acknowledge becomes a question with one choice, OK (as ODK stores it)", src
             )
         else:
-            f["type"] = _TYPES[kind]
+            f["type"] = TYPES[kind]
             if kind in ("text", "string") and "multiline" in row.get("appearance").lower():
                 f["type"] = "long_text"
         if label is None:
@@ -298,7 +260,7 @@ class _Converter:
         hint = self.texts.get(row, "hint")
         if hint:
             f["hint"] = {k: exprs.rename(v) for k, v in hint.items()}
-        for col in _IGNORED_COLUMNS:
+        for col in IGNORED_COLUMNS:
             if row.get(col):
                 self.note("changed", row, f"column '{col}' is not supported and was ignored", src)
         if row.get("appearance") and not (
@@ -382,49 +344,6 @@ class _Converter:
             f["constraint_message"] = message
 
 
-def _pick_period_field(
-    fields: list[dict[str, Any]], wanted: str | None, problems: list[Problem]
-) -> str | None:
-    dates = [f for f in fields if f["type"] == "date" and "relevant" not in f]
-    if wanted:
-        f = next((f for f in dates if f["name"] == wanted), None)
-        if f is None:
-            problems.append(
-                Problem(
-                    "error",
-                    "survey",
-                    None,
-                    f"--period-field {wanted} is not a date question that is always shown",
-                )
-            )
-            return None
-    elif dates:
-        f = next((f for f in dates if f.get("required")), dates[0])
-    else:
-        problems.append(
-            Problem(
-                "error",
-                "survey",
-                None,
-                "fieldtally counts each record for the day it "
-                "happened: add a required date question (e.g. the session date)",
-            )
-        )
-        return None
-    if not f.get("required"):
-        f["required"] = True
-        problems.append(
-            Problem(
-                "changed",
-                "survey",
-                None,
-                f"'{f['name']}' made required: it is the date the record counts for",
-                f["name"],
-            )
-        )
-    return str(f["name"])
-
-
 def convert(
     workbook: str | Path | BinaryIO,
     *,
@@ -440,35 +359,8 @@ def convert(
     fields, sections = conv.convert()
     conv.report_languages()
 
-    fid = form_id or settings.get("form_id") or ""
-    if not fid:
-        problems.append(
-            Problem("error", "settings", None, "no form_id: add one to the settings sheet or pass --form-id")
-        )
-    elif not NAME_OK.match(fid):
-        new = normal_name(fid)
-        problems.append(Problem("changed", "settings", None, f"form_id '{fid}' becomes '{new}'"))
-        fid = new
-    ver: int | None = version
-    if ver is None:
-        raw_version = settings.get("version", "1")
-        ver = int(raw_version) if raw_version.isdigit() and int(raw_version) >= 1 else None
-        if ver is None or ver > 2**31 - 1:
-            problems.append(
-                Problem(
-                    "error",
-                    "settings",
-                    None,
-                    f"version '{raw_version}' is not a whole number that fits; pass --version N",
-                )
-            )
-            ver = None
-    titles = {
-        language(k.partition("::")[2]): v for k, v in settings.items() if k.startswith("form_title::") and v
-    }
-    title_text = settings.get("form_title") or titles.get("vi") or titles.get("en") or fid
-    title = {"vi": titles.get("vi") or title_text, "en": titles.get("en") or title_text}
-    pf = _pick_period_field(fields, period_field, problems)
+    fid, ver, title = form_identity(settings, form_id, version, problems)
+    pf = pick_period_field(fields, period_field, problems)
     if not fields:
         problems.append(Problem("error", "survey", None, "no question could be converted"))
     if any(p.level == "error" for p in problems):
