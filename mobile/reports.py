@@ -20,6 +20,7 @@ from schemas.common import PROGRAMME_TZ_NAME, LocalizedText, text
 from schemas.periods import month_end, standard_periods
 from schemas.plan_report import Approval, IndicatorProgress, ProgressStatus, TallyReport, TallySeries
 from schemas.plans import Plan
+from schemas.statistics import StatisticsReport
 from schemas.sync import ApprovalRequest, PullResponse, Role
 from schemas.units import Unit
 
@@ -33,6 +34,8 @@ SERIES = "/api/v1/tallies/series"
 APPROVALS = "/api/v1/approvals"
 EXPORT_TALLIES = "/api/v1/exports/tallies.{fmt}"
 OFFICE_REPORT = "/api/v1/reports/office.xlsx"
+STATISTICS = "/api/v1/statistics"
+EXPORT_STATISTICS = "/api/v1/exports/statistics.{fmt}"
 
 PeriodKind = Literal["year_to_date", "phase", "quarter", "month", "last_year", "plan"]
 
@@ -123,6 +126,7 @@ class ProgressSource:
         self._client = client
         self._live: dict[tuple[str, str, date, date], TallyReport] = {}
         self._live_series: dict[tuple[str, str], TallySeries] = {}
+        self._live_statistics: dict[tuple[str, str, date, date], StatisticsReport] = {}
 
     # ---- what the last sync brought ---------------------------------------------------------
     @property
@@ -182,6 +186,10 @@ class ProgressSource:
             return None
         return next((s for s in self.pull.series if (s.plan_id, s.unit) == (plan_id, unit)), None)
 
+    def cached_statistics(self, plan_id: str, unit: str, start: date, end: date) -> StatisticsReport | None:
+        """The programme's other numbers, if asked of the server this session (a pull does not carry them)."""
+        return self._live_statistics.get((plan_id, unit, start, end))
+
     # ---- live (raise SyncError subclasses with a message in both languages) -----------------
     def _require_client(self) -> ServerClient:
         if self._client is None:
@@ -233,3 +241,17 @@ class ProgressSource:
                 "granularity": "month" if (end - start).days <= 366 else "quarter",
             },
         )
+
+    def fetch_statistics(self, plan_id: str, unit: str, start: date, end: date) -> StatisticsReport:
+        """Sessions, person-times, materials, mediation, trainings, surveys: the unit's and each child's."""
+        params = {"plan_id": plan_id, "unit": unit, "start": start.isoformat(), "end": end.isoformat()}
+        report = self._require_client().get_model(STATISTICS, StatisticsReport, params=params)
+        self._live_statistics[(plan_id, unit, start, end)] = report
+        return report
+
+    def export_statistics(
+        self, plan_id: str, unit: str, start: date, end: date, fmt: Literal["xlsx", "csv"]
+    ) -> bytes:
+        """The same numbers as a table (one row per unit × figure), made by the server."""
+        params = {"plan_id": plan_id, "unit": unit, "start": start.isoformat(), "end": end.isoformat()}
+        return self._require_client().get_bytes(EXPORT_STATISTICS.format(fmt=fmt), params=params)

@@ -1,4 +1,5 @@
-"""Addresses that name a screen, so a supervisor can bookmark and share one: ``/progress/HN-SS?period=2025``.
+"""Addresses that name a screen, so a supervisor can bookmark and share one: ``/progress/HN-SS?period=2025``
+(the plan's indicators) or ``/statistics/HN-SS?period=2025`` (the programme's other numbers).
 
 An address arrives from the browser's location bar, so it is input from anyone: it is read here
 against a short list of shapes (a known screen, a unit code of the contract's pattern, a period
@@ -22,7 +23,8 @@ from schemas.units import CODE_PATTERN
 from ..reports import PeriodChoice
 
 MAX_ADDRESS = 300  # longer is not an address this app made
-_SCREENS = ("home", "records", "progress", "devices")
+_SCREENS = ("home", "records", "progress", "statistics", "devices")
+_UNIT_SCREENS = ("progress", "statistics")  # these name a unit and a period: /statistics/HN-SS?period=2025
 _PERIOD_TOKEN = re.compile(r"^(\d{4}|\d{4}-Q[1-4]|\d{4}-\d{2}|phase|plan)$")
 _UNIT = re.compile(CODE_PATTERN)
 
@@ -51,7 +53,7 @@ def parse_address(route: str | None) -> Address | None:
     screen, rest = segments[0], segments[1:]
     if screen not in _SCREENS:
         return None
-    if screen != "progress":
+    if screen not in _UNIT_SCREENS:
         return Address(screen) if not rest and not query else None
     if len(rest) > 1 or set(query) - {"period"} or len(query.get("period", [])) > 1:
         return None
@@ -61,7 +63,7 @@ def parse_address(route: str | None) -> Address | None:
     period = query["period"][0] if "period" in query else None
     if period is not None and not _PERIOD_TOKEN.match(period):
         return None
-    return Address("progress", unit, period)
+    return Address(screen, unit, period)
 
 
 def address_of(screen: str, unit: str | None = None, period: str | None = None) -> str:

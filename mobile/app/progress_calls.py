@@ -50,6 +50,12 @@ class ProgressCalls:
     async def export_progress(self, source: ProgressSource, plan: str, unit: str, start: date, end: date):
         return await self._ask(source.export, plan, unit, start, end, "xlsx")
 
+    async def statistics_report(self, source: ProgressSource, plan: str, unit: str, start: date, end: date):
+        return await self._ask(source.fetch_statistics, plan, unit, start, end)
+
+    async def export_statistics(self, source: ProgressSource, plan: str, unit: str, start: date, end: date):
+        return await self._ask(source.export_statistics, plan, unit, start, end, "xlsx")
+
     async def _ask(self, call: Callable[..., Any], *args: Any) -> Any:
         """A call to the server; its answer (or its silence) is the latest word on being online."""
         try:

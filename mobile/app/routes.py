@@ -21,6 +21,7 @@ from .screens.record_form import RecordFormScreen
 from .screens.records_list import RecordsListScreen
 from .screens.set_pin import SetPinScreen
 from .screens.setup import SetupScreen
+from .screens.statistics import StatisticsScreen
 from .screens.unlock import UnlockScreen
 
 SCREENS: dict[str, Any] = {
@@ -34,5 +35,6 @@ SCREENS: dict[str, Any] = {
     "record": RecordDetailScreen,  # record_id, back_query=
     "record_form": RecordFormScreen,  # record, form, answers, restored=
     "progress": ProgressScreen,  # async open
+    "statistics": StatisticsScreen,  # async open: unit=, period= (an address's words)
     "devices": DevicesScreen,  # async open
 }

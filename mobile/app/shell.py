@@ -145,8 +145,8 @@ class Shell:
 
     async def go_to(self, address: Address) -> None:
         """Open the screen an address names (its unit and period are checked by the screen's model)."""
-        if address.screen == "progress":
-            await self.open("progress", unit=address.unit, period=address.period)
+        if address.screen in ("progress", "statistics"):
+            await self.open(address.screen, unit=address.unit, period=address.period)
         elif address.screen == "devices" and self.service.can_manage_devices:
             await self.open("devices")
         elif address.screen == "records":

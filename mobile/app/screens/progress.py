@@ -15,6 +15,7 @@ import flet as ft
 from schemas.plan_report import IndicatorProgress, ProgressStatus, UnitTally
 
 from ...reports import worst_status
+from ..addresses import period_token
 from ..formatting import fmt_date, fmt_datetime, fmt_number, fmt_pct, shown_gap
 from ..layout import CARD_COLUMNS
 from ..viewmodels import unit_table
@@ -76,6 +77,12 @@ class ProgressScreen:
         await self.model.approve()
         self.shell.toast(self.shell.t("approved_done"))
         await self.model.fetch()
+
+    async def on_statistics(self, e) -> None:
+        """The programme's other numbers for the unit and period on screen (a screen of their own)."""
+        v = self.model.view
+        if v is not None:
+            await self.shell.open("statistics", unit=v.unit, period=period_token(v.period))
 
     async def on_export(self, e) -> None:
         exported = await self.model.export()
@@ -150,6 +157,17 @@ class ProgressScreen:
                 size=13,
                 italic=True,
                 color=ft.Colors.ON_SURFACE_VARIANT,
+            ),
+            ft.Row(
+                [
+                    ft.OutlinedButton(
+                        content=t("stats_open"),
+                        icon=ft.Icons.TABLE_CHART,
+                        height=48,
+                        on_click=self.shell.guard(self.on_statistics),
+                        tooltip=t("stats_open"),
+                    )
+                ]
             ),
         ]
 

@@ -78,17 +78,7 @@ class ProgressModel:
         the screen opens at the caller's unit and says the address named nothing it may show.
         """
         source = await service.progress_source()
-        view = None
-        refused = False
-        if source.plans and source.home_unit:
-            plan = source.plans[0]
-            choices = period_choices(plan, today_in_programme())
-            chosen = choice_for(period, choices)
-            trail = scope_trail(source, unit) if unit is not None else []
-            refused = (unit is not None and trail is None) or (period is not None and chosen is None)
-            if unit is None or trail is None:
-                unit, trail = source.home_unit, []
-            view = View(plan.id, unit, chosen or choices[0], trail)
+        view, refused = first_view(source, unit, period)
         model = cls(service, source, view, changed)
         model.load_cached()
         if refused:
@@ -237,6 +227,22 @@ class ProgressModel:
             return None
         data = await self.service.office_report(self.source, v.plan_id, v.unit, v.period.start, v.period.end)
         return f"bao-cao_{v.unit}_{v.period.start:%Y%m%d}-{v.period.end:%Y%m%d}.xlsx", data
+
+
+def first_view(source: ProgressSource, unit: str | None, period: str | None) -> tuple[View | None, bool]:
+    """Where a screen over the plan's units opens: the caller's unit, first plan, first period; or the
+    unit and period an address names when the caller may see them. Also whether the address was refused.
+    """
+    if not source.plans or not source.home_unit:
+        return None, False
+    plan = source.plans[0]
+    choices = period_choices(plan, today_in_programme())
+    chosen = choice_for(period, choices)
+    trail = scope_trail(source, unit) if unit is not None else []
+    refused = (unit is not None and trail is None) or (period is not None and chosen is None)
+    if unit is None or trail is None:
+        unit, trail = source.home_unit, []
+    return View(plan.id, unit, chosen or choices[0], trail), refused
 
 
 def scope_trail(source: ProgressSource, unit: str) -> list[str] | None:
