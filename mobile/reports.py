@@ -5,7 +5,8 @@ directly. Everything the last sync brought (``PullResponse.tallies``,
 ``subtree_tallies``, ``series``) is readable offline; other periods, other
 units' drill-down beyond the cache, and approvals need the server. A live
 answer is kept in memory for the session so that going back and forth does
-not ask twice.
+not ask twice. The programme's other numbers (``schemas.statistics``) are not
+in a pull at all: they are asked live and kept the same way.
 """
 
 from __future__ import annotations
