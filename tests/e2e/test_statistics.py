@@ -49,6 +49,12 @@ def _download_rows(page, app: App) -> list[tuple]:
     return list(book.active.iter_rows(values_only=True))
 
 
+def _on_screen(app: App, words: str) -> None:
+    """Scroll until ``words`` sit well inside the screen (not just touching its edge)."""
+    page = app.page
+    app.find(page.get_by_text(words).or_(page.get_by_label(words)))
+
+
 def _shot(app: App, name: str) -> None:
     """A screenshot with the pointer parked off the controls (no hover tooltip over the figures)."""
     app.page.mouse.move(2, app.page.viewport_size["height"] - 2 if app.page.viewport_size else 600)
@@ -69,6 +75,7 @@ def test_statistics__phone(server, app_url, phone):
     app.text("Trong đó nữ: 95 (42,2%)")
     _shot(app, "stats-phone-02-people")
     app.text("3 / 5 vụ đã kết thúc hòa giải thành", exact=False)
+    _on_screen(app, "Chuyển cơ quan có thẩm quyền")  # the last outcome: the mediation tables in view
     _shot(app, "stats-phone-03-mediation")
     app.text("Khảo sát nhận thức")
     app.text("2 / 4 phiếu đạt")
