@@ -55,7 +55,7 @@ def _too_large_body(limit: int) -> bytes:
             f"The body exceeds {kib} KiB for this address.",
         ),
     )
-    return json.dumps(body.model_dump(mode="json"), ensure_ascii=False).encode("utf-8")
+    return json.dumps(body.model_dump(mode="json", exclude={"detail"}), ensure_ascii=False).encode("utf-8")
 
 
 def _security_headers(path: str, production: bool) -> list[tuple[bytes, bytes]]:
