@@ -13,6 +13,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from openpyxl import load_workbook
 from PIL import Image
 from sqlalchemy import func, select
 
@@ -359,3 +360,34 @@ def test_media__the_record_view_lists_each_photo_with_its_addresses(api: Api, me
     assert (
         api.client.get(f"/api/v1/records/{rec['id']}/history", headers=api.auth("canbo")).status_code == 403
     )
+
+
+def test_media__exports_name_each_photo_and_count_them(api: Api, media: Path):
+    a, b, c = jpeg(seed=12), jpeg(seed=13), jpeg(seed=14)
+    sa, sb, sc = (hashlib.sha256(x).hexdigest() for x in (a, b, c))
+    push_photo(
+        api,
+        [ref(a), ref(b, name="anh-2.jpg")],
+        materials=[{"title": "Tờ rơi", "shot": [ref(c, name="to-roi.jpg")]}, {"title": "Sách"}],
+    )
+    push_photo(api, [])
+    resp = api.client.get(
+        "/api/v1/exports/records.xlsx", params={"form_id": "photo_session"}, headers=api.auth("giamsat")
+    )
+    assert resp.status_code == 200, resp.text
+    wb = load_workbook(io.BytesIO(resp.content), read_only=True)
+    rows = list(wb.worksheets[0].iter_rows(values_only=True))
+    head = list(rows[0])
+    assert head[-1] == "Số ảnh" and "Ảnh buổi" in head
+    cells = {(r[head.index("Ảnh buổi")] or "", r[-1]) for r in rows[1:]}
+    assert cells == {(f"anh-1-{sa[:8]}.jpg; anh-2-{sb[:8]}.jpg", 3), ("", 0)}
+    entries = list(wb.worksheets[1].iter_rows(values_only=True))
+    assert list(entries[0]) == ["Mã phiếu", "Thứ tự", "Tên", "Ảnh tài liệu"]
+    assert [(e[2], e[3] if len(e) > 3 else None) for e in entries[1:]] == [
+        ("Tờ rơi", f"to-roi-{sc[:8]}.jpg"),
+        ("Sách", None),
+    ]
+    csv_text = api.client.get(
+        "/api/v1/exports/records.csv", params={"form_id": "photo_session"}, headers=api.auth("giamsat")
+    ).content.decode("utf-8-sig")
+    assert f"anh-1-{sa[:8]}.jpg; anh-2-{sb[:8]}.jpg" in csv_text and "Số ảnh" in csv_text.splitlines()[0]
