@@ -391,3 +391,15 @@ def test_media__exports_name_each_photo_and_count_them(api: Api, media: Path):
         "/api/v1/exports/records.csv", params={"form_id": "photo_session"}, headers=api.auth("giamsat")
     ).content.decode("utf-8-sig")
     assert f"anh-1-{sa[:8]}.jpg; anh-2-{sb[:8]}.jpg" in csv_text and "Số ảnh" in csv_text.splitlines()[0]
+
+
+def test_media__a_photo_lost_from_disk_is_taken_again(api: Api, media: Path):
+    photo = jpeg(seed=15)
+    sha = hashlib.sha256(photo).hexdigest()
+    push_photo(api, [ref(photo)])
+    upload(api, photo)
+    stored_files(media)[0].unlink()  # an older copy of the folder restored
+    assert MediaStatus.model_validate(status(api, sha).json()).received == 0
+    assert api.client.get(f"/api/v1/media/{sha}", headers=api.auth("giamsat")).status_code == 404
+    assert upload(api, photo).complete
+    assert api.client.get(f"/api/v1/media/{sha}", headers=api.auth("giamsat")).content == photo
