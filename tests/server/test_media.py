@@ -403,3 +403,34 @@ def test_media__a_photo_lost_from_disk_is_taken_again(api: Api, media: Path):
     assert api.client.get(f"/api/v1/media/{sha}", headers=api.auth("giamsat")).status_code == 404
     assert upload(api, photo).complete
     assert api.client.get(f"/api/v1/media/{sha}", headers=api.auth("giamsat")).content == photo
+
+
+@pytest.mark.parametrize("size", [(12_000, 12_000), (9_500, 9_500), (5_000, 4_000)])
+def test_media__a_header_claiming_a_huge_image_is_refused_without_decoding_it(api: Api, media: Path, size):
+    small = jpeg(64, 48, seed=16)
+    sof = small.index(b"\xff\xc0")  # baseline frame header: length, precision, height, width
+    height, width = size
+    data = small[: sof + 5] + height.to_bytes(2, "big") + width.to_bytes(2, "big") + small[sof + 9 :]
+    sha = hashlib.sha256(data).hexdigest()
+    push_photo(api, [ref(data)])
+    resp = put(api, sha, 0, data)
+    assert resp.status_code == 422, resp.text
+    body = ErrorBody.model_validate(resp.json())
+    assert body.code == "too_many_pixels" and "thu nhỏ" in body.message.vi
+    assert not stored_files(media)
+
+
+def test_media__an_edit_that_swaps_a_photo_keeps_the_old_one_visible_in_the_history(api: Api, media: Path):
+    a, b = jpeg(seed=17), jpeg(seed=18)
+    rec = push_photo(api, [ref(a)])
+    edited = {**rec, "revision": 2, "answers": {"held_on": DAY, "photos": [ref(b, name="anh-moi.jpg")]}}
+    assert api.statuses(edited) == ["stored"]
+    assert api.statuses(edited) == ["duplicate"]  # sent again: nothing new linked
+    upload(api, a)
+    upload(api, b)
+    resp = api.client.get(f"/api/v1/records/{rec['id']}/history", headers=api.auth("giamsat"))
+    history = RecordHistory.model_validate(resp.json())
+    assert [[p.name for p in r.photos] for r in history.revisions] == [["anh-1.jpg"], ["anh-moi.jpg"]]
+    for data in (a, b):
+        sha = hashlib.sha256(data).hexdigest()
+        assert api.client.get(f"/api/v1/media/{sha}", headers=api.auth("giamsat")).content == data
