@@ -113,6 +113,7 @@ STRINGS: dict[str, tuple[str, str]] = {
     "record_date": ("Ngày: {date}", "Date: {date}"),
     "status_line": ("Trạng thái: {status}", "Status: {status}"),
     "edit": ("Sửa phiếu", "Edit"),
+    "correct_sent": ("Sửa phiếu đã gửi (gửi bản sửa)", "Correct (sends the corrected version)"),
     "send_again": ("Gửi lại", "Send again"),
     "requeued": ("Phiếu đã vào hàng chờ gửi.", "The record is waiting to send again."),
     "server_said": ("Máy chủ từ chối phiếu này vì:", "The server refused this record because:"),
