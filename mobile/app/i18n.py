@@ -39,6 +39,7 @@ STRINGS: dict[str, tuple[str, str]] = {
         "Xin chào {name}. Nhập mã PIN để mở dữ liệu.",
         "Hello {name}. Enter your PIN to open your data.",
     ),
+    "unlock_intro_no_name": ("Nhập mã PIN để mở dữ liệu.", "Enter your PIN to open your data."),
     "unlock": ("Mở khóa", "Unlock"),
     "unlocking": ("Đang mở khóa…", "Unlocking…"),
     # home
