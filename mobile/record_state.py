@@ -40,16 +40,19 @@ class RecordAction(str, Enum):  # noqa: UP042 - like LocalState
     VOID = "void"  # cancel with a reason (a new revision that counts nothing)
 
 
-_EDITABLE = (LocalState.DRAFT, LocalState.PENDING, LocalState.REJECTED)
+_EDITABLE = (LocalState.DRAFT, LocalState.PENDING, LocalState.REJECTED, LocalState.SENT)
 
 
 def allowed_actions(sr: StoredRecord) -> frozenset[RecordAction]:
     """What may still be done with ``sr``: the one rule the record screen offers and the store keeps.
 
-    A record not yet sent (draft, outbox, refused) can be edited; a sent one is withdrawn by voiding,
-    not edited behind the tallies' back. A refused record can be sent again as it is. Anything not
-    voided can be voided, and so can a refused void (its reason may be corrected). A voided record
-    is never edited.
+    Any record not voided can be edited. Editing a sent one is a correction: a new revision that
+    goes to the server like any other, which moves its tallies from the old answers to the new and
+    marks an approved period as changed after approval (the server keeps every revision), so a
+    mistyped count is put right where it was made instead of voided and typed again. Until the
+    correction is finalized the server keeps counting the copy it has. A refused record can be sent
+    again as it is. Anything not voided can be voided, and so can a refused void (its reason may be
+    corrected). A voided record is never edited.
     """
     voided = sr.record.status == RecordStatus.VOID
     out = set()
@@ -71,9 +74,7 @@ class ActionRefused(FieldTallyError):
     )
 
 
-def refuse_voided_edit(existing: StoredRecord | None) -> None:
-    # The rule (allowed_actions) never edits a voided record. A sent one the store still takes as
-    # a new revision (sync and crash harnesses correct sent records); the screen offers void instead.
-    if existing is not None and existing.record.status == RecordStatus.VOID:
-        if RecordAction.EDIT not in allowed_actions(existing):
-            raise ActionRefused(detail=f"edit {existing.record.id}: voided")
+def refuse_edit(existing: StoredRecord | None) -> None:
+    """The store's side of the rule: saving new answers over ``existing`` is an edit."""
+    if existing is not None and RecordAction.EDIT not in allowed_actions(existing):
+        raise ActionRefused(detail=f"edit {existing.record.id}: {existing.state.value}")

@@ -48,7 +48,7 @@ from vault_format.reader import META_TABLE, RECORDS_TABLE
 
 from .errors import FieldTallyError
 from .keyed_table import KeyedTable, replace_with
-from .record_state import LocalState, RecordAction, StoredRecord, allowed_actions, refuse_voided_edit
+from .record_state import LocalState, RecordAction, StoredRecord, allowed_actions, refuse_edit
 from .vault import Vault
 
 PULL_KEY = "pull"
@@ -139,7 +139,7 @@ class RecordStore:
                 raise ValidationFailed(issues)
             answers = _without_calculated(form, answers)
             existing = self.get(record.id)
-            refuse_voided_edit(existing)
+            refuse_edit(existing)
             if existing is not None:
                 old = existing.record
                 if (
@@ -165,7 +165,7 @@ class RecordStore:
                 raise ValidationFailed(issues)
             answers = derive_answers(form, answers)
             existing = self.get(record.id)
-            refuse_voided_edit(existing)
+            refuse_edit(existing)
             if existing is not None:
                 old = existing.record
                 unchanged = old.status == RecordStatus.FINAL and old.answers == answers

@@ -39,6 +39,7 @@ STRINGS: dict[str, tuple[str, str]] = {
         "Xin chào {name}. Nhập mã PIN để mở dữ liệu.",
         "Hello {name}. Enter your PIN to open your data.",
     ),
+    "unlock_intro_no_name": ("Nhập mã PIN để mở dữ liệu.", "Enter your PIN to open your data."),
     "unlock": ("Mở khóa", "Unlock"),
     "unlocking": ("Đang mở khóa…", "Unlocking…"),
     # home
@@ -113,6 +114,7 @@ STRINGS: dict[str, tuple[str, str]] = {
     "record_date": ("Ngày: {date}", "Date: {date}"),
     "status_line": ("Trạng thái: {status}", "Status: {status}"),
     "edit": ("Sửa phiếu", "Edit"),
+    "correct_sent": ("Sửa phiếu đã gửi (gửi bản sửa)", "Correct (sends the corrected version)"),
     "send_again": ("Gửi lại", "Send again"),
     "requeued": ("Phiếu đã vào hàng chờ gửi.", "The record is waiting to send again."),
     "server_said": ("Máy chủ từ chối phiếu này vì:", "The server refused this record because:"),

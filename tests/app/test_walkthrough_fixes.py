@@ -58,3 +58,22 @@ def test_answers__a_calculated_yes_no_reads_as_words():
 
     result = SURVEY.field("has_understanding")
     assert answer_text(result, "yes", "vi") == "Có" and answer_text(result, "no", "en") == "No"
+
+
+def test_unlock_intro__greets_by_name_only_when_it_knows_one():
+    from mobile.app.viewmodels.state_words import unlock_intro
+
+    assert unlock_intro("vi", "Vũ Văn Minh") == "Xin chào Vũ Văn Minh. Nhập mã PIN để mở dữ liệu."
+    for nobody in ("", "  "):  # the name is in the vault: before unlock there may be none
+        assert unlock_intro("vi", nobody) == "Nhập mã PIN để mở dữ liệu."
+        assert unlock_intro("en", nobody) == "Enter your PIN to open your data."
+
+
+def test_error_summary__a_repeat_entrys_problem_names_the_repeat():
+    from mobile.app.viewmodels.issue_summary import question_of
+
+    assert question_of("questions[2].topic") == "questions" and question_of("place") == "place"
+    assert question_of(None) is None and question_of("") is None
+    names = [f.name for f in SURVEY.fields]
+    s = summarize([_issue(f"{names[2]}[0].x")], SURVEY, "vi", set(names))
+    assert s.first_field == names[2] and SURVEY.field(names[2]).label.vi in s.text

@@ -30,6 +30,10 @@ CHROMIUM_ARGS = [
     "--disable-background-networking",
     "--disable-component-update",
     "--disable-sync",
+    # Flutter draws each page through WebGL; Chromium keeps 16 WebGL contexts alive at most and
+    # silently drops the oldest beyond that, which leaves that page's canvas dead. The many-sessions
+    # test holds 21 pages open in one browser.
+    "--max-active-webgl-contexts=64",
 ]
 
 

@@ -21,7 +21,7 @@ class App:
     def open(self, url: str) -> None:
         self.page.goto(url)
         self.page.wait_for_selector("flt-semantics-placeholder", state="attached", timeout=60_000)
-        self.page.evaluate("document.querySelector('flt-semantics-placeholder')?.click()")
+        self.run_js("() => { document.querySelector('flt-semantics-placeholder')?.click(); }")
         self.page.wait_for_timeout(500)
 
     TOP = 60  # below the app bar
@@ -115,6 +115,26 @@ class App:
                 continue
         raise AssertionError(f"the option {name!r} could not be selected")
 
+    def run_js(self, fn: str, arg: object = None, *, timeout: float = 10_000) -> object:
+        """``fn(arg)`` in the page, failing after ``timeout`` ms instead of waiting forever.
+
+        Playwright's ``evaluate`` has no timeout: on a page whose main thread never comes back it
+        waits for ever (a full run once stalled there). ``wait_for_function`` does time out, so the
+        function's result is wrapped in an object, always truthy, and unwrapped.
+        """
+        handle = self.page.wait_for_function(
+            f"(arg) => ({{ result: ({fn})(arg) }})", arg=arg, timeout=timeout, polling=100
+        )
+        try:
+            return handle.json_value()["result"]
+        finally:
+            handle.dispose()
+
+    def focused_value(self) -> str | None:
+        """What the focused <input> holds (Flutter's text box exists while it has focus)."""
+        value = self.run_js("() => (document.activeElement && document.activeElement.value) ?? null")
+        return value if isinstance(value, str) else None
+
     def fill(self, name: str, value: str) -> None:
         """Type ``value`` into the box named ``name``, replacing what was there.
 
@@ -128,7 +148,7 @@ class App:
             self.page.keyboard.press("Control+A")
             self.page.keyboard.press("Backspace")
             self.page.keyboard.type(value)
-            typed = self.page.evaluate("() => document.activeElement && document.activeElement.value")
+            typed = self.focused_value()
             if typed is None or typed == value:
                 return
             self.page.wait_for_timeout(300)
@@ -182,7 +202,7 @@ class App:
 
     def assert_fits_phone_width(self, width: int = 360) -> None:
         """Nothing sticks out sideways: the page never scrolls horizontally at phone width."""
-        scroll_width = self.page.evaluate("document.documentElement.scrollWidth")
+        scroll_width = self.run_js("() => document.documentElement.scrollWidth")
         assert scroll_width <= width, f"the page is {scroll_width}px wide at a {width}px viewport"
 
 

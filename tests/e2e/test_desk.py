@@ -39,7 +39,7 @@ def _visible_without_scrolling(app: App, label: str) -> None:
 
 def _go_to_address(app: App, address: str) -> None:
     """Type an address as the browser would deliver a bookmark within the open app (no reload)."""
-    app.page.evaluate(
+    app.run_js(
         "a => { history.pushState(null, '', a); window.dispatchEvent(new PopStateEvent('popstate')); }",
         address,
     )

@@ -149,12 +149,14 @@ def test_lifecycle__draft_edit_finalize_edit_sync_void_and_the_tally_drops(live_
     shot(app, "L05-home-after-sync")
     assert understanding(live_server.url) == (1, 1)
 
-    # The sent record shows the correction; void it with a reason.
+    # The sent record shows the correction; it can be corrected again or voided: void it with a reason.
     app.tap("Đã gửi 1")
     app.text("Nùng · Nhân dân · 30–44")  # the list's summary of the record
     app.tap_text("Phiếu khảo sát nhận thức pháp luật")
     app.text("Trạng thái: Đã gửi")
-    assert app.page.get_by_role("button", name="Sửa phiếu", exact=True).count() == 0  # sent: void only
+    # sent: corrected as a new revision (the button says so), or voided
+    app.button("Sửa phiếu đã gửi (gửi bản sửa)")
+    assert app.page.get_by_role("button", name="Sửa phiếu", exact=True).count() == 0
     app.button("Hủy phiếu").click()
     app.text("Hủy phiếu này?")
     app.button("Đồng ý").click()

@@ -3,6 +3,7 @@ enroll → set PIN → fill an awareness survey in Vietnamese → finalize → s
 
 from __future__ import annotations
 
+import time
 from datetime import datetime
 from zoneinfo import ZoneInfo
 
@@ -52,6 +53,21 @@ def test_officer_flow__survey_reaches_the_progress_screen(live_server, app_url, 
     app.text("Ngày khảo sát", exact=False)
     app.shot("04-survey-empty")
     app.button("Hoàn thành").click()
+    # Under the form the summary names the questions, and the screen is taken to the first of them
+    # (the button was tapped at the bottom of a long form). Read without scrolling: the driver's
+    # find() scrolls to what it looks for.
+    summary = app.page.get_by_text("lỗi cần sửa: ", exact=False).or_(app.page.get_by_label("lỗi cần sửa: "))
+    summary.first.wait_for(state="attached", timeout=15_000)
+    words = summary.first.text_content() or summary.first.get_attribute("aria-label") or ""
+    first = words.split(": ", 1)[1].split(", ")[0].split("\n")[0].rstrip(".…")
+    label = app.page.get_by_text(f"{first} *", exact=True).or_(app.page.get_by_text(first, exact=True)).first
+    deadline = time.monotonic() + 10
+    while True:
+        box = label.bounding_box(timeout=5_000) if label.count() else None
+        if box is not None and 0 <= box["y"] < 640:
+            break
+        assert time.monotonic() < deadline, (first, box)
+        app.page.wait_for_timeout(250)
     app.text("là bắt buộc", exact=False)
     app.shot("05-survey-errors")
     app.scroll_top()

@@ -52,7 +52,7 @@ def test_web__idle_page_locks_itself_and_a_reload_asks_for_the_pin(server, phone
     # A reload drops the connection: the vault is released, and the page asks for the PIN again.
     app.page.reload()
     app.page.wait_for_selector("flt-semantics-placeholder", state="attached", timeout=60_000)
-    app.page.evaluate("document.querySelector('flt-semantics-placeholder')?.click()")
+    app.run_js("() => { document.querySelector('flt-semantics-placeholder')?.click(); }")
     app.text("Nhập mã PIN", exact=False, timeout=30_000)
     app.shot("I02-reloaded-asks-pin")
     app.unlock(PIN)

@@ -19,7 +19,7 @@ RULE = [
     # local state, voided?, allowed
     (LocalState.DRAFT, False, {E, V}),
     (LocalState.PENDING, False, {E, V}),
-    (LocalState.SENT, False, {V}),
+    (LocalState.SENT, False, {E, V}),  # a correction: a new revision
     (LocalState.REJECTED, False, {E, R, V}),
     (LocalState.PENDING, True, set()),
     (LocalState.SENT, True, set()),
@@ -64,3 +64,21 @@ def test_record_actions__the_rule_and_the_store_agree(store: RecordStore, state,
     if voided:
         with pytest.raises(ActionRefused):
             store.save_draft(sr.record, {"ethnicity": "Tày"})
+
+
+@pytest.mark.parametrize(("state", "voided", "allowed"), RULE)
+def test_record_actions__an_edit_is_a_new_revision_exactly_where_the_rule_allows_it(
+    store: RecordStore, state, voided, allowed
+):
+    sr = _at(store, state, voided)
+    answers = survey_answers(ethnicity="Tày")
+    if E in allowed:  # a sent record too: the correction goes to the server as its next revision
+        edited = store.finalize(sr.record, answers, SURVEY)
+        assert edited.state == LocalState.PENDING and edited.record.revision == sr.record.revision + 1
+        assert edited.record.answers["ethnicity"] == "Tày"
+    else:
+        with pytest.raises(ActionRefused):
+            store.finalize(sr.record, answers, SURVEY)
+        with pytest.raises(ActionRefused):
+            store.save_draft(sr.record, {"ethnicity": "Tày"})
+        assert store.get(sr.record.id) == sr

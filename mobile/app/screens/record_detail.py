@@ -1,10 +1,11 @@
 """One record: what it says, where it stands, and what can still be done with it.
 
-What is offered follows the record's life (``mobile.records.allowed_actions``, the
-rule the store keeps too): a draft
-or a record not yet sent can be edited; a record the server refused shows why
-and can be fixed or sent again; anything not voided can be voided with a
-reason, which syncs as a new revision and takes it out of the tallies.
+What is offered follows the record's life (``mobile.record_state.allowed_actions``,
+the rule the store keeps too): any record not voided can be edited (a sent one is
+corrected: the correction goes to the server as its next revision); a record the
+server refused shows why and can be fixed or sent again; anything not voided can
+be voided with a reason, which syncs as a new revision and takes it out of the
+tallies.
 """
 
 from __future__ import annotations
@@ -127,7 +128,8 @@ class RecordDetailScreen:
         allowed = allowed_actions(sr)
         buttons: list[ft.Control] = []
         if RecordAction.EDIT in allowed:
-            buttons.append(big_button(t("edit"), self.shell.guard(self._edit(sr)), icon=ft.Icons.EDIT))
+            words = t("correct_sent") if sr.state == LocalState.SENT else t("edit")
+            buttons.append(big_button(words, self.shell.guard(self._edit(sr)), icon=ft.Icons.EDIT))
         if RecordAction.RESEND in allowed:
             buttons.append(
                 big_button(

@@ -21,6 +21,7 @@ from ..fields import CalculatedDisplay, FieldInput
 from ..inputs import make_input
 from ..repeat_input import RepeatInput
 from ..viewmodels.form_session import FormSession
+from ..viewmodels.issue_summary import scroll_key, summarize
 from ..widgets import big_button, frame
 
 _SECTIONS = {"quiz": "quiz_section", "attendance": "attendance_section"}
@@ -76,6 +77,7 @@ class RecordFormScreen:
                 self.headings[section][1].append(field.name)
             box.set(self.session.first_value(field.name))
             box.on_change = self._on_change(field.name, box)
+            box.control.key = ft.ScrollKey(scroll_key(field.name))  # the error summary scrolls here
             self.inputs[field.name] = box
             controls.append(box.control)
         self.labelled = {f.name for f in self.form.fields if label_refs(f)}
@@ -93,13 +95,15 @@ class RecordFormScreen:
             ]
         )
         controls += [self.summary, self.autosaver.label, buttons]
-        return frame(
+        view = frame(
             f"/record/{self.record.id}",
             self.form.title.get(lang),
             controls,
             on_back=self.shell.guard(self.on_back),
             back_label=t("back"),
         )
+        self.body = view.controls[0]  # the scrolling column the questions sit in
+        return view
 
     def _heading(self, name: str, lang: str) -> ft.Control | None:
         """A section's heading: its declared label, or the phone's words for the first forms' sections.
@@ -160,7 +164,9 @@ class RecordFormScreen:
         self.summary.visible = left > 0
         self.summary.value = "\n".join([self.shell.t("form_has_errors", n=left), *self.loose_issues])
 
-    def _show_issues(self, err: ValidationFailed) -> None:
+    async def _show_issues(self, err: ValidationFailed) -> None:
+        """Mark each question's problem, say under the form which questions have one (and in which
+        sections), and take the officer to the first of them."""
         lang = self.shell.service.lang
         for box in self.inputs.values():
             box.show_error(None)
@@ -181,10 +187,14 @@ class RecordFormScreen:
             elif (section := self._section_name(name)) is not None:
                 by_section[section] = by_section.get(section, 0) + 1
         where = [self.shell.t("errors_in_section", section=k, n=n) for k, n in by_section.items()]
-        self.summary.value = "\n".join([self.shell.t("form_has_errors", n=len(err.issues)), *where, *loose])
+        shown = {name for name, box in self.inputs.items() if box.control.visible}
+        summary = summarize(err.issues, self.form, lang, shown)
+        self.summary.value = "\n".join([summary.text, *where, *loose])
         self.summary.visible = True
         self.shell.page.update()
-        self.shell.toast(self.shell.t("form_has_errors", n=len(err.issues)), error=True)
+        self.shell.toast(summary.text, error=True)
+        if summary.first_field is not None and isinstance(self.body, ft.Column):
+            await self.body.scroll_to(scroll_key=scroll_key(summary.first_field), duration=0)
 
     async def _save(self, finalize: bool) -> bool:
         answers = self.session.answers()
@@ -194,7 +204,7 @@ class RecordFormScreen:
                 svc.finalize(self.record, answers) if finalize else svc.save_draft(self.record, answers)
             )
         except ValidationFailed as err:
-            self._show_issues(err)
+            await self._show_issues(err)
             return False
         self.session.saved(stored.record)
         return True

@@ -5,6 +5,7 @@ from __future__ import annotations
 import flet as ft
 
 from ...errors import PinLocked
+from ..viewmodels.state_words import unlock_intro
 from ..widgets import big_button, busy_ring, frame, pin_field
 
 
@@ -28,7 +29,7 @@ class UnlockScreen:
             "/unlock",
             t("unlock_title"),
             [
-                ft.Text(t("unlock_intro", name=s.full_name or s.username)),
+                ft.Text(unlock_intro(self.shell.service.lang, s.full_name or s.username)),
                 self.pin,
                 ft.Row(
                     [
