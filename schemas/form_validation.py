@@ -16,6 +16,7 @@ from .common import Issue, text, vn_date
 from .expr import TODAY, is_blank
 from .form_state import NO_ANSWER, EntryState, FormState
 from .forms import FieldType, FormDefinition, FormField, compiled
+from .media import MAX_PHOTOS, ref_problem
 
 # Earliest date any record may carry; the programme (Decision 1521) began in 2020.
 EARLIEST_DATE = date(2020, 1, 1)
@@ -49,6 +50,10 @@ _MESSAGES = {
     "bad_repeat": ("«{lv}»: danh sách không hợp lệ.", "“{le}”: the list of entries is not valid."),
     "too_few": ("«{lv}» cần ít nhất {min} mục.", "“{le}” needs at least {min} entries."),
     "too_many": ("«{lv}» không được quá {max} mục.", "“{le}” can have at most {max} entries."),
+    "bad_photos": ("«{lv}»: danh sách ảnh không hợp lệ.", "“{le}”: the list of photos is not valid."),
+    "bad_photo": ("«{lv}» — ảnh {number}: {problem_vi}.", "“{le}” — photo {number}: {problem_en}."),
+    "too_few_photos": ("«{lv}» cần ít nhất {min} ảnh.", "“{le}” needs at least {min} photos."),
+    "too_many_photos": ("«{lv}» không được quá {max} ảnh.", "“{le}” can have at most {max} photos."),
 }
 
 
@@ -136,7 +141,27 @@ def _check_grid(f: FormField, value: Any, issues: list[Issue]) -> None:
                 return
 
 
-def _check_value(f: FormField, value: Any, issues: list[Issue], today: date) -> None:
+def _check_photos(f: FormField, value: Any, issues: list[Issue], *, final: bool) -> None:
+    """A photo answer: a list of well-formed references (schemas.media), as many as the question allows.
+
+    Each bad entry is named with its number and what is wrong with it; the count's lower bound
+    binds only a final record (a draft may be waiting for its photos)."""
+    if not isinstance(value, list):
+        issues.append(_msg("bad_photos", f))
+        return
+    top = int(f.max) if f.max is not None else MAX_PHOTOS
+    if len(value) > top:
+        issues.append(_msg("too_many_photos", f, max=top))
+        return
+    if final and f.min is not None and len(value) < f.min:
+        issues.append(_msg("too_few_photos", f, min=f.min))
+    for number, entry in enumerate(value, start=1):
+        problem = ref_problem(entry)
+        if problem is not None:
+            issues.append(_msg("bad_photo", f, number=number, problem_vi=problem.vi, problem_en=problem.en))
+
+
+def _check_value(f: FormField, value: Any, issues: list[Issue], today: date, *, final: bool = True) -> None:
     t = f.type
     if t in (FieldType.TEXT, FieldType.LONG_TEXT):
         if not isinstance(value, str):
@@ -168,6 +193,8 @@ def _check_value(f: FormField, value: Any, issues: list[Issue], today: date) -> 
         _check_geopoint(f, value, issues)
     elif t == FieldType.COUNT_GRID:
         _check_grid(f, value, issues)
+    elif t == FieldType.IMAGE:
+        _check_photos(f, value, issues, final=final)
 
 
 def _constraint_issue(f: FormField) -> Issue:
@@ -221,7 +248,7 @@ def validate_answers(
                 issues.append(_msg("required", f))
             continue
         before = len(issues)
-        _check_value(f, value, issues, today)
+        _check_value(f, value, issues, today, final=final)
         if f.constraint and len(issues) == before and not compiled(f.constraint).test(env, value):
             issues.append(_constraint_issue(f))
     return issues
@@ -273,7 +300,7 @@ def repeat_issues(
                 if final and es.required(c):
                     found.append(_msg("required", c))
             else:
-                _check_value(c, v, found, today)
+                _check_value(c, v, found, today, final=final)
                 if c.constraint and not found and not compiled(c.constraint).test(es.env, v):
                     found.append(_constraint_issue(c))
             issues += [_in_entry(f, number, i, c.name) for i in found]

@@ -36,6 +36,7 @@ class FieldType(str, Enum):
     NOTE = "note"  # a sentence shown to the officer; never answered
     CALCULATED = "calculated"  # derived by derive_answers(); never typed by the officer
     REPEAT = "repeat"  # [{child: answer}, ...]: a block of questions asked once per entry
+    IMAGE = "image"  # [MediaRef, ...] (schemas.media): photos; min/max bound how many
 
 
 # The columns a count grid gets when its definition names none: person-times by sex.
@@ -104,6 +105,8 @@ class FormField(Strict):
                 self.columns = [Choice.model_validate(c) for c in SEX_COLUMNS]
         if self.type == FieldType.NOTE and (self.required or self.required_if or self.constraint):
             raise ValueError(f"field {self.name}: a note is never answered, so it cannot be required")
+        if self.type == FieldType.IMAGE:
+            _check_image_definition(self)
         if self.hidden and self.type != FieldType.CALCULATED:
             raise ValueError(f"field {self.name}: only a calculated field can be hidden")
         if self.calculation and self.type != FieldType.CALCULATED:
@@ -175,6 +178,19 @@ def _check_repeat_definition(f: FormField) -> None:
         raise ValueError(f"repeat {f.name}: min_count is above max_count")
     if f.constraint or f.calculation or f.quiz:
         raise ValueError(f"repeat {f.name}: a repeat has no constraint or calculation of its own")
+
+
+def _check_image_definition(f: FormField) -> None:
+    """A photo question: ``min``/``max`` count photos; it has no default (a photo is taken, not preset)."""
+    if f.default is not None:
+        raise ValueError(f"field {f.name}: a photo question has no default")
+    for bound in (f.min, f.max):
+        if bound is not None and (bound < 0 or not float(bound).is_integer()):
+            raise ValueError(f"field {f.name}: min and max of a photo question are whole numbers of photos")
+    if f.max is not None and f.max < 1:
+        raise ValueError(f"field {f.name}: a photo question's max is at least 1")
+    if f.min is not None and f.max is not None and f.min > f.max:
+        raise ValueError(f"field {f.name}: min is above max")
 
 
 class Section(Strict):

@@ -16,6 +16,7 @@ from typing import Any
 from sqlalchemy import or_, select
 from sqlalchemy.orm import Session
 
+from schemas.answer_labels import value_label
 from schemas.catalog import latest_forms
 from schemas.forms import FieldType, FormDefinition, FormField
 
@@ -36,6 +37,8 @@ def entry_cell(field: FormField, value: Any) -> Cell:
     if field.type == FieldType.SELECT_MANY and isinstance(value, list):
         labels = {c.value: c.label.vi for c in field.choices}
         return "; ".join(labels.get(v, str(v)) for v in value)
+    if (label := value_label(field, value)) is not None:
+        return label.vi  # photos by their export names, as in the records sheet
     if field.type == FieldType.DATE and isinstance(value, str):
         try:
             return date.fromisoformat(value)

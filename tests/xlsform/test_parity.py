@@ -29,7 +29,7 @@ def codes(issues):
     return sorted((i.field, i.code) for i in issues)
 
 
-def dialogue_forum(folder, *, required_image: bool = False):
+def dialogue_forum(folder, *, required_audio: bool = False):
     """An outreach form in ODK's recommended language columns, with everything item 4 lists."""
     survey = [
         {"type": "today", "name": "today"},
@@ -80,11 +80,11 @@ def dialogue_forum(folder, *, required_image: bool = False):
         {"type": "calculate", "name": "stamp", "calculation": "now()"},
         {"type": "text", "name": "late_note", VI: "Ghi chú", EN: "Note", "relevant": "${held_on} < today()"},
         {
-            "type": "image",
-            "name": "photo",
-            VI: "Ảnh",
-            EN: "Photo",
-            "required": "yes" if required_image else "",
+            "type": "audio",
+            "name": "voice",
+            VI: "Ghi âm",
+            EN: "Recording",
+            "required": "yes" if required_audio else "",
         },
     ]
     choices = [
@@ -191,10 +191,10 @@ def test_parity__a_plain_label_column_is_reported_once(tmp_path):
 
 def test_parity__publish_refuses_skipped_required_rows_unless_asked_and_is_audited(tmp_path, capsys):
     url = f"sqlite:///{tmp_path / 'server.sqlite3'}"
-    wb = dialogue_forum(tmp_path, required_image=True)
+    wb = dialogue_forum(tmp_path, required_audio=True)
     assert main([str(wb), "--publish", "--database-url", url]) == 1
     err = capsys.readouterr().err
-    assert "not published" in err and "photo" in err and "--allow-skipped-required" in err
+    assert "not published" in err and "voice" in err and "--allow-skipped-required" in err
     assert "[required row]" in err
     db = Database.from_settings(get_settings().with_changes(database_url=url))
     try:

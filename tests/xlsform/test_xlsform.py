@@ -31,7 +31,7 @@ def codes(issues):
 # ---- a household survey (ODK style) ---------------------------------------------------------------
 
 
-def test_xlsform__household_survey_converts_with_metadata_and_photo_reported(tmp_path):
+def test_xlsform__household_survey_converts_with_metadata_reported_and_photo_kept(tmp_path):
     conv = convert(workbooks.household_survey(tmp_path))
     assert conv.ok, conv.report()
     form = FormDefinition.model_validate(conv.definition)
@@ -41,11 +41,12 @@ def test_xlsform__household_survey_converts_with_metadata_and_photo_reported(tmp
     assert types["adults"] == FieldType.CALCULATED
     assert types["thanks"] == FieldType.NOTE
     assert types["assets"] == FieldType.SELECT_MANY
-    assert "house_photo" not in types and "start" not in types
-    # every metadata row and the photo are named in the report, with their row numbers
+    assert types["house_photo"] == FieldType.IMAGE  # photos are taken on the phone and synced apart
+    assert "start" not in types
+    # every metadata row is named in the report, with its row number
     skipped = {(p.row, p.name) for p in conv.problems if p.level == "skipped"}
-    assert skipped == {(2, "start"), (3, "end"), (4, "today"), (5, "deviceid"), (17, "house_photo")}
-    assert "photos are not collected" in problems_at(conv, 17)[0].message
+    assert skipped == {(2, "start"), (3, "end"), (4, "today"), (5, "deviceid")}
+    assert problems_at(conv, 17) == []
     renamed = problems_at(conv, 18)
     assert any("'Village-Name' becomes 'village_name'" in p.message for p in renamed)
     assert any("no English labels" in p.message for p in conv.problems)
@@ -188,7 +189,8 @@ def test_xlsform__field_check_has_every_question_type(tmp_path):
     conv = convert(workbooks.field_check(tmp_path))
     assert conv.ok and conv.problems == [], conv.report()
     form = FormDefinition.model_validate(conv.definition)
-    assert {f.type for f in form.fields} == set(FieldType)
+    # photos are the household survey's (house_photo): this form is filled in on screen by browser tests
+    assert {f.type for f in form.fields} == set(FieldType) - {FieldType.IMAGE}
     materials = form.field("materials")
     assert [c.name for c in materials.fields] == ["material_kind", "material_count"]
     assert (form.title.vi, form.title.en) == ("Phiếu kiểm tra", "Field check")
@@ -297,8 +299,8 @@ def test_xlsform__command_writes_json_and_reports(tmp_path, capsys):
     definition = json.loads(out.read_text(encoding="utf-8"))
     assert definition["version"] == 3
     err = capsys.readouterr().err
-    assert "survey row 17 (house_photo)" in err
-    assert "questions converted, 5 skipped" in err
+    assert "survey row 5 (deviceid)" in err
+    assert "questions converted, 4 skipped" in err
     assert main([str(workbooks.household_survey(tmp_path)), "--strict"]) == 1
 
 

@@ -309,7 +309,7 @@ class _Converter:
         except ValueError:
             value = None
         choices = {c["value"] for c in f.get("choices", [])}
-        fits = value is not None and kind not in ("note", "calculated", "count_grid", "geopoint")
+        fits = value is not None and kind not in ("note", "calculated", "count_grid", "geopoint", "image")
         if kind == "select_one":
             fits = value in choices
         elif kind == "select_many":

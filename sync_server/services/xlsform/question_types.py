@@ -10,13 +10,13 @@ from __future__ import annotations
 TYPES = {
     "text": "text", "string": "text", "integer": "integer", "int": "integer", "decimal": "decimal",
     "date": "date", "time": "time", "geopoint": "geopoint", "note": "note", "calculate": "calculated",
+    "image": "image",
 }  # fmt: skip
 METADATA = {
     "start", "end", "today", "deviceid", "imei", "username", "phonenumber", "simserial", "subscriberid",
     "email", "audit", "start-geopoint", "background-geopoint",
 }  # fmt: skip
 UNSUPPORTED = {
-    "image": "photos are not collected (records stay small on a 2G link)",
     "audio": "audio is not collected", "video": "video is not collected", "file": "files are not collected",
     "barcode": "barcode scanning is not available", "signature": "signatures are not collected",
     "geotrace": "only single points are recorded", "geoshape": "only single points are recorded",
