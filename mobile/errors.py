@@ -261,7 +261,9 @@ class PermanentSyncError(SyncError):
 class UploadConflict(PermanentSyncError):
     """A photo chunk sent from another offset than the server holds; ``current`` says where to resume."""
 
-    default_message = text("Máy chủ đang giữ một phần khác của ảnh.", "The server holds another part of the photo.")
+    default_message = text(
+        "Máy chủ đang giữ một phần khác của ảnh.", "The server holds another part of the photo."
+    )
 
     def __init__(self, current: Any, message: LocalizedText | None = None, **kw: Any) -> None:
         self.current = current  # schemas.media.MediaStatus

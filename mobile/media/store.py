@@ -98,7 +98,12 @@ class MediaStore:
                 sealed = self._aead.encrypt(nonce, photo.jpeg, _aad(sha))
                 atomic_write(path, MAGIC + nonce + sealed)
             if not self._table.has_key(sha):
-                doc = {"size": len(photo.jpeg), "uploaded": False, "refused": None, "at": utcnow().isoformat()}
+                doc = {
+                    "size": len(photo.jpeg),
+                    "uploaded": False,
+                    "refused": None,
+                    "at": utcnow().isoformat(),
+                }
                 self._table.insert_keyed(doc, sha)
         return ref
 

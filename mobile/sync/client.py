@@ -137,7 +137,7 @@ class ServerClient:
         return self._parse(self._send("GET", f"{MEDIA}{sha256}/status"), MediaStatus)
 
     def put_chunk(self, sha256: str, offset: int, data: bytes) -> MediaStatus:
-        """Send ``data`` as the photo's bytes from ``offset``; UploadConflict (409) carries where to resume."""
+        """Send ``data`` as the bytes from ``offset``; a 409 raises UploadConflict with where to resume."""
         headers = {"Content-Type": "application/octet-stream"}
         path = f"{MEDIA}{sha256}/chunk?offset={int(offset)}"
         return self._parse(self._send("PUT", path, data=data, headers=headers), MediaStatus)

@@ -39,11 +39,11 @@ from schemas.records import Record
 from schemas.sync import MAX_BATCH_RECORDS, MAX_BODY_BYTES, PushBatch, PushResponse, Receipt, ReceiptStatus
 
 from ..errors import AuthRejected, FieldTallyError, PermanentSyncError, RetryableSyncError
+from ..media.store import MediaStore
+from ..media.usage import waiting_photos
 from ..record_state import LocalState, StoredRecord
 from ..records import RecordStore
 from .client import ServerClient
-from ..media.store import MediaStore
-from ..media.usage import waiting_photos
 from .media_upload import MediaUploader, PhotoReport
 
 BATCH_OVERHEAD = 128  # bytes of JSON around the records: {"batch_id": "...", "records": [...]}
@@ -287,7 +287,11 @@ class SyncEngine:
             report.held_for_wifi = True
         elif todo.sendable:
             uploader = MediaUploader(
-                self.client, media, retries=self._with_retries, pause=self._pause, max_attempts=self.max_attempts
+                self.client,
+                media,
+                retries=self._with_retries,
+                pause=self._pause,
+                max_attempts=self.max_attempts,
             )
             try:
                 uploader.upload_all(todo.sendable, report)
