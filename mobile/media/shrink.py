@@ -131,3 +131,17 @@ def _encode(img: Image.Image, quality: int) -> Shrunk:
     if len(data) > MAX_MEDIA_BYTES:
         raise ImageTooLarge(detail=f"{len(data)} bytes after shrinking")
     return Shrunk(jpeg=data, width=img.width, height=img.height)
+
+
+THUMB_SIDE = 240
+
+
+def thumbnail(jpeg: bytes, side: int = THUMB_SIDE) -> bytes:
+    """A small JPEG of a stored photo, made in memory for the screen (never written to disk)."""
+    with Image.open(io.BytesIO(jpeg)) as img:
+        img.draft("RGB", (side, side))
+        small = img.convert("RGB")
+        small.thumbnail((side, side), Image.Resampling.BILINEAR)
+        buf = io.BytesIO()
+        small.save(buf, format="JPEG", quality=75)
+        return buf.getvalue()

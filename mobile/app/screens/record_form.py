@@ -19,6 +19,7 @@ from ...records import ValidationFailed
 from ..autosave import Autosaver
 from ..fields import CalculatedDisplay, FieldInput
 from ..inputs import make_input
+from ..photo_input import PhotoInput
 from ..repeat_input import RepeatInput
 from ..viewmodels.form_session import FormSession
 from ..widgets import big_button, frame
@@ -128,6 +129,9 @@ class RecordFormScreen:
     def mount(self) -> None:
         """Shown: start keeping what is typed (called by the shell after ``build``)."""
         self.autosaver.start(restored=self.session.restored)
+        for box in self.inputs.values():
+            if isinstance(box, PhotoInput) and box.model.refs:
+                self.shell.spawn(box.load_thumbnails(self.shell))
 
     def refresh(self) -> None:
         """Show only the questions that apply to the answers so far, and the values computed from them."""
