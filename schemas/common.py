@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import UTC, date, datetime
+from typing import Any
 
 from pydantic import BaseModel, ConfigDict
 
@@ -40,11 +41,16 @@ class Issue(Strict):
 
 
 class ErrorBody(Strict):
-    """The body of every 4xx answer of the server."""
+    """The body of every 4xx answer of the server.
+
+    ``detail``: machine-readable state some answers carry so the client can go on without another
+    request (a 409 from a media upload holds the server's ``MediaStatus``); absent otherwise.
+    """
 
     code: str
     message: LocalizedText
     issues: list[Issue] = []
+    detail: dict[str, Any] | None = None
 
 
 def utcnow() -> datetime:

@@ -105,6 +105,22 @@ def parse_refs(value: Any) -> list[MediaRef]:
     return refs
 
 
+def placed_refs(form: FormDefinition, answers: dict[str, Any]) -> list[tuple[str, MediaRef]]:
+    """Each well-formed photo of ``answers`` as given, and where it is (``photos``, ``materials[2].shot``)."""
+    out: list[tuple[str, MediaRef]] = []
+    for f in form.fields:
+        value = answers.get(f.name)
+        if f.type == FieldType.IMAGE:
+            out += [(f.name, ref) for ref in parse_refs(value)]
+        elif f.type == FieldType.REPEAT and isinstance(value, list):
+            photo_fields = [c.name for c in f.fields if c.type == FieldType.IMAGE]
+            for number, entry in enumerate(value, start=1):
+                if isinstance(entry, dict):
+                    for name in photo_fields:
+                        out += [(f"{f.name}[{number}].{name}", ref) for ref in parse_refs(entry.get(name))]
+    return out
+
+
 def media_refs(form: FormDefinition, answers: dict[str, Any]) -> list[MediaRef]:
     """Every photo a record's answers reference (image questions, also inside repeats), once per hash.
 
@@ -112,20 +128,40 @@ def media_refs(form: FormDefinition, answers: dict[str, Any]) -> list[MediaRef]:
     ``derive_answers`` drops the answer, so the phone never uploads what no stored record
     references (the server would refuse it).
     """
-    kept = derive_answers(form, answers)
     seen: dict[str, MediaRef] = {}
-    for f in form.fields:
-        if f.type == FieldType.IMAGE:
-            for ref in parse_refs(kept.get(f.name)):
-                seen.setdefault(ref.sha256, ref)
-        elif f.type == FieldType.REPEAT and isinstance(kept.get(f.name), list):
-            photo_fields = [c.name for c in f.fields if c.type == FieldType.IMAGE]
-            for entry in kept[f.name]:
-                if isinstance(entry, dict):
-                    for name in photo_fields:
-                        for ref in parse_refs(entry.get(name)):
-                            seen.setdefault(ref.sha256, ref)
+    for _where, ref in placed_refs(form, derive_answers(form, answers)):
+        seen.setdefault(ref.sha256, ref)
     return list(seen.values())
+
+
+class RecordPhoto(Strict):
+    """One photo of a stored record as a supervisor's record view lists it: where, what, and its links."""
+
+    field: str  # the question, or the repeat entry's question: ``materials[2].shot``
+    name: str
+    sha256: str
+    size: int
+    url: str  # the JPEG: GET with the caller's bearer token
+    thumb_url: str  # a JPEG at most THUMB_SIDE pixels on its longest side
+
+
+THUMB_SIDE = 320
+MEDIA_PATH = "/api/v1/media"
+
+
+def record_photos(form: FormDefinition, answers: dict[str, Any]) -> list[RecordPhoto]:
+    """The photos of a stored record's answers, each with the addresses of its image and thumbnail."""
+    return [
+        RecordPhoto(
+            field=where,
+            name=ref.name,
+            sha256=ref.sha256,
+            size=ref.size,
+            url=f"{MEDIA_PATH}/{ref.sha256}",
+            thumb_url=f"{MEDIA_PATH}/{ref.sha256}/thumb",
+        )
+        for where, ref in placed_refs(form, answers)
+    ]
 
 
 def has_photos(form: FormDefinition) -> bool:

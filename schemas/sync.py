@@ -11,6 +11,7 @@ from pydantic import AwareDatetime, Field
 
 from .common import Issue, Strict
 from .forms import FormDefinition
+from .media import RecordPhoto
 from .plan_report import Approval, TallyReport, TallySeries
 from .plans import Plan
 from .records import Record, RecordStatus
@@ -181,6 +182,7 @@ class RecordRevision(Strict):
     void_reason: str | None = None
     answers: dict[str, Any]
     received_at: AwareDatetime
+    photos: list[RecordPhoto] = []  # the photos its answers reference, with their addresses
 
 
 class RecordHistory(Strict):

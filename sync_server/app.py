@@ -22,7 +22,19 @@ from schemas.sync import PushBatch
 from . import __version__
 from .api.errors import install_error_handlers
 from .api.guard import Guard
-from .api.routes import approvals, audit, devices, enroll, exports, health, reports, sync, tallies, users
+from .api.routes import (
+    approvals,
+    audit,
+    devices,
+    enroll,
+    exports,
+    health,
+    media,
+    reports,
+    sync,
+    tallies,
+    users,
+)
 from .bootstrap import prepare_database
 from .config import Settings
 from .db import Database
@@ -62,7 +74,7 @@ def create_app(settings: Settings, *, database: Database | None = None) -> FastA
     app.add_middleware(GZipMiddleware, minimum_size=1024)
     app.add_middleware(Guard, settings=settings)  # added last: runs first
     install_error_handlers(app)
-    for module in (health, enroll, sync, tallies, devices, approvals, exports, reports, audit, users):
+    for module in (health, enroll, sync, tallies, devices, approvals, exports, reports, audit, users, media):
         app.include_router(module.router)
     app.openapi = lambda: _openapi(app)  # type: ignore[method-assign]
     return app

@@ -51,6 +51,9 @@ class Settings(BaseModel):
     web_session_timeout_seconds: int = Field(default=300, ge=10, le=24 * 3600)
     # Files the web client would fetch from a CDN, served from our own origin (scripts/fetch_web_assets.sh).
     web_assets_dir: str = "var/web-assets"
+    # Photos, one file per content hash, never in the database. Default: a media folder beside the
+    # SQLite file, or ./var/media. Back it up with the database (docs/operations.md).
+    media_dir: str | None = None
     # Create tables and seed the shipped forms and plans when the app starts.
     init_db_on_startup: bool = True
     log_level: Literal["debug", "info", "warning", "error"] = "info"

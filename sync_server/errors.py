@@ -7,6 +7,7 @@
     ├── StoreUnavailable         the database failed or is busy; retryable (the API answers 503)
     ├── NotFound                 a plan, unit or user that does not exist (404)
     ├── Forbidden                outside the caller's unit subtree (403)
+    ├── Conflict                 out of step with the server's state (409); ``detail`` holds that state
     ├── InvalidInput             a request that can never succeed as it is (422); may list ``issues``
     │   └── XLSFormError         an XLSForm workbook that cannot be read at all (services/xlsform)
     ├── BadBody                  a body that is not gzip / JSON at all (400)
@@ -24,6 +25,8 @@ driver) are translated at one boundary, ``db.py``, with ``raise ... from exc``.
 
 from __future__ import annotations
 
+from typing import Any
+
 from schemas.common import Issue, LocalizedText, text
 
 
@@ -33,10 +36,16 @@ class ServerError(Exception):
     code = "server_error"
 
     def __init__(
-        self, message: LocalizedText | str, *, code: str | None = None, issues: list[Issue] | None = None
+        self,
+        message: LocalizedText | str,
+        *,
+        code: str | None = None,
+        issues: list[Issue] | None = None,
+        detail: dict[str, Any] | None = None,
     ) -> None:
         self.message = message if isinstance(message, LocalizedText) else text(message, message)
         self.issues = list(issues or [])
+        self.detail = detail
         if code:
             self.code = code
         super().__init__(self.message.en)
@@ -56,6 +65,10 @@ class NotFound(ServerError):
 
 class Forbidden(ServerError):
     code = "forbidden"
+
+
+class Conflict(ServerError):
+    code = "conflict"
 
 
 class InvalidInput(ServerError):

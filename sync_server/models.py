@@ -14,6 +14,7 @@ from typing import Any
 from sqlalchemy import (
     JSON,
     BigInteger,
+    Boolean,
     Date,
     DateTime,
     Float,
@@ -300,3 +301,40 @@ class ApprovalRow(Base):
     approver_path: Mapped[str | None] = mapped_column(String(2000))
 
     __table_args__ = (UniqueConstraint("plan_id", "unit_code", "start", "end", name="uq_approvals_scope"),)
+
+
+class MediaRow(Base):
+    """One photo's bytes as the server holds them: on disk under ``media_dir``, named by hash, never here.
+
+    ``received`` counts the bytes of the upload so far (the phone resumes from it); ``complete`` is
+    set once the whole file matched its hash and opened as a JPEG.
+    """
+
+    __tablename__ = "media"
+
+    sha256: Mapped[str] = mapped_column(String(64), primary_key=True)
+    size: Mapped[int] = mapped_column(Integer)
+    received: Mapped[int] = mapped_column(Integer, default=0)
+    complete: Mapped[bool] = mapped_column(Boolean, default=False)
+    created_at: Mapped[datetime]
+    updated_at: Mapped[datetime]
+    completed_at: Mapped[datetime | None]
+
+
+class RecordMediaRow(Base):
+    """A record referencing a photo, written at ingest: who may upload it and who may see it.
+
+    Kept for every revision that referenced the photo (a later edit that drops it does not hide it
+    from the record's history). ``size`` and ``name`` are as the record's answer declared them.
+    """
+
+    __tablename__ = "record_media"
+
+    record_id: Mapped[uuid.UUID] = mapped_column(
+        ForeignKey("records.id", ondelete="CASCADE"), primary_key=True
+    )
+    sha256: Mapped[str] = mapped_column(String(64), primary_key=True)
+    size: Mapped[int] = mapped_column(Integer)
+    name: Mapped[str] = mapped_column(String(120))
+
+    __table_args__ = (Index("ix_record_media_sha256", "sha256"),)

@@ -23,6 +23,7 @@ from schemas.common import ErrorBody, Issue, LocalizedText, text
 from ..errors import (
     AuthError,
     BadBody,
+    Conflict,
     Forbidden,
     InvalidInput,
     NotFound,
@@ -44,6 +45,7 @@ _STATUS: list[tuple[type[ServerError], int]] = [
     (BadBody, 400),
     (TooLarge, 413),
     (InvalidInput, 422),
+    (Conflict, 409),
     (NotFound, 404),
     (Forbidden, 403),
     (StoreUnavailable, 503),
@@ -110,9 +112,13 @@ def error_response(
     message: LocalizedText,
     issues: list[Issue] | None = None,
     headers: dict | None = None,
+    detail: dict[str, Any] | None = None,
 ) -> JSONResponse:
-    body = ErrorBody(code=code, message=message, issues=issues or [])
-    return JSONResponse(body.model_dump(mode="json"), status_code=status, headers=headers)
+    body = ErrorBody(code=code, message=message, issues=issues or [], detail=detail)
+    data = body.model_dump(mode="json")
+    if detail is None:
+        del data["detail"]  # absent, not null: answers without it stay as they were
+    return JSONResponse(data, status_code=status, headers=headers)
 
 
 INVALID = text("Yêu cầu không hợp lệ.", "The request is not valid.")
@@ -131,7 +137,7 @@ async def _server_error(_request: Request, exc: Exception) -> JSONResponse:
         headers["WWW-Authenticate"] = "Bearer"
     if status == 500:
         log.error("unmapped server error: %s", describe(exc))
-    return error_response(status, exc.code, exc.message, exc.issues, headers)
+    return error_response(status, exc.code, exc.message, exc.issues, headers, exc.detail)
 
 
 async def _validation_error(_request: Request, exc: Exception) -> JSONResponse:

@@ -5,7 +5,8 @@ The body is capped for **every** route before any handler reads it: a
 without one (chunked) is counted as it arrives and cut off at the cap, so
 three 300 MiB posts to ``/enroll`` cost nothing. ``/sync/push`` (the only
 route with big bodies, read and inflated by ``api/body.py``) gets
-``max_body_bytes``; every other route gets ``SMALL_BODY_BYTES``.
+``max_body_bytes``; a photo's chunk (``PUT /api/v1/media/{sha256}/chunk``)
+gets ``MAX_CHUNK_BYTES`` (1 MiB); every other route gets ``SMALL_BODY_BYTES``.
 
 Security headers: no MIME sniffing, no framing, no referrer, no caching of
 field data, a CSP that allows nothing (the API serves JSON and files; the
@@ -22,11 +23,13 @@ from typing import Any
 from fastapi import HTTPException
 
 from schemas.common import ErrorBody, text
+from schemas.media import MAX_CHUNK_BYTES
 
 from ..config import Settings
 
 SMALL_BODY_BYTES = 64 * 1024
 BIG_BODY_PATHS = ("/api/v1/sync/push",)
+MEDIA_PREFIX, CHUNK_SUFFIX = "/api/v1/media/", "/chunk"
 DOCS_PATHS = ("/docs", "/redoc", "/openapi.json")
 # The app's web build (sync_server/web_app.py): Flutter loads its own scripts, WebAssembly and fonts
 # from this origin, so it keeps only the framing rule, and its static files may be cached.
@@ -55,7 +58,7 @@ def _too_large_body(limit: int) -> bytes:
             f"The body exceeds {kib} KiB for this address.",
         ),
     )
-    return json.dumps(body.model_dump(mode="json"), ensure_ascii=False).encode("utf-8")
+    return json.dumps(body.model_dump(mode="json", exclude={"detail"}), ensure_ascii=False).encode("utf-8")
 
 
 def _security_headers(path: str, production: bool) -> list[tuple[bytes, bytes]]:
@@ -84,6 +87,8 @@ class Guard:
         self.production = settings.environment == "production"
 
     def limit_for(self, path: str) -> int:
+        if path.startswith(MEDIA_PREFIX) and path.endswith(CHUNK_SUFFIX):
+            return MAX_CHUNK_BYTES
         return self.big if path.startswith(BIG_BODY_PATHS) else min(SMALL_BODY_BYTES, self.big)
 
     async def __call__(self, scope: Scope, receive: Any, send: Any) -> None:

@@ -7,7 +7,9 @@ rows lock them in the same order and never deadlock on PostgreSQL; on SQLite
 the caller's ``BEGIN IMMEDIATE`` serialises pushes anyway. A new record goes in
 with ``INSERT ... ON CONFLICT DO NOTHING``; if the id exists, its row is read
 ``FOR UPDATE``, so the same record pushed over two connections is stored and
-counted once.
+counted once. Each stored revision's photos are linked to the record
+(``services/media.link_records``): the link is what lets its phone upload
+them and its readers see them.
 
 A record's own times (``created_at``, ``updated_at``) must fall between the
 earliest date a form accepts and tomorrow: a time like 9999-12-31 is nonsense
@@ -32,6 +34,7 @@ from schemas.common import Issue, text
 from schemas.form_state import FormState, form_state
 from schemas.form_validation import EARLIEST_DATE
 from schemas.forms import FormDefinition
+from schemas.media import has_photos, placed_refs
 from schemas.plan_records import record_period
 from schemas.records import Record, RecordStatus, check_record, finalize_answers
 from schemas.sync import Receipt, ReceiptStatus
@@ -39,6 +42,7 @@ from schemas.sync import Receipt, ReceiptStatus
 from ..models import RecordRevisionRow, RecordRow, TallyRollupRow, TallyRow, UnitRow
 from .accounts import Caller
 from .catalog import load_forms, load_plans
+from .media import link_records
 from .tallies.rollups import Contributions, TallyKey, add_to, apply_deltas, contributions_of, shard_for
 from .units import is_within
 
@@ -305,10 +309,25 @@ def push_records(
     if revisions:  # the audit trail of field data, in the same transaction
         # Declarative ``__table__`` is typed as a FromClause; on these mapped classes it is a Table.
         session.connection().execute(cast(Table, RecordRevisionRow.__table__).insert(), revisions)
+        link_records(session, _photo_links(revisions, forms))
     # Last, so the tally rows stay locked (PostgreSQL) only until the commit; in this device's shard, so
     # the other phones of the same unit do not wait for them.
     apply_deltas(session, deltas, shard=shard_for(caller.device_pk))
     return [r for r in receipts if r is not None]
+
+
+def _photo_links(revisions: Sequence[Mapping[str, Any]], forms: Mapping) -> list[dict[str, Any]]:
+    """The record↔photo links of the stored revisions: what their (finalized) answers reference."""
+    links = []
+    for rev in revisions:
+        form = forms.get((rev["form_id"], rev["form_version"]))
+        if form is None or not has_photos(form):
+            continue
+        for _where, ref in placed_refs(form, rev["answers"]):
+            links.append(
+                {"record_id": rev["record_id"], "sha256": ref.sha256, "size": ref.size, "name": ref.name}
+            )
+    return links
 
 
 def row_to_record(row: RecordRow) -> Record:

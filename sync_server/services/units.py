@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterable
+from typing import Any
 
 from sqlalchemy import or_, select
 from sqlalchemy.orm import Session
@@ -99,6 +100,11 @@ def get_unit(session: Session, *, code: str) -> UnitRow:
 def is_within(path: str, root_path: str) -> bool:
     """Whether the unit at ``path`` is ``root_path`` or below it."""
     return path == root_path or path.startswith(root_path + PATH_SEP)
+
+
+def subtree_clause(path_col: Any, root_path: str) -> Any:
+    """The SQL condition "the unit whose path is ``path_col`` lies in the subtree at ``root_path``"."""
+    return or_(path_col == root_path, path_col.startswith(root_path + PATH_SEP, autoescape=True))
 
 
 def subtree_rows(session: Session, *, root_path: str) -> list[UnitRow]:

@@ -9,6 +9,7 @@ import pytest
 from pydantic import ValidationError
 
 from schemas.answer_labels import value_label
+from schemas.common import ErrorBody, text
 from schemas.form_validation import validate_answers
 from schemas.forms import FieldType, FormDefinition
 from schemas.media import (
@@ -19,6 +20,7 @@ from schemas.media import (
     export_name,
     has_photos,
     media_refs,
+    record_photos,
 )
 
 TODAY = date(2026, 11, 22)
@@ -200,3 +202,24 @@ def test_media__exports_and_screens_name_each_photo_with_a_short_hash():
     label = value_label(form.field("photos"), [ref(1), ref(2)])
     assert label is not None
     assert label.vi == f"anh-1-{sha(1)[:8]}.jpg; anh-2-{sha(2)[:8]}.jpg"
+
+
+def test_media__record_view_lists_each_photo_where_it_sits_with_its_addresses():
+    form = photo_form()
+    answers = {"held_on": "2026-11-20", "photos": [ref(1)], "materials": [{}, {"shot": [ref(2)]}]}
+    photos = record_photos(form, answers)
+    assert [(p.field, p.name) for p in photos] == [
+        ("photos", "anh-1.jpg"),
+        ("materials[2].shot", "anh-2.jpg"),
+    ]
+    assert (
+        photos[1].url == f"/api/v1/media/{sha(2)}" and photos[1].thumb_url == f"/api/v1/media/{sha(2)}/thumb"
+    )
+
+
+def test_media__an_error_body_may_carry_the_upload_state():
+    status = MediaStatus(sha256=sha(1), size=10, received=4, complete=False)
+    body = ErrorBody(code="offset_mismatch", message=text("a", "b"), detail=status.model_dump())
+    again = ErrorBody.model_validate_json(body.model_dump_json())
+    assert MediaStatus.model_validate(again.detail).received == 4
+    assert ErrorBody(code="x", message=text("a", "b")).detail is None

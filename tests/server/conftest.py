@@ -29,6 +29,7 @@ def settings(db_url: str, tmp_path) -> Settings:
             "database_url": db_url,
             "environment": "test",
             "recovery_key_file": str(tmp_path / "recovery-key.json"),
+            "media_dir": str(tmp_path / "media"),
         }
     )
 

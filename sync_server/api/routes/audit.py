@@ -1,4 +1,5 @@
-"""GET /api/v1/audit and /api/v1/records/{id}/history: the audit trail, for admins, of their subtree."""
+"""GET /api/v1/audit and /api/v1/records/{id}/history: the audit trail (admins) and a record's revisions
+(supervisors and admins), of the caller's subtree."""
 
 from __future__ import annotations
 
@@ -15,13 +16,14 @@ from ...db import Database
 from ...errors import Forbidden, NotFound
 from ...services.accounts import Caller
 from ...services.audit import list_audit, record_history
+from ...services.media import with_photos
 from ..deps import CallerDep, DbDep
 
 router = APIRouter(prefix="/api/v1", tags=["audit"])
 
 _ERRORS: dict[int | str, dict] = {
     401: {"model": ErrorBody, "description": "unauthorized"},
-    403: {"model": ErrorBody, "description": "not_admin"},
+    403: {"model": ErrorBody, "description": "not_admin (audit), not_supervisor (record history)"},
     404: {"model": ErrorBody, "description": "unknown_record"},
 }
 
@@ -61,9 +63,18 @@ async def audit_log(
 
 
 def _history(db: Database, caller: Caller, record_id: uuid.UUID) -> RecordHistory:
-    _require_admin(caller)
+    # a supervisor reviews the records of their subtree (the record view with its photos) as they
+    # export them already; officers see their own records on their phones
+    if caller.role not in (Role.SUPERVISOR, Role.ADMIN):
+        raise Forbidden(
+            text(
+                "Chỉ giám sát viên và quản trị viên được xem lịch sử phiếu.",
+                "Only supervisors and admins may read a record's history.",
+            ),
+            code="not_supervisor",
+        )
     with db.session() as s:
-        revisions = record_history(s, record_id=record_id, scope_path=caller.unit_path)
+        revisions = with_photos(s, record_history(s, record_id=record_id, scope_path=caller.unit_path))
     if not revisions:
         raise NotFound(
             text(f"Không có phiếu {record_id}.", f"There is no record {record_id}."), code="unknown_record"
@@ -73,5 +84,7 @@ def _history(db: Database, caller: Caller, record_id: uuid.UUID) -> RecordHistor
 
 @router.get("/records/{record_id}/history", response_model=RecordHistory, responses=_ERRORS)
 async def history(record_id: uuid.UUID, caller: CallerDep, db: DbDep) -> RecordHistory:
-    """The revisions of a record inside the caller's subtree: who (author, device) and when (admins only)."""
+    """The revisions of a record inside the caller's subtree: who, when, and its photos' addresses.
+
+    Supervisors and admins; each revision lists its photos with the URLs of the image and thumbnail."""
     return await run_in_threadpool(_history, db, caller, record_id)
