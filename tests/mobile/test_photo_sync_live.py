@@ -14,7 +14,7 @@ import pytest
 import requests
 from PIL import Image
 
-from mobile.errors import PermanentSyncError
+from mobile.errors import PermanentSyncError, UploadConflict
 from mobile.media.shrink import Shrunk
 from mobile.media.store import MediaStore
 from mobile.record_state import LocalState
@@ -192,3 +192,20 @@ def test_a_photo_the_server_refuses_is_flagged_and_nothing_is_lost(phone: PhotoP
     assert phone.media.read(bad.sha256).startswith(b"not a photo")  # the photo stays on the phone
     again = phone.engine(media=phone.media).run()  # a refused photo is not sent again and again
     assert again.photos.bytes_sent == 0 and again.error is None
+
+
+def test_a_chunk_at_the_wrong_offset_says_where_to_resume(phone: PhotoPhone) -> None:
+    _, refs = phone.outreach([noisy_photo(7)])
+    assert phone.engine().run().sent == 1  # the record only
+    ref = refs[0]
+    data = phone.media.read(ref.sha256)
+    first = phone.client.put_chunk(ref.sha256, 0, data[:CHUNK_BYTES])
+    assert first.received == CHUNK_BYTES and not first.complete
+    with pytest.raises(UploadConflict) as info:  # a phone that lost track sends from too far on
+        phone.client.put_chunk(ref.sha256, 2 * CHUNK_BYTES, data[2 * CHUNK_BYTES : 3 * CHUNK_BYTES])
+    assert info.value.status == 409 and info.value.current.received == CHUNK_BYTES
+    assert info.value.message.vi and info.value.message.en
+    again = phone.client.put_chunk(ref.sha256, 0, data[:CHUNK_BYTES])  # a chunk it holds: accepted as is
+    assert again.received == CHUNK_BYTES
+    report = phone.engine(media=phone.media).run()  # the engine resumes from the server's count
+    assert report.photos.sent == 1 and report.photos.bytes_sent == ref.size - CHUNK_BYTES
