@@ -62,7 +62,9 @@ def photo(seed: int, size: tuple[int, int] = (1600, 1200), sigma: float = 16) ->
 
 
 def small(seed: int) -> Shrunk:
-    img = Image.new("RGB", (64, 48), (seed % 256, (seed // 256) % 256, 90))
+    """A distinct small JPEG per seed (noise: two seeds never encode alike)."""
+    pixels = b"".join(hashlib.sha256(f"{seed}:{i}".encode()).digest() for i in range(288))
+    img = Image.frombytes("RGB", (64, 48), pixels[: 64 * 48 * 3])
     buf = io.BytesIO()
     img.save(buf, format="JPEG", quality=80)
     return Shrunk(jpeg=buf.getvalue(), width=64, height=48)

@@ -109,38 +109,10 @@ class PhotoInput(FieldInput):
         self.take.disabled = self.choose.disabled = not self.model.can_add
         tiles: list[ft.Control] = []
         for ref in self.model.refs:
-            data = self.thumbs.get(ref.sha256)
-            picture: ft.Control
-            if data:
-                picture = ft.Image(src=data, width=THUMB_PX, height=THUMB_PX, fit=ft.BoxFit.COVER)
-            else:
-                picture = ft.Container(
-                    ft.Icon(ft.Icons.IMAGE, size=32),
-                    width=THUMB_PX,
-                    height=THUMB_PX,
-                    alignment=ft.Alignment.CENTER,
-                    bgcolor=ft.Colors.SURFACE_CONTAINER_HIGHEST,
-                )
             remove = icon_button(
                 ft.Icons.CLOSE, tr(self.lang, "remove_photo", name=ref.name), self._remover(ref.sha256)
             )
-            tiles.append(
-                ft.Container(
-                    ft.Column(
-                        [
-                            ft.Container(
-                                picture,
-                                border_radius=6,
-                                clip_behavior=ft.ClipBehavior.HARD_EDGE,
-                                tooltip=tr(self.lang, "photo_of", name=ref.name),
-                            ),
-                            ft.Row([ft.Text(ref.name, size=11), remove], spacing=0),
-                        ],
-                        spacing=0,
-                        horizontal_alignment=ft.CrossAxisAlignment.CENTER,
-                    ),
-                )
-            )
+            tiles.append(photo_tile(self.thumbs.get(ref.sha256), ref.name, self.lang, remove=remove))
         self.gallery.controls = tiles
 
     def _say(self, message: str | None, *, error: bool = False) -> None:
@@ -241,6 +213,47 @@ class PhotoInput(FieldInput):
         if added:
             self.changed()
         self._update()
+
+
+def photo_tile(
+    data: bytes | None, name: str, lang: str, *, remove: ft.Control | None = None, broken: bool = False
+) -> ft.Control:
+    """One photo as a square thumbnail (from bytes; an icon while loading, or ``broken``) and its name."""
+    picture: ft.Control
+    if data:
+        picture = ft.Image(src=data, width=THUMB_PX, height=THUMB_PX, fit=ft.BoxFit.COVER)
+    else:
+        picture = ft.Container(
+            ft.Icon(ft.Icons.BROKEN_IMAGE if broken else ft.Icons.IMAGE, size=32),
+            width=THUMB_PX,
+            height=THUMB_PX,
+            alignment=ft.Alignment.CENTER,
+            bgcolor=ft.Colors.SURFACE_CONTAINER_HIGHEST,
+        )
+    framed = ft.Container(
+        picture,
+        width=THUMB_PX,
+        height=THUMB_PX,
+        border_radius=6,
+        clip_behavior=ft.ClipBehavior.HARD_EDGE,
+        tooltip=tr(lang, "photo_unreadable" if broken else "photo_of", name=name),
+    )
+    top = (
+        ft.Stack(
+            [
+                framed,
+                ft.Container(
+                    remove, right=2, top=2, bgcolor=ft.Colors.SURFACE, border_radius=20, opacity=0.9
+                ),
+            ],
+            width=THUMB_PX,
+            height=THUMB_PX,
+        )
+        if remove
+        else framed
+    )
+    caption = ft.Text(name, size=11, width=THUMB_PX, text_align=ft.TextAlign.CENTER, no_wrap=True)
+    return ft.Column([top, caption], spacing=2, width=THUMB_PX, tight=True)
 
 
 async def _shoot(page: ft.Page, lang: str) -> bytes | None:

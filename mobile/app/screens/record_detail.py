@@ -22,7 +22,7 @@ from ...record_query import RecordQuery, record_date, status_of
 from ...record_state import LocalState, RecordAction, StoredRecord, allowed_actions
 from ..formatting import answer_text, fmt_date, fmt_datetime
 from ..i18n import N_
-from ..photo_input import THUMB_PX
+from ..photo_input import photo_tile
 from ..widgets import big_button, frame, status_look
 
 _NOTES = {
@@ -142,36 +142,12 @@ class RecordDetailScreen:
 
     def _photos(self, label: str, answer: object) -> ft.Control:
         """A photo question's answer: its thumbnails, each named; a refused one says why."""
-        t, lang = self.shell.t, self.shell.service.lang
+        lang = self.shell.service.lang
         tiles: list[ft.Control] = []
         notes: list[ft.Control] = []
         for ref in parse_refs(answer):
             data = self.thumbs.get(ref.sha256)
-            picture: ft.Control = (
-                ft.Image(src=data, width=THUMB_PX, height=THUMB_PX, fit=ft.BoxFit.COVER)
-                if data
-                else ft.Container(
-                    ft.Icon(ft.Icons.BROKEN_IMAGE, size=32),
-                    width=THUMB_PX,
-                    height=THUMB_PX,
-                    tooltip=t("photo_unreadable"),
-                )
-            )
-            tiles.append(
-                ft.Column(
-                    [
-                        ft.Container(
-                            picture,
-                            border_radius=6,
-                            clip_behavior=ft.ClipBehavior.HARD_EDGE,
-                            tooltip=t("photo_of", name=ref.name),
-                        ),
-                        ft.Text(ref.name, size=11),
-                    ],
-                    spacing=2,
-                    horizontal_alignment=ft.CrossAxisAlignment.CENTER,
-                )
-            )
+            tiles.append(photo_tile(data, ref.name, lang, broken=data is None))
             why = self.refused.get(ref.sha256)
             if why is not None:
                 notes.append(ft.Text(f"{ref.name}: {why.get(lang)}", size=12, color=ft.Colors.ERROR))
