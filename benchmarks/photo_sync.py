@@ -12,8 +12,8 @@
    (records already on the server, so the clock is the photos alone) straight to the server on
    loopback (the baseline) and through an emulated 2G link (``slow_link.Link``: ``--rate-kbit``
    250 kbit/s each way, ``--delay-ms`` 150 ms one way = 300 ms round trip, no loss, no cuts).
-   Checked: every photo on the server whole, byte for byte (its SHA-256), and the bytes sent
-   equal the photos' sizes (none twice).
+   Checked: every photo on the server whole, byte for byte (its SHA-256). "KB sent" exceeds
+   "photo KB" only when a request failed before the server took its bytes.
 """
 
 from __future__ import annotations
@@ -124,7 +124,10 @@ def sync_case(label: str, server, base_url: str, folder: Path, raws: list[bytes]
         check(report.error is None, f"{label}: photo sync failed: {report.error}")
         check(report.photos.sent == len(refs), f"{label}: {report.photos.sent} of {len(refs)} photos sent")
         size = sum(r.size for r in refs)
-        check(report.photos.bytes_sent == size, f"{label}: photo bytes sent twice")
+        # More than the photos' size only when a request failed before the server took its bytes
+        # (a chunk is then sent again from the server's count); tests/mobile/test_photo_sync_live.py
+        # proves through a counting proxy that bytes the server had are never sent again.
+        check(report.photos.bytes_sent >= size, f"{label}: fewer bytes sent than the photos hold")
         for ref in refs:
             got = requests.get(
                 f"{server.url}/api/v1/media/{ref.sha256}",
@@ -135,7 +138,13 @@ def sync_case(label: str, server, base_url: str, folder: Path, raws: list[bytes]
                 hashlib.sha256(got.content).hexdigest() == ref.sha256,
                 f"{label}: a photo differs on the server",
             )
-        return {"label": label, "photos": len(refs), "kb": size / 1024, "seconds": seconds}
+        return {
+            "label": label,
+            "photos": len(refs),
+            "kb": size / 1024,
+            "sent_kb": report.photos.bytes_sent / 1024,
+            "seconds": seconds,
+        }
     finally:
         phone.close()
 
@@ -189,18 +198,19 @@ def main() -> None:
         print(f"\nSyncing {args.photos} photos after their records")
         print(
             table(
-                ["link", "photos", "KB", "seconds", "kbit/s of photo"],
+                ["link", "photos", "photo KB", "KB sent", "seconds", "kbit/s of photo"],
                 [
                     [
                         r["label"],
                         r["photos"],
                         f"{r['kb']:.0f}",
+                        f"{r['sent_kb']:.0f}",
                         f"{r['seconds']:.1f}",
                         f"{r['kb'] * 8.192 / r['seconds']:.0f}",
                     ]
                     for r in rows
                 ],
-                "lrrrr",
+                "lrrrrr",
             )
         )
 

@@ -35,7 +35,7 @@ from cryptography.exceptions import InvalidTag
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 
 from schemas.common import LocalizedText, text, utcnow
-from schemas.media import MEDIA_MIME, MediaRef
+from schemas.media import MediaRef
 from vault_format.atomic import atomic_write, fsync_dir, remove_stray_temps
 
 from ..errors import MediaUnreadable, VaultError
@@ -84,7 +84,7 @@ class MediaStore:
         ref = MediaRef(
             sha256=sha,
             size=len(photo.jpeg),
-            mime=MEDIA_MIME,
+            mime="image/jpeg",  # MEDIA_MIME: a Literal for the model
             name=name,
             width=photo.width,
             height=photo.height,
