@@ -7,6 +7,10 @@ that begins with = + - @ (or a tab or carriage return) is prefixed with an
 apostrophe, so a spreadsheet never runs something an officer typed as a
 formula (CSV/formula injection).
 
+A form's photo questions name each photo by its export name (its own name
+and a short hash, ``schemas.media.export_name``) joined with "; ", and the
+records sheet of such a form ends with the record's photo count.
+
 Record exports stream: rows are read ``STREAM_BATCH`` at a time and written
 as they come (CSV in pieces; XLSX through a temporary file), so an export
 of 200,000 records does not hold them all in memory.
@@ -35,6 +39,7 @@ from schemas.answer_labels import value_label
 from schemas.catalog import latest_forms
 from schemas.common import vn_date
 from schemas.forms import FieldType, FormDefinition
+from schemas.media import has_photos, placed_refs
 from schemas.periods import Granularity, buckets
 from schemas.plan_report import IndicatorProgress, ProgressStatus
 from schemas.plans import Plan
@@ -62,6 +67,9 @@ STATUS_VI = {
     ProgressStatus.NO_DATA: "Chưa có số liệu",
 }
 RECORD_STATUS_VI = {"final": "Hoàn tất", "void": "Đã hủy", "draft": "Nháp"}
+PHOTO_COUNT = (
+    "Số ảnh"  # the last column of a form with photo questions: the record's photos, repeats included
+)
 
 TALLY_HEADERS = [
     "Mã đơn vị",
@@ -219,6 +227,7 @@ def record_rows(
     latest = latest_forms(forms.values())
     form = latest.get(form_id) if form_id else None
     fields = [f for f in form.fields] if form else []
+    photos = form is not None and has_photos(form)
     headers = [
         "Mã phiếu",
         "Biểu mẫu",
@@ -235,6 +244,8 @@ def record_rows(
         "Máy chủ nhận lúc",
         "Lý do hủy",
     ] + ([f.label.vi for f in fields] if form else ["Câu trả lời (JSON)"])
+    if photos:
+        headers.append(PHOTO_COUNT)
     q = _record_query(root, form_id, start, end, include_void).execution_options(yield_per=STREAM_BATCH)
 
     def rows() -> Iterator[list[Cell]]:
@@ -258,6 +269,8 @@ def record_rows(
             ]
             if form:
                 base += [_answer_cell(rec_form or form, f.name, rec.answers.get(f.name)) for f in fields]
+                if photos:
+                    base.append(len({ref.sha256 for _, ref in placed_refs(rec_form or form, rec.answers)}))
             else:
                 base.append(json.dumps(rec.answers, ensure_ascii=False, sort_keys=True))
             yield base

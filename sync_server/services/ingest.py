@@ -319,9 +319,13 @@ def push_records(
 def _photo_links(revisions: Sequence[Mapping[str, Any]], forms: Mapping) -> list[dict[str, Any]]:
     """The record↔photo links of the stored revisions: what their (finalized) answers reference."""
     links = []
+    with_photos: dict[Any, bool] = {}  # a push's records share a few forms: ask each once
     for rev in revisions:
-        form = forms.get((rev["form_id"], rev["form_version"]))
-        if form is None or not has_photos(form):
+        key = (rev["form_id"], rev["form_version"])
+        form = forms.get(key)
+        if key not in with_photos:
+            with_photos[key] = form is not None and has_photos(form)
+        if form is None or not with_photos[key]:
             continue
         for _where, ref in placed_refs(form, rev["answers"]):
             links.append(

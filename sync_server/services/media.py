@@ -121,7 +121,7 @@ def _status(sha256: str, size: int, row: MediaRow | None) -> MediaStatus:
     return MediaStatus(sha256=sha256, size=row.size, received=row.received, complete=row.complete)
 
 
-def media_status(db: Database, *, caller: Caller, sha256: str) -> MediaStatus:
+def media_status(db: Database, files: MediaFiles, *, caller: Caller, sha256: str) -> MediaStatus:
     """How much of ``sha256`` the server holds; NotFound unless a record the caller can see references it."""
     if not is_sha256(sha256):
         raise NotFound(UNKNOWN, code="unknown_media")
@@ -129,7 +129,10 @@ def media_status(db: Database, *, caller: Caller, sha256: str) -> MediaStatus:
         size = _visible_size(s, caller, sha256)
         if size is None:
             raise NotFound(UNKNOWN, code="unknown_media")
-        return _status(sha256, size, s.get(MediaRow, sha256))
+        row = s.get(MediaRow, sha256)
+    if row is not None and row.complete and not files.final(sha256).exists():
+        return _status(sha256, size, None)  # lost from disk (an older backup restored): send it again
+    return _status(sha256, size, row)
 
 
 def _locked_row(session: Session, sha256: str, size: int, now: datetime) -> MediaRow:
@@ -203,6 +206,8 @@ def _apply_chunk(
 ) -> _Outcome:
     """The pure-ish core of an upload step, on a locked row: changes are committed even on a refusal."""
     sha = row.sha256
+    if row.complete and not files.final(sha).exists():  # lost from disk: take it again from the start
+        row.complete, row.received, row.completed_at, row.updated_at = False, 0, None, now
     if row.complete:
         return _Outcome(_status(sha, size, row))
     if row.size != size:  # a partial upload under another declared size: it can never match this one

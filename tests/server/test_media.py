@@ -13,6 +13,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from openpyxl import load_workbook
 from PIL import Image
 from sqlalchemy import func, select
 
@@ -359,3 +360,77 @@ def test_media__the_record_view_lists_each_photo_with_its_addresses(api: Api, me
     assert (
         api.client.get(f"/api/v1/records/{rec['id']}/history", headers=api.auth("canbo")).status_code == 403
     )
+
+
+def test_media__exports_name_each_photo_and_count_them(api: Api, media: Path):
+    a, b, c = jpeg(seed=12), jpeg(seed=13), jpeg(seed=14)
+    sa, sb, sc = (hashlib.sha256(x).hexdigest() for x in (a, b, c))
+    push_photo(
+        api,
+        [ref(a), ref(b, name="anh-2.jpg")],
+        materials=[{"title": "Tờ rơi", "shot": [ref(c, name="to-roi.jpg")]}, {"title": "Sách"}],
+    )
+    push_photo(api, [])
+    resp = api.client.get(
+        "/api/v1/exports/records.xlsx", params={"form_id": "photo_session"}, headers=api.auth("giamsat")
+    )
+    assert resp.status_code == 200, resp.text
+    wb = load_workbook(io.BytesIO(resp.content), read_only=True)
+    rows = list(wb.worksheets[0].iter_rows(values_only=True))
+    head = list(rows[0])
+    assert head[-1] == "Số ảnh" and "Ảnh buổi" in head
+    cells = {(r[head.index("Ảnh buổi")] or "", r[-1]) for r in rows[1:]}
+    assert cells == {(f"anh-1-{sa[:8]}.jpg; anh-2-{sb[:8]}.jpg", 3), ("", 0)}
+    entries = list(wb.worksheets[1].iter_rows(values_only=True))
+    assert list(entries[0]) == ["Mã phiếu", "Thứ tự", "Tên", "Ảnh tài liệu"]
+    assert [(e[2], e[3] if len(e) > 3 else None) for e in entries[1:]] == [
+        ("Tờ rơi", f"to-roi-{sc[:8]}.jpg"),
+        ("Sách", None),
+    ]
+    csv_text = api.client.get(
+        "/api/v1/exports/records.csv", params={"form_id": "photo_session"}, headers=api.auth("giamsat")
+    ).content.decode("utf-8-sig")
+    assert f"anh-1-{sa[:8]}.jpg; anh-2-{sb[:8]}.jpg" in csv_text and "Số ảnh" in csv_text.splitlines()[0]
+
+
+def test_media__a_photo_lost_from_disk_is_taken_again(api: Api, media: Path):
+    photo = jpeg(seed=15)
+    sha = hashlib.sha256(photo).hexdigest()
+    push_photo(api, [ref(photo)])
+    upload(api, photo)
+    stored_files(media)[0].unlink()  # an older copy of the folder restored
+    assert MediaStatus.model_validate(status(api, sha).json()).received == 0
+    assert api.client.get(f"/api/v1/media/{sha}", headers=api.auth("giamsat")).status_code == 404
+    assert upload(api, photo).complete
+    assert api.client.get(f"/api/v1/media/{sha}", headers=api.auth("giamsat")).content == photo
+
+
+@pytest.mark.parametrize("size", [(12_000, 12_000), (9_500, 9_500), (5_000, 4_000)])
+def test_media__a_header_claiming_a_huge_image_is_refused_without_decoding_it(api: Api, media: Path, size):
+    small = jpeg(64, 48, seed=16)
+    sof = small.index(b"\xff\xc0")  # baseline frame header: length, precision, height, width
+    height, width = size
+    data = small[: sof + 5] + height.to_bytes(2, "big") + width.to_bytes(2, "big") + small[sof + 9 :]
+    sha = hashlib.sha256(data).hexdigest()
+    push_photo(api, [ref(data)])
+    resp = put(api, sha, 0, data)
+    assert resp.status_code == 422, resp.text
+    body = ErrorBody.model_validate(resp.json())
+    assert body.code == "too_many_pixels" and "thu nhỏ" in body.message.vi
+    assert not stored_files(media)
+
+
+def test_media__an_edit_that_swaps_a_photo_keeps_the_old_one_visible_in_the_history(api: Api, media: Path):
+    a, b = jpeg(seed=17), jpeg(seed=18)
+    rec = push_photo(api, [ref(a)])
+    edited = {**rec, "revision": 2, "answers": {"held_on": DAY, "photos": [ref(b, name="anh-moi.jpg")]}}
+    assert api.statuses(edited) == ["stored"]
+    assert api.statuses(edited) == ["duplicate"]  # sent again: nothing new linked
+    upload(api, a)
+    upload(api, b)
+    resp = api.client.get(f"/api/v1/records/{rec['id']}/history", headers=api.auth("giamsat"))
+    history = RecordHistory.model_validate(resp.json())
+    assert [[p.name for p in r.photos] for r in history.revisions] == [["anh-1.jpg"], ["anh-moi.jpg"]]
+    for data in (a, b):
+        sha = hashlib.sha256(data).hexdigest()
+        assert api.client.get(f"/api/v1/media/{sha}", headers=api.auth("giamsat")).content == data

@@ -48,9 +48,10 @@ _JPEG: dict[int | str, dict[str, Any]] = {
 
 
 @router.get("/{sha256}/status", response_model=MediaStatus, responses=_ERRORS)
-async def status(sha256: Sha, caller: CallerDep, db: DbDep) -> MediaStatus:
+async def status(sha256: Sha, caller: CallerDep, db: DbDep, settings: SettingsDep) -> MediaStatus:
     """How many bytes of the photo the server holds (``received``), and whether it is ``complete``."""
-    return await run_in_threadpool(media_status, db, caller=caller, sha256=sha256)
+    files = MediaFiles(media_root(settings))
+    return await run_in_threadpool(media_status, db, files, caller=caller, sha256=sha256)
 
 
 @router.put(
