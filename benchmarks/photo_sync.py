@@ -169,7 +169,10 @@ def main() -> None:
                 "lrr",
             )
         )
+        # Other photos for each link: the server keeps one file per hash, so photos the baseline
+        # already sent would be "complete" at once for the 2G phone (no byte sent at all).
         raws = [photo(i + 1) for i in range(args.photos)]
+        raws_2g = [photo(1000 + i) for i in range(args.photos)]
         server = start_live_server(root / "server")
         link = Link(
             int(server.url.rsplit(":", 1)[1]),
@@ -189,7 +192,7 @@ def main() -> None:
                     server,
                     f"http://127.0.0.1:{link.port}",
                     root / "phone-2g",
-                    raws,
+                    raws_2g,
                 ),
             ]
         finally:

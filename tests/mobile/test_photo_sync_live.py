@@ -209,3 +209,21 @@ def test_a_chunk_at_the_wrong_offset_says_where_to_resume(phone: PhotoPhone) -> 
     assert again.received == CHUNK_BYTES
     report = phone.engine(media=phone.media).run()  # the engine resumes from the server's count
     assert report.photos.sent == 1 and report.photos.bytes_sent == ref.size - CHUNK_BYTES
+
+
+def test_a_photo_the_server_already_holds_costs_no_byte(live_server: LiveServer, tmp_path: Path) -> None:
+    raw = noisy_photo(8)
+    one = PhotoPhone(live_server, tmp_path / "one")
+    two = PhotoPhone(live_server, tmp_path / "two")
+    try:
+        _, refs = one.outreach([raw])
+        assert one.engine(media=one.media).run().photos.sent == 1
+        _, same = two.outreach([raw])  # the same photo on another phone: the same hash after shrinking
+        assert same[0].sha256 == refs[0].sha256
+        report = two.engine(media=two.media).run()
+        assert report.photos.sent == 1 and report.photos.bytes_sent == 0
+        st = two.media.state(same[0].sha256)
+        assert st is not None and st.uploaded
+    finally:
+        one.vault.close()
+        two.vault.close()
