@@ -84,6 +84,7 @@ class PhotoInput(FieldInput):
         return ft.Column(
             [
                 ft.Text(self.label, weight=ft.FontWeight.W_500),
+                *([ft.Text(self.field.hint.get(self.lang), size=12, italic=True)] if self.field.hint else []),
                 self.counter,
                 self.gallery,
                 ft.Row([self.take, self.choose], wrap=True, spacing=8),
