@@ -97,6 +97,15 @@ def test_photos__attach_through_the_file_input_finalize_sync(live_server, app_ur
     app.text("anh-2.jpg")
     app.shot("photo-5-record-view")
 
+    # Home: the officer can choose "photos only on Wi-Fi" (the web build counts as Wi-Fi).
+    app.button("Quay lại").click()
+    app.button("Quay lại").click()
+    switch = app.find(app.page.get_by_role("switch", name="Ảnh chỉ gửi qua Wi-Fi"))
+    switch.click()
+    app.page.wait_for_timeout(500)
+    assert switch.get_attribute("aria-checked") == "true"
+    app.shot("photo-6-home-wifi-only")
+
     # On the server: two shrunk JPEGs, the camera photo upright and without its EXIF. Shrinking is
     # deterministic: the phone's hashes are the ones computed here from the same files.
     auth = {"Authorization": f"Bearer {_token(live_server.url)}"}
