@@ -154,8 +154,9 @@ def _locked_row(session: Session, sha256: str, size: int, now: datetime) -> Medi
 @dataclass
 class _Outcome:
     status: MediaStatus
-    conflict: bool = False
-    problem: str | None = None
+    conflict: bool = False  # the offset is not where the upload stands: 409
+    past_size: bool = False  # the chunk goes past the declared size: 413
+    problem: str | None = None  # the finished file failed its check: 422
 
 
 def _finish(files: MediaFiles, row: MediaRow, now: datetime) -> str | None:
@@ -187,8 +188,16 @@ def upload_chunk(
             raise NotFound(UNKNOWN, code="unknown_media")
         row = _locked_row(s, sha256, size, now)
         outcome = _apply_chunk(files, row, size=size, offset=offset, data=data, now=now)
+    # refusals are raised here, after the commit, so what the step changed (a reset) is kept
     if outcome.problem is not None:
         raise InvalidInput(_PROBLEMS[outcome.problem], code=outcome.problem)
+    if outcome.past_size:
+        raise TooLarge(
+            text(
+                f"Ảnh này khai báo {outcome.status.size} byte; phần gửi lên vượt quá dung lượng đó.",
+                f"This photo was declared as {outcome.status.size} bytes; the chunk goes past that size.",
+            )
+        )
     if outcome.conflict:
         raise Conflict(
             text(
@@ -204,7 +213,7 @@ def upload_chunk(
 def _apply_chunk(
     files: MediaFiles, row: MediaRow, *, size: int, offset: int, data: bytes, now: datetime
 ) -> _Outcome:
-    """The pure-ish core of an upload step, on a locked row: changes are committed even on a refusal."""
+    """One upload step on the locked row; what it changes is committed even when the answer is a refusal."""
     sha = row.sha256
     if row.complete and not files.final(sha).exists():  # lost from disk: take it again from the start
         row.complete, row.received, row.completed_at, row.updated_at = False, 0, None, now
@@ -221,12 +230,7 @@ def _apply_chunk(
         return _Outcome(_status(sha, size, row), problem=problem)
     end = offset + len(data)
     if end > row.size or end > MAX_MEDIA_BYTES:
-        raise TooLarge(
-            text(
-                f"Ảnh này khai báo {row.size} byte; phần gửi lên vượt quá dung lượng đó.",
-                f"This photo was declared as {row.size} bytes; the chunk goes past that size.",
-            )
-        )
+        return _Outcome(_status(sha, size, row), past_size=True)
     if offset != row.received:
         held = end <= row.received and files.read_partial(sha, offset, len(data)) == data
         return _Outcome(_status(sha, size, row), conflict=not held)

@@ -434,3 +434,16 @@ def test_media__an_edit_that_swaps_a_photo_keeps_the_old_one_visible_in_the_hist
     for data in (a, b):
         sha = hashlib.sha256(data).hexdigest()
         assert api.client.get(f"/api/v1/media/{sha}", headers=api.auth("giamsat")).content == data
+
+
+def test_media__a_partial_upload_under_a_false_size_does_not_block_the_true_one(api: Api, media: Path):
+    photo = jpeg(seed=19)
+    sha = hashlib.sha256(photo).hexdigest()
+    # someone else's record claims the same hash with another size and starts sending garbage
+    push_photo(api, [ref(photo, size=len(photo) + 10)], user="giamsat", unit="HN-SS-BS")
+    assert put(api, sha, 0, b"\0" * 5000, user="giamsat").json()["received"] == 5000
+    push_photo(api, [ref(photo)])
+    now = MediaStatus.model_validate(put(api, sha, 0, photo[:1000]).json())
+    assert (now.size, now.received) == (len(photo), 1000)  # the false partial was dropped
+    assert put(api, sha, 1000, photo[1000:]).json()["complete"] is True
+    assert stored_files(media)[0].read_bytes() == photo

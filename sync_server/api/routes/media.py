@@ -12,11 +12,12 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Path, Query, Request
 from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import FileResponse
+from starlette.requests import ClientDisconnect
 
 from schemas.common import ErrorBody, text, utcnow
 from schemas.media import MAX_CHUNK_BYTES, MAX_MEDIA_BYTES, MEDIA_MIME, MediaStatus
 
-from ...errors import TooLarge
+from ...errors import BadBody, TooLarge
 from ...services.media import media_status, photo_path, upload_chunk
 from ...services.media_files import MediaFiles, media_root
 from ..deps import CallerDep, DbDep, SettingsDep
@@ -80,7 +81,16 @@ async def put_chunk(
     ``detail``. The last chunk runs the checks: a file that is not its hash or not a JPEG is 422 and
     discarded. A complete photo answers ``complete: true`` to any chunk.
     """
-    data = await request.body()
+    try:
+        data = await request.body()
+    except ClientDisconnect:  # the link dropped mid-chunk: nothing of it counts, nobody waits for an answer
+        raise BadBody(
+            text(
+                "Phần gửi lên bị ngắt giữa chừng; hãy gửi lại từ vị trí máy chủ đã nhận.",
+                "The chunk was cut off; send again from where the server stands.",
+            ),
+            code="body_cut",
+        ) from None
     if len(data) > MAX_CHUNK_BYTES:  # the guard already refuses these; kept for a server run without it
         raise TooLarge(text("Mỗi phần gửi lên tối đa 1 MiB.", "Each chunk is at most 1 MiB."))
     files = MediaFiles(media_root(settings))
