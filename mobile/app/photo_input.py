@@ -127,9 +127,8 @@ class PhotoInput(FieldInput):
         except RuntimeError:  # not on a page (yet): shown as it is when it is
             pass
 
-    async def load_thumbnails(self, shell: Any = None) -> None:
+    async def load_thumbnails(self, shell: Any) -> None:
         """Decrypt and scale the attached photos' thumbnails (after the form is shown)."""
-        shell = shell or _SHELLS.get(getattr(self.control, "page", None))
         if shell is None:
             return
         for ref in list(self.model.refs):
@@ -140,7 +139,10 @@ class PhotoInput(FieldInput):
             except FieldTallyError as exc:
                 self._say(exc.message.get(self.lang), error=True)
         self._show()
-        self._update()
+        try:
+            shell.page.update()  # from a task, not a handler: send the change ourselves
+        except RuntimeError:
+            pass
 
     # ---- taps ----------------------------------------------------------------------------------------
     def _remover(self, sha256: str):

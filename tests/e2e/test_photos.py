@@ -77,6 +77,17 @@ def test_photos__attach_through_the_file_input_finalize_sync(live_server, app_ur
     app.find(app.page.get_by_role("button", name="Xóa ảnh anh-2.jpg", exact=True), tap=False)
     app.shot("photo-3-replaced")
 
+    # Saved as a draft and opened again: the photos come back, decrypted in memory for their thumbnails.
+    app.button("Lưu nháp").click()
+    app.text("Đã lưu nháp.", exact=False)
+    app.tap("Nháp 1")
+    app.tap_text(FORM, exact=False)
+    app.button("Sửa phiếu").click()
+    app.text("2/5 ảnh", timeout=30_000)
+    app.find(app.page.get_by_role("button", name="Xóa ảnh anh-2.jpg", exact=True), tap=False)
+    app.page.wait_for_timeout(1000)
+    app.shot("photo-4-draft-reopened")
+
     app.button("Hoàn thành").click()
     app.text("Đã hoàn thành", exact=False)
     app.button("Đồng bộ ngay").click()  # finalizing also started a quiet sync: either sends them
@@ -88,14 +99,14 @@ def test_photos__attach_through_the_file_input_finalize_sync(live_server, app_ur
     app.find(app.page.get_by_role("button", name=re.compile(r"^Đã gửi\s+1$")), timeout=30_000, scroll=False)
     app.page.wait_for_timeout(1500)
     assert app.page.get_by_text("ảnh chờ gửi", exact=False).count() == 0
-    app.shot("photo-4-synced")
+    app.shot("photo-5-synced")
 
     # The record's view: the thumbnails and the photo count.
     app.tap("Đã gửi 1")
     app.tap_text(FORM, exact=False)
     app.text("2 ảnh", exact=False)
     app.text("anh-2.jpg")
-    app.shot("photo-5-record-view")
+    app.shot("photo-6-record-view")
 
     # Home: the officer can choose "photos only on Wi-Fi" (the web build counts as Wi-Fi).
     app.button("Quay lại").click()
@@ -104,7 +115,7 @@ def test_photos__attach_through_the_file_input_finalize_sync(live_server, app_ur
     switch.click()
     app.page.wait_for_timeout(500)
     assert switch.get_attribute("aria-checked") == "true"
-    app.shot("photo-6-home-wifi-only")
+    app.shot("photo-7-home-wifi-only")
 
     # On the server: two shrunk JPEGs, the camera photo upright and without its EXIF. Shrinking is
     # deterministic: the phone's hashes are the ones computed here from the same files.
