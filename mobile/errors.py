@@ -20,7 +20,13 @@
     │   ├── RetryableSyncError        network down, timeout, 408/425/429/5xx, an unreadable answer;
     │   │                             .status, .retry_after (seconds, from Retry-After)
     │   └── PermanentSyncError        any other 4xx; .status, .body (the server's ErrorBody, if any)
-    │       └── AuthRejected          401: token unknown/revoked, or wrong username/password
+    │       ├── AuthRejected          401: token unknown/revoked, or wrong username/password
+    │       └── UploadConflict        409 of a photo chunk: .current, the server's MediaStatus to resume from
+    ├── MediaError                    a photo (mobile.media)
+    │   ├── NotAnImage                a file that is not a photo the app can read (JPEG, PNG, WebP...)
+    │   ├── ImageTooLarge             too many bytes or pixels to shrink safely (a decompression bomb)
+    │   ├── ImageDamaged              a truncated or corrupt photo file
+    │   └── MediaUnreadable           a stored photo missing, damaged, or sealed under another key
     ├── ValidationFailed              (mobile.records) answers that cannot be saved; .issues
     ├── RecordNotFound                (mobile.records) no record with that id on this phone
     ├── ActionRefused                 (mobile.records) an action the record's state does not allow
@@ -43,6 +49,7 @@ from __future__ import annotations
 
 import errno
 import math
+from typing import Any
 
 from schemas.common import ErrorBody, LocalizedText, text
 
@@ -251,8 +258,57 @@ class PermanentSyncError(SyncError):
         super().__init__(message, status=status, detail=detail)
 
 
+class UploadConflict(PermanentSyncError):
+    """A photo chunk sent from another offset than the server holds; ``current`` says where to resume."""
+
+    default_message = text(
+        "Máy chủ đang giữ một phần khác của ảnh.", "The server holds another part of the photo."
+    )
+
+    def __init__(self, current: Any, message: LocalizedText | None = None, **kw: Any) -> None:
+        self.current = current  # schemas.media.MediaStatus
+        super().__init__(message, **kw)
+
+
 class AuthRejected(PermanentSyncError):
     default_message = text(
         "Máy chủ không chấp nhận thiết bị này nữa. Hãy đăng ký lại thiết bị.",
         "The server no longer accepts this device. Register the device again.",
+    )
+
+
+# ---- photos ------------------------------------------------------------------------------------------
+
+
+class MediaError(FieldTallyError):
+    default_message = text("Không xử lý được ảnh này.", "This photo could not be processed.")
+
+
+class NotAnImage(MediaError):
+    default_message = text(
+        "Tệp đã chọn không phải là ảnh (JPEG, PNG hoặc WebP). Hãy chụp hoặc chọn một ảnh khác.",
+        "The file chosen is not a photo (JPEG, PNG or WebP). Take or choose another photo.",
+    )
+
+
+class ImageTooLarge(MediaError):
+    default_message = text(
+        "Ảnh quá lớn để xử lý trên máy. Hãy chụp lại hoặc chọn một ảnh nhỏ hơn.",
+        "The photo is too large to process on the phone. Take it again or choose a smaller one.",
+    )
+
+
+class ImageDamaged(MediaError):
+    default_message = text(
+        "Ảnh bị hỏng hoặc chưa được lưu trọn vẹn nên không đọc được. Hãy chụp hoặc chọn lại.",
+        "The photo is damaged or incomplete and cannot be read. Take or choose it again.",
+    )
+
+
+class MediaUnreadable(MediaError):
+    default_message = text(
+        "Không đọc được ảnh đã lưu trên máy (ảnh bị thiếu hoặc hỏng). Phiếu vẫn còn nguyên; "
+        "hãy chụp lại ảnh nếu cần.",
+        "A photo stored on this phone cannot be read (missing or damaged). The record itself is safe; "
+        "take the photo again if it is needed.",
     )

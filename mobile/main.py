@@ -17,7 +17,9 @@ import flet as ft
 
 from . import loop_monitor
 from .app.lifecycle import Lifecycle
+from .app.network_kind import counts_as_wifi
 from .app.permission_prompt import install as install_permissions
+from .app.photo_input import install as install_photo_picker
 from .app.service import AppService
 from .app.shell import Shell
 from .app.web_device import (
@@ -88,6 +90,7 @@ async def _run(page: ft.Page, service: AppService, idle_seconds: float, prefs: o
         await lifecycle.on_connectivity()
 
     install_permissions(page)  # the service only; permissions are asked when first needed
+    install_photo_picker(page, shell)  # the file picker, attached before the first photo question
 
     page.on_app_lifecycle_state_change = on_lifecycle
     # Web: a closed or reloaded tab releases the vault at once; an expired session stops everything.
@@ -100,6 +103,15 @@ async def _run(page: ft.Page, service: AppService, idle_seconds: float, prefs: o
         shell.connectivity = ft.Connectivity(on_change=on_connectivity)
     except Exception:  # not every client build carries the service; the probe loop covers it
         log.info("connectivity service unavailable; relying on periodic probes")
+    if not page.web and page.platform in (ft.PagePlatform.ANDROID, ft.PagePlatform.IOS):
+        # "Photos only on Wi-Fi" asks the connectivity service; elsewhere the connection counts as Wi-Fi.
+        async def on_wifi() -> bool:
+            if shell.connectivity is None:
+                return False
+            kinds = await shell.connectivity.get_connectivity()
+            return counts_as_wifi(is_phone=True, kinds=[getattr(k, "value", k) for k in kinds])
+
+        service.on_wifi = on_wifi
     shell.start()
     shell.spawn(shell.watch())
 

@@ -236,6 +236,11 @@ class RecordStore:
         docs.sort(key=_changed_at, reverse=True)
         return [StoredRecord.model_validate(d) for d in docs[:limit]]
 
+    def documents(self) -> builtins.list[dict[str, Any]]:
+        """Every stored record as its JSON document, unvalidated (for scans that read a few keys)."""
+        with self._lock:
+            return [dict(d) for d in self._records]
+
     def counts(self) -> dict[LocalState, int]:
         out = {s: 0 for s in LocalState}
         with self._lock:

@@ -47,6 +47,8 @@ class AppSettings(BaseModel):
     lock_after_seconds: int = 60
     # Finished records unsent for longer than this are shown on the home screen (mobile/unsent.py).
     unsent_warn_days: int = 3
+    # Photos go only over Wi-Fi (records still go on any connection); web and desktop count as Wi-Fi.
+    photos_wifi_only: bool = False
 
 
 def data_dir() -> Path:

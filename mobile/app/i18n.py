@@ -373,6 +373,26 @@ STRINGS: dict[str, tuple[str, str]] = {
         "Camera access is turned off for good. Save without a photo, or open Settings to turn it on.",
     ),
     "perm_open_settings": ("Mở Cài đặt", "Open Settings"),
+    # photos (the image question, the record's photos, what waits to be sent)
+    "take_photo": ("Chụp ảnh", "Take photo"),
+    "choose_photo": ("Chọn ảnh", "Choose photo"),
+    "photo_of": ("Ảnh {name}", "Photo {name}"),
+    "remove_photo": ("Xóa ảnh {name}", "Remove photo {name}"),
+    "photo_adding": ("Đang thu nhỏ và mã hóa ảnh…", "Shrinking and encrypting the photo…"),
+    "photo_added": ("Đã thêm {n} ảnh.", "{n} photo(s) added."),
+    "photo_already": ("Ảnh này đã có trong câu hỏi.", "This photo is already attached."),
+    "photo_unreadable": ("Không hiển thị được ảnh", "The photo cannot be shown"),
+    "photo_count": ("{n} ảnh", "{n} photo(s)"),
+    "photo_camera_close": ("Đóng máy ảnh", "Close the camera"),
+    "photo_shoot": ("Chụp", "Shoot"),
+    "photos_waiting": ("{n} ảnh chờ gửi", "{n} photo(s) waiting to be sent"),
+    "photos_wait_wifi": ("{n} ảnh chờ Wi-Fi để gửi", "{n} photo(s) waiting for Wi-Fi"),
+    "photos_wifi_only": ("Ảnh chỉ gửi qua Wi-Fi", "Photos only on Wi-Fi"),
+    "photos_refused": (
+        "Máy chủ không nhận {n} ảnh: {reason} Phiếu và ảnh vẫn được giữ trên máy.",
+        "The server did not accept {n} photo(s): {reason} The record and the photo stay on this phone.",
+    ),
+    "photos_sent": ("Đã gửi {n} ảnh.", "{n} photo(s) sent."),
     # the web build: one browser, one device; sign out
     "web_taken_over": (
         "Ứng dụng đã được mở khóa ở một thẻ khác của trình duyệt này, nên thẻ này đã khóa.",

@@ -17,6 +17,7 @@ from .fields import (
     TextInput,
     TimeInput,
 )
+from .photo_input import PhotoInput
 from .repeat_input import RepeatInput
 
 _KINDS: dict[FieldType, type[FieldInput]] = {
@@ -33,6 +34,7 @@ _KINDS: dict[FieldType, type[FieldInput]] = {
     FieldType.NOTE: NoteDisplay,
     FieldType.CALCULATED: CalculatedDisplay,
     FieldType.REPEAT: RepeatInput,
+    FieldType.IMAGE: PhotoInput,
 }
 
 

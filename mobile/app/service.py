@@ -32,6 +32,7 @@ from schemas.sync import UserInfo
 from vault_format.reader import TOKEN_META_KEY, UNLOCK_META_KEY
 
 from ..errors import InputError
+from ..media.store import MediaStore
 from ..pin_policy import check_pin
 from ..record_query import RecordQuery, search
 from ..record_state import LocalState, StoredRecord
@@ -44,6 +45,7 @@ from ..vault import Vault
 from ..vault import device_secret as ds
 from ..vault.keyfile import vault_keys_from_enrollment
 from .device_admin import DeviceAdmin
+from .photo_calls import PhotoCalls
 from .pin_lockout import PinLockout
 from .progress_calls import ProgressCalls, is_network_error
 
@@ -57,9 +59,10 @@ class HomeSummary:
     counts: dict[LocalState, int]
     last_sync: datetime | None
     online: bool | None
+    photos_waiting: int = 0  # photos of finished records not yet on the server
 
 
-class AppService(PinLockout, DeviceAdmin, ProgressCalls):
+class AppService(PinLockout, DeviceAdmin, ProgressCalls, PhotoCalls):
     def __init__(
         self,
         data_dir: Path,
@@ -88,6 +91,9 @@ class AppService(PinLockout, DeviceAdmin, ProgressCalls):
         self._pending: tuple[str, UserInfo] | None = None  # token and user between enrollment and PIN
         self.vault: Vault | None = None
         self.store: RecordStore | None = None
+        self.media: MediaStore | None = None  # the vault's photos (photo_calls.py)
+        # Set where the app can tell the connection's kind (Android); None counts as Wi-Fi.
+        self.on_wifi: Callable[[], Awaitable[bool]] | None = None
         self.user: UserInfo | None = None
         self.online: bool | None = None
         self._sync_lock = asyncio.Lock()
@@ -207,6 +213,7 @@ class AppService(PinLockout, DeviceAdmin, ProgressCalls):
             self.store.author, self.store.unit = self.settings.username, self.settings.unit
         raw = await asyncio.to_thread(self.store.get_meta, USER_KEY)
         self.user = UserInfo.model_validate(raw) if raw else None
+        await self.prune_photos()  # photos of a form abandoned before the app was killed
 
     async def start_over(self) -> Path:
         """Enroll again after a forgotten PIN: the old vault is moved aside (never deleted).
@@ -239,12 +246,14 @@ class AppService(PinLockout, DeviceAdmin, ProgressCalls):
         self.store = RecordStore(
             vault, author=self.settings.username, unit=self.settings.unit, device=self.settings.device_id
         )
+        self.media = MediaStore(vault)
 
     def lock(self) -> None:
         if self.vault is not None:
             self.vault.close()
         self.vault = None
         self.store = None
+        self.media = None
 
     async def left_behind(self) -> tuple[int, int]:
         """(finished records the server has not taken yet, drafts): what signing out would leave behind."""
@@ -334,17 +343,21 @@ class AppService(PinLockout, DeviceAdmin, ProgressCalls):
         return record, form, answers
 
     async def clear_autosave(self) -> None:
+        """The form was left (saved, or given up): its slot goes, and the photos nothing keeps."""
         if self.store is not None:
             await asyncio.to_thread(self.store.clear_autosave)
+            await self.prune_photos()
 
     async def summary(self) -> HomeSummary:
         store = self._require_store()
         counts = await asyncio.to_thread(store.counts)
         last = await asyncio.to_thread(store.get_meta, "last_sync")
+        photos = await self.photos_waiting()
         return HomeSummary(
             counts=counts,
             last_sync=datetime.fromisoformat(last) if isinstance(last, str) else None,
             online=self.online,
+            photos_waiting=photos.waiting if photos else 0,
         )
 
     # ---- network --------------------------------------------------------------
@@ -375,7 +388,12 @@ class AppService(PinLockout, DeviceAdmin, ProgressCalls):
             return None
         async with self._sync_lock:
             store = self._require_store()
-            engine = SyncEngine(store, await asyncio.to_thread(self._client))
+            engine = SyncEngine(
+                store,
+                await asyncio.to_thread(self._client),
+                media=self.media,
+                send_photos=await self.may_send_photos(),
+            )
             report = await asyncio.to_thread(engine.run, progress)
             self.online = report.error is None or not is_network_error(report.error)
             return report

@@ -296,10 +296,14 @@ class Shell:
                     self.toast(self.t("sync_failed", reason=self.say(report.error)), error=True)
             elif report.rejected:
                 self.toast(self.t("sync_rejected", n=report.rejected), error=True)
+            elif report.photos.refused:  # said even after a quiet sync: the officer may retake them
+                reason = report.photos.refused[0].get(self.service.lang)
+                self.toast(self.t("photos_refused", n=len(report.photos.refused), reason=reason), error=True)
             elif not quiet:
-                self.toast(
-                    self.t("sync_done", stored=report.stored) if report.sent else self.t("sync_nothing")
-                )
+                said = self.t("sync_done", stored=report.stored) if report.sent else self.t("sync_nothing")
+                if report.photos.sent:
+                    said += " " + self.t("photos_sent", n=report.photos.sent)
+                self.toast(said)
         await self._notify()
 
     async def _notify(self) -> None:

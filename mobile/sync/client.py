@@ -29,14 +29,16 @@ import requests
 from pydantic import BaseModel, ValidationError
 
 from schemas.common import ErrorBody, LocalizedText, text
+from schemas.media import MediaStatus
 from schemas.sync import EnrollRequest, EnrollResponse, PullResponse, PushBatch, PushResponse
 
-from ..errors import AuthRejected, PermanentSyncError, RetryableSyncError, SyncError
+from ..errors import AuthRejected, PermanentSyncError, RetryableSyncError, SyncError, UploadConflict
 
 HEALTH = "/health"
 ENROLL = "/api/v1/enroll"
 PUSH = "/api/v1/sync/push"
 PULL = "/api/v1/sync/pull"
+MEDIA = "/api/v1/media/"  # + sha256 + "/status" | "/chunk?offset=N"
 
 RETRYABLE_STATUS = {408, 425, 429}
 M = TypeVar("M", bound=BaseModel)
@@ -130,6 +132,16 @@ class ServerClient:
         """Forms, plans, units and tallies for the officer's scope."""
         return self._parse(self._send("GET", PULL, headers=self._outbox()), PullResponse)
 
+    def media_status(self, sha256: str) -> MediaStatus:
+        """How much of one photo the server holds (404: no record it has references the hash)."""
+        return self._parse(self._send("GET", f"{MEDIA}{sha256}/status"), MediaStatus)
+
+    def put_chunk(self, sha256: str, offset: int, data: bytes) -> MediaStatus:
+        """Send ``data`` as the bytes from ``offset``; a 409 raises UploadConflict with where to resume."""
+        headers = {"Content-Type": "application/octet-stream"}
+        path = f"{MEDIA}{sha256}/chunk?offset={int(offset)}"
+        return self._parse(self._send("PUT", path, data=data, headers=headers), MediaStatus)
+
     def get_model(self, path: str, model: type[M], *, params: dict[str, str] | None = None) -> M:
         """GET a read-only resource (tallies, series, approvals) and parse it as ``model``."""
         query = ("?" + urlencode(params)) if params else ""
@@ -208,6 +220,8 @@ class ServerClient:
             return RetryableSyncError(
                 message or _BUSY, status=status, retry_after=_retry_after(resp), detail=detail
             )
+        if status == 409 and (current := _media_status(resp)) is not None:
+            return UploadConflict(current, message, status=status, body=body, detail=detail)
         if 300 <= status < 400:  # a redirect we did not follow: a captive portal or a wrong address
             return RetryableSyncError(_UNREACHABLE, status=status, detail=detail)
         return PermanentSyncError(message, status=status, body=body, detail=detail)
@@ -229,6 +243,24 @@ def _error_body(resp: requests.Response) -> ErrorBody | None:
     for candidate in (raw, raw.get("detail") if isinstance(raw, dict) else None):
         try:
             return ErrorBody.model_validate(candidate)
+        except ValidationError:
+            continue
+    return None
+
+
+def _media_status(resp: requests.Response) -> MediaStatus | None:
+    """The ``MediaStatus`` a 409 of the media routes carries (at the top, or in ``detail``), if any."""
+    try:
+        raw = resp.json()
+    except ValueError:
+        return None
+    candidates = [raw]
+    detail = raw.get("detail") if isinstance(raw, dict) else None
+    if isinstance(detail, dict):
+        candidates += [detail, *(v for v in detail.values() if isinstance(v, dict))]
+    for candidate in candidates:
+        try:
+            return MediaStatus.model_validate(candidate)
         except ValidationError:
             continue
     return None

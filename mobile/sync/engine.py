@@ -30,7 +30,7 @@ import threading
 import time
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
 from uuid import uuid4
 
@@ -39,9 +39,12 @@ from schemas.records import Record
 from schemas.sync import MAX_BATCH_RECORDS, MAX_BODY_BYTES, PushBatch, PushResponse, Receipt, ReceiptStatus
 
 from ..errors import AuthRejected, FieldTallyError, PermanentSyncError, RetryableSyncError
+from ..media.store import MediaStore
+from ..media.usage import waiting_photos
 from ..record_state import LocalState, StoredRecord
 from ..records import RecordStore
 from .client import ServerClient
+from .media_upload import MediaUploader, PhotoReport
 
 BATCH_OVERHEAD = 128  # bytes of JSON around the records: {"batch_id": "...", "records": [...]}
 FIRST_BATCH = 200  # records in the first push of a run, before the link's speed is known
@@ -129,6 +132,7 @@ class SyncReport:
     error: FieldTallyError | None
     stale: int = 0
     remaining: int = 0  # records still in the outbox when the run ended
+    photos: PhotoReport = field(default_factory=PhotoReport)  # after the records (media_upload.py)
 
     @property
     def ok(self) -> bool:
@@ -187,7 +191,11 @@ class SyncEngine:
         first_batch: int = FIRST_BATCH,
         rng: random.Random | None = None,
         clock: Callable[[], float] = time.monotonic,
+        media: MediaStore | None = None,
+        send_photos: bool = True,
     ) -> None:
+        """``media``: the vault's photos, sent after the records; ``send_photos`` False holds them
+        (the officer's "photos only on Wi-Fi" without Wi-Fi): the records still go."""
         self.store = store
         self.client = client
         self.max_attempts = max(1, max_attempts)
@@ -199,6 +207,8 @@ class SyncEngine:
         self.clock = clock
         self._rng = rng or random.Random()
         self._timeouts = 0  # pushes that timed out since the last batch started (for the sizing)
+        self.media = media
+        self.send_photos = send_photos
 
     def run(self, progress: Callable[[int, int], None] | None = None) -> SyncReport:
         """Push the whole outbox, then pull; the report says what happened (never raises for I/O).
@@ -241,6 +251,12 @@ class SyncEngine:
             pulled = True
         except FieldTallyError as exc:
             error = exc
+        photos = PhotoReport()
+        if error is None and self.media is not None:
+            try:
+                self._send_photos(self.media, photos)
+            except FieldTallyError as exc:
+                error = exc
         finished = utcnow()
         remaining = total - done
         try:
@@ -261,7 +277,28 @@ class SyncEngine:
             finished_at=finished,
             error=error,
             remaining=remaining,
+            photos=photos,
         )
+
+    def _send_photos(self, media: MediaStore, report: PhotoReport) -> None:
+        """The photos of the records the server acknowledged, unless they wait for Wi-Fi."""
+        todo = waiting_photos(self.store, media)
+        if todo.sendable and not self.send_photos:
+            report.held_for_wifi = True
+        elif todo.sendable:
+            uploader = MediaUploader(
+                self.client,
+                media,
+                retries=self._with_retries,
+                pause=self._pause,
+                max_attempts=self.max_attempts,
+            )
+            try:
+                uploader.upload_all(todo.sendable, report)
+            finally:
+                report.waiting = waiting_photos(self.store, media).waiting
+            return
+        report.waiting = todo.waiting
 
     def _push_batch(self, records: list[Record]) -> dict[ReceiptStatus, int]:
         """Push ``records`` (splitting on a whole-batch refusal), apply the receipts, count them."""
@@ -297,14 +334,18 @@ class SyncEngine:
                     self._timeouts += 1
                 if attempt >= self.max_attempts:
                     raise
-                delay = self._rng.uniform(0, self.base_delay * 2 ** (attempt - 1))
-                if exc.retry_after is not None:
-                    if exc.retry_after > MAX_DELAY:
-                        raise RetryableSyncError(
-                            _GAVE_UP_WAITING,
-                            status=exc.status,
-                            retry_after=exc.retry_after,
-                            detail=exc.detail,
-                        ) from exc
-                    delay = max(delay, exc.retry_after)
-                self.sleep(min(delay, MAX_DELAY))
+                self._pause(attempt, exc)
+
+    def _pause(self, attempt: int, exc: RetryableSyncError) -> None:
+        """Wait before try ``attempt + 1``: exponential backoff with full jitter, or Retry-After."""
+        delay = self._rng.uniform(0, self.base_delay * 2 ** (attempt - 1))
+        if exc.retry_after is not None:
+            if exc.retry_after > MAX_DELAY:
+                raise RetryableSyncError(
+                    _GAVE_UP_WAITING,
+                    status=exc.status,
+                    retry_after=exc.retry_after,
+                    detail=exc.detail,
+                ) from exc
+            delay = max(delay, exc.retry_after)
+        self.sleep(min(delay, MAX_DELAY))

@@ -38,6 +38,8 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
+from cryptography.hazmat.primitives import hashes
+from cryptography.hazmat.primitives.kdf.hkdf import HKDF
 from tinydb import TinyDB
 
 from schemas.common import LocalizedText, text
@@ -296,6 +298,16 @@ class Vault:
         """The id of the server key the data key is wrapped for, or None."""
         block = self._keyfile().recovery
         return block["key_id"] if block else None
+
+    def subkey(self, label: bytes) -> bytes:
+        """A 256-bit key for one purpose (``label``), derived from the data key by HKDF-SHA256.
+
+        The data key itself never leaves the storage; each use (e.g. the photo blobs,
+        ``mobile/media/store.py``) gets its own key, salted with the vault's id.
+        """
+        self._storage._check_open()
+        hkdf = HKDF(algorithm=hashes.SHA256(), length=32, salt=self.vault_id.encode("utf-8"), info=label)
+        return hkdf.derive(self._storage._key)
 
     # ---- use ---------------------------------------------------------------------------------------
     @property

@@ -39,6 +39,12 @@ class HomeScreen:
         self.status = ft.Text(t("checking"), size=13)
         self.status_icon = ft.Icon(ft.Icons.CLOUD_QUEUE, size=16)
         self.waiting = ft.Text("", size=13, visible=False)
+        self.photos = ft.Text("", size=13, visible=False)  # photos not yet on the server
+        self.wifi_only = ft.Switch(
+            label=t("photos_wifi_only"),
+            value=svc.settings.photos_wifi_only,
+            on_change=self.shell.guard(self.on_wifi_only),
+        )
         self.overdue = ft.Text("", size=13, color=ft.Colors.ERROR, visible=False)  # unsent too long
         self.last_sync = ft.Text("", size=13)
         self.sync_bar = ft.ProgressBar(visible=False, semantics_label=t("sync_now"))
@@ -87,6 +93,7 @@ class HomeScreen:
                 header,
                 ft.Row([self.status_icon, ft.Container(self.status, expand=True)], spacing=6),
                 self.waiting,
+                self.photos,
                 self.overdue,
                 self.last_sync,
                 ft.Row([self.sync_button]),
@@ -123,6 +130,7 @@ class HomeScreen:
                     if svc.can_manage_devices
                     else []
                 ),
+                self.wifi_only,
                 ft.Row(
                     [
                         big_button(
@@ -171,6 +179,10 @@ class HomeScreen:
         waiting = summary.counts.get(LocalState.PENDING, 0)
         self.waiting.value = t("waiting_count", n=waiting)
         self.waiting.visible = waiting > 0
+        photos = summary.photos_waiting
+        held = svc.settings.photos_wifi_only and not await svc.may_send_photos()
+        self.photos.value = t("photos_wait_wifi" if held else "photos_waiting", n=photos)
+        self.photos.visible = photos > 0
         unsent = await svc.unsent()  # records finished long ago and still not on the server
         self.overdue.visible = unsent.overdue(svc.settings.unsent_warn_days)
         self.overdue.value = t("unsent_overdue", n=unsent.count, days=unsent.days_waiting())
@@ -215,6 +227,10 @@ class HomeScreen:
 
     async def on_sync(self, e) -> None:
         await self.shell.sync()
+
+    async def on_wifi_only(self, e) -> None:
+        await self.shell.service.set_photos_wifi_only(bool(self.wifi_only.value))
+        await self.update_state()
 
     async def on_progress(self, e) -> None:
         await self.shell.open("progress")

@@ -14,6 +14,8 @@ from uuid import UUID
 
 import flet as ft
 
+from schemas.forms import FieldType, FormDefinition
+from schemas.media import media_refs, parse_refs
 from schemas.records import RecordStatus
 
 from ...errors import FieldTallyError
@@ -21,6 +23,7 @@ from ...record_query import RecordQuery, record_date, status_of
 from ...record_state import LocalState, RecordAction, StoredRecord, allowed_actions
 from ..formatting import answer_text, fmt_date, fmt_datetime
 from ..i18n import N_
+from ..photo_input import photo_tile
 from ..widgets import big_button, frame, status_look
 
 _NOTES = {
@@ -39,6 +42,9 @@ class RecordDetailScreen:
         self.record_id = record_id
         self.back_query = back_query
         self.body = ft.Column([ft.ProgressRing()], spacing=10)
+        self.thumbs: dict[str, bytes | None] = {}  # decrypted and scaled in memory, never on disk
+        self.refs: list = []
+        self.refused: dict = {}
 
     def build(self) -> ft.View:
         t = self.shell.t
@@ -59,6 +65,8 @@ class RecordDetailScreen:
         if self.shell.service.store is None or self.shell.current is not self:
             return
         sr = await self.shell.service.get_record(self.record_id)
+        if sr is not None:
+            await self._load_thumbnails(sr)
         self.body.controls = self._content(sr) if sr is not None else [ft.Text(self.shell.t("list_empty"))]
         self.shell.page.update()
 
@@ -86,6 +94,7 @@ class RecordDetailScreen:
                         t("record_date", date=fmt_date(record_date(sr, form))),
                         t("revision", n=rec.revision),
                         t("updated", when=fmt_datetime(rec.updated_at)),
+                        *([t("photo_count", n=len(self.refs))] if self.refs else []),
                     ]
                 ),
                 size=12,
@@ -101,6 +110,10 @@ class RecordDetailScreen:
         out.append(ft.Divider())
         if form is not None:
             for f in form.fields:
+                if f.type == FieldType.IMAGE:
+                    if rec.answers.get(f.name):
+                        out.append(self._photos(f.label.get(lang), rec.answers.get(f.name)))
+                    continue
                 shown = answer_text(f, rec.answers.get(f.name), lang)
                 if shown:
                     out.append(
@@ -113,6 +126,40 @@ class RecordDetailScreen:
                         )
                     )
         return out
+
+    # ---- photos --------------------------------------------------------------------------------------
+    async def _load_thumbnails(self, sr: StoredRecord) -> None:
+        svc = self.shell.service
+        form: FormDefinition | None = svc.form_for(sr.record)
+        self.refs = media_refs(form, sr.record.answers) if form is not None else []
+        waiting = await svc.photos_waiting()
+        self.refused = {st.sha256: st.refused for st in (waiting.refused if waiting else []) if st.refused}
+        for ref in self.refs:
+            if ref.sha256 not in self.thumbs:
+                try:
+                    self.thumbs[ref.sha256] = await svc.photo_thumbnail(ref.sha256)
+                except FieldTallyError:
+                    self.thumbs[ref.sha256] = None
+
+    def _photos(self, label: str, answer: object) -> ft.Control:
+        """A photo question's answer: its thumbnails, each named; a refused one says why."""
+        lang = self.shell.service.lang
+        tiles: list[ft.Control] = []
+        notes: list[ft.Control] = []
+        for ref in parse_refs(answer):
+            data = self.thumbs.get(ref.sha256)
+            tiles.append(photo_tile(data, ref.name, lang, broken=data is None))
+            why = self.refused.get(ref.sha256)
+            if why is not None:
+                notes.append(ft.Text(f"{ref.name}: {why.get(lang)}", size=12, color=ft.Colors.ERROR))
+        return ft.Column(
+            [
+                ft.Text(label, size=12, color=ft.Colors.ON_SURFACE_VARIANT),
+                ft.Row(tiles, wrap=True, spacing=8, run_spacing=8),
+                *notes,
+            ],
+            spacing=4,
+        )
 
     def _issues(self, sr: StoredRecord) -> ft.Control:
         t, lang = self.shell.t, self.shell.service.lang

@@ -19,6 +19,7 @@ from ...records import ValidationFailed
 from ..autosave import Autosaver
 from ..fields import CalculatedDisplay, FieldInput
 from ..inputs import make_input
+from ..photo_input import PhotoInput
 from ..repeat_input import RepeatInput
 from ..viewmodels.form_session import FormSession
 from ..viewmodels.issue_summary import scroll_key, summarize
@@ -132,6 +133,16 @@ class RecordFormScreen:
     def mount(self) -> None:
         """Shown: start keeping what is typed (called by the shell after ``build``)."""
         self.autosaver.start(restored=self.session.restored)
+        for box in self._photo_inputs():  # the photos already attached: thumbnails, made in memory
+            self.shell.spawn(box.load_thumbnails(self.shell))
+
+    def _photo_inputs(self) -> list[PhotoInput]:
+        """The form's photo questions holding photos, at its top and inside repeat entries."""
+        boxes: list[FieldInput] = list(self.inputs.values())
+        for box in self.inputs.values():
+            if isinstance(box, RepeatInput):
+                boxes += [child for entry in box.entries for child in entry.inputs.values()]
+        return [b for b in boxes if isinstance(b, PhotoInput) and b.model.refs]
 
     def refresh(self) -> None:
         """Show only the questions that apply to the answers so far, and the values computed from them."""
