@@ -11,6 +11,7 @@ from fastapi import APIRouter, Header, Request, Response
 from fastapi.concurrency import run_in_threadpool
 
 from schemas.common import ErrorBody, Issue, text, utcnow
+from schemas.form_features import FORM_FEATURES_HEADER, parse_reads
 from schemas.outbox import OUTBOX_COUNT, OUTBOX_OLDEST, parse_outbox_headers
 from schemas.sync import PullResponse, PushBatch, PushResponse, Receipt
 
@@ -146,13 +147,18 @@ async def pull(
     if_none_match: Annotated[str | None, Header(alias="If-None-Match")] = None,
     outbox_count: Annotated[str | None, Header(alias=OUTBOX_COUNT)] = None,
     outbox_oldest: Annotated[str | None, Header(alias=OUTBOX_OLDEST)] = None,
+    form_features: Annotated[str | None, Header(alias=FORM_FEATURES_HEADER)] = None,
 ) -> PullResponse | Response:
-    """Forms (every version), plans, the caller's unit subtree, and tallies for this year and this phase."""
+    """Forms (every version the app can read: see the form-features header), plans, the caller's unit
+    subtree, and tallies for this year and this phase."""
     now = utcnow()
     unsent = parse_outbox_headers(outbox_count, outbox_oldest)
     if unsent is not None and caller.device_pk:  # after a push, the pull's report is the latest
         await run_in_threadpool(_note_unsent, db, caller.device_pk, unsent, now)
-    result = await run_in_threadpool(build_pull, db, caller, now=now, today=local_today(settings, now))
+    reads = parse_reads(form_features)
+    result = await run_in_threadpool(
+        build_pull, db, caller, now=now, today=local_today(settings, now), reads=reads
+    )
     etag = _etag(result)
     if if_none_match and etag in [t.strip() for t in if_none_match.split(",")]:
         return Response(status_code=304, headers={"ETag": etag})
