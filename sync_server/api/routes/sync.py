@@ -13,7 +13,7 @@ from fastapi.concurrency import run_in_threadpool
 from schemas.common import ErrorBody, Issue, text, utcnow
 from schemas.form_features import FORM_FEATURES_HEADER, parse_reads
 from schemas.outbox import OUTBOX_COUNT, OUTBOX_OLDEST, parse_outbox_headers
-from schemas.sync import PullResponse, PushBatch, PushResponse, Receipt
+from schemas.sync import PullResponse, PushBatch, PushResponse
 
 from ...clock import local_today
 from ...config import Settings
@@ -23,6 +23,7 @@ from ...services.accounts import Caller
 from ...services.devices import note_unsent
 from ...services.ingest import push_records
 from ...services.pull import build_pull
+from ...services.receipts import bounded_receipts
 from ..body import parse_body, read_body
 from ..deps import CallerDep, DbDep, SettingsDep
 
@@ -38,21 +39,6 @@ _ERRORS: dict[int | str, dict[str, Any]] = {
 }
 
 
-# The answer to a push may outweigh the push by at most this factor (plus a little): receipts of
-# rejected records carry bilingual issues, and a batch of tiny bad records must not become a
-# response amplifier. Past it, each rejected receipt keeps only its first issue.
-MAX_ANSWER_FACTOR = 1.0
-ANSWER_SLACK = 8 * 1024
-
-
-def _fit(receipts: list[Receipt], budget: int) -> list[Receipt]:
-    """``receipts``, with rejected ones cut to their first issue when all of them would pass ``budget``."""
-    size = sum(len(r.model_dump_json()) for r in receipts)
-    if size <= budget:
-        return receipts
-    return [r.model_copy(update={"issues": r.issues[:1]}) if len(r.issues) > 1 else r for r in receipts]
-
-
 def _store(
     db: Database, settings: Settings, caller: Caller, batch: PushBatch, size: int, unsent: tuple | None = None
 ) -> PushResponse:
@@ -63,8 +49,8 @@ def _store(
         )
         if unsent is not None and caller.device_pk:  # in the same transaction: no extra write
             note_unsent(s, device_pk=caller.device_pk, report=unsent, now=now)
-    budget = int(size * MAX_ANSWER_FACTOR) + ANSWER_SLACK
-    return PushResponse(receipts=_fit(receipts, budget), server_time=utcnow())
+    # bounded: a batch of tiny bad records must not draw a far larger answer (services/receipts.py)
+    return PushResponse(receipts=bounded_receipts(receipts, request_bytes=size), server_time=utcnow())
 
 
 @router.post(
