@@ -309,6 +309,14 @@ STRINGS: dict[str, tuple[str, str]] = {
     "photo_count": ("{n} ảnh", "{n} photo(s)"),
     "photo_camera_close": ("Đóng máy ảnh", "Close the camera"),
     "photo_shoot": ("Chụp", "Shoot"),
+    "photo_no_camera": (
+        "Máy này không có máy ảnh dùng được. Hãy chọn một ảnh có sẵn.",
+        "This phone has no camera the app can use. Choose a photo you already have.",
+    ),
+    "photo_camera_failed": (
+        "Máy ảnh không mở được hoặc không chụp được. Hãy thử lại, hoặc chọn một ảnh có sẵn.",
+        "The camera did not open or could not take the photo. Try again, or choose a photo you already have.",
+    ),
     "photos_waiting": ("{n} ảnh chờ gửi", "{n} photo(s) waiting to be sent"),
     "photos_wait_wifi": ("{n} ảnh chờ Wi-Fi để gửi", "{n} photo(s) waiting for Wi-Fi"),
     "photos_wifi_only": ("Ảnh chỉ gửi qua Wi-Fi", "Photos only on Wi-Fi"),
