@@ -349,4 +349,5 @@ def province_district(folder: Path) -> Path:
         {"list_name": "communes", "name": "hang_bac", **_both("Hàng Bạc", "Hang Bac"), "district": "hk"},
         {"list_name": "communes", "name": "closed", **_both("Đã giải thể", "Dissolved"), "district": "bd"},
     ]  # fmt: skip
-    return write(folder / "province_district.xlsx", survey, choices, {"form_id": "visits", "version": 1})
+    settings = {"form_id": "visits", "version": 1, "form_title": "Phiếu thăm hộ theo địa bàn"}
+    return write(folder / "province_district.xlsx", survey, choices, settings)
