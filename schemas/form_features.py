@@ -3,7 +3,7 @@
 A phone reads the forms of a pull strictly (``FormDefinition`` refuses what it does not know), so a
 form using a question type added after the phone was built would make that phone's whole pull fail,
 and its officer could neither record on new forms nor send. Forms therefore have *features*: names
-for what came after the first app that went to the field (photo questions, so far). Every pull says
+for what came after the first app that went to the field (photo questions, choice filters). Every pull says
 which features the phone reads (``FORM_FEATURES_HEADER``); the server sends only the forms whose
 features the phone named, and an app that names none (one built before the header) gets only forms
 with none. Earlier versions of a form stay in every pull, so such a phone goes on recording on the
@@ -21,7 +21,8 @@ from .forms import FieldType, FormDefinition
 
 FORM_FEATURES_HEADER = "X-Fieldtally-Form-Features"
 PHOTOS = "image"  # photo questions (FieldType.IMAGE), at the top level or inside a repeat
-READS: frozenset[str] = frozenset({PHOTOS})  # what this build of the app reads
+CHOICE_FILTER = "choice_filter"  # select questions whose choices follow other answers (and choices' columns)
+READS: frozenset[str] = frozenset({PHOTOS, CHOICE_FILTER})  # what this build of the app reads
 _NAME = re.compile(r"^[a-z][a-z0-9_-]{0,39}$")
 _MAX_HEADER = 1000  # characters of the header read; a longer one is cut, not refused
 
@@ -33,6 +34,8 @@ def form_features(form: FormDefinition) -> frozenset[str]:
         for question in (field, *field.fields):
             if question.type == FieldType.IMAGE:
                 out.add(PHOTOS)
+            if question.choice_filter or any(c.filters for c in question.choices):
+                out.add(CHOICE_FILTER)
     return frozenset(out)
 
 

@@ -85,6 +85,10 @@ STRINGS: dict[str, tuple[str, str]] = {
     "attendance_section": ("Số lượt người tham dự", "Attendance (person-times)"),
     "increase": ("Tăng {label}", "Increase {label}"),
     "entry_add": ("Thêm: {label}", "Add: {label}"),
+    "no_choices_offered": (
+        "Chưa có lựa chọn nào phù hợp với các câu trả lời ở trên.",
+        "No choice fits the answers above yet.",
+    ),
     "entry_up": ("Chuyển lên", "Move up"),
     "entry_down": ("Chuyển xuống", "Move down"),
     "entry_remove": ("Xóa mục này", "Remove this entry"),

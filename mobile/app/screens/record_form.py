@@ -82,6 +82,7 @@ class RecordFormScreen:
             self.inputs[field.name] = box
             controls.append(box.control)
         self.labelled = {f.name for f in self.form.fields if label_refs(f)}
+        self.filtered = {f.name for f in self.form.fields if f.choice_filter}
         for name, box in self.inputs.items():  # the session holds what the inputs read as
             self.session.set(name, box.value())
         self.session.shown()  # as first shown; leaving it so saves nothing
@@ -145,8 +146,17 @@ class RecordFormScreen:
         return [b for b in boxes if isinstance(b, PhotoInput) and b.model.refs]
 
     def refresh(self) -> None:
-        """Show only the questions that apply to the answers so far, and the values computed from them."""
-        state = self.session.state()
+        """Show only the questions that apply to the answers so far, the values computed from them, and
+        the choices each question offers now (an answer no longer offered is cleared: ``FormSession.settle``).
+        """
+        state, cleared = self.session.settle()
+        answers = self.session.answers()
+        for name in cleared:
+            box = self.inputs.get(name)
+            if isinstance(box, RepeatInput):
+                box.update_answers(answers.get(name))
+            elif box is not None:
+                box.set(answers.get(name))
         for name, box in self.inputs.items():
             box.control.visible = state.shown(name)
             if isinstance(box, CalculatedDisplay):
@@ -155,6 +165,8 @@ class RecordFormScreen:
                 box.refresh(state.env)
             if name in self.labelled:
                 box.relabel(state.env)
+            if name in self.filtered:
+                box.offer(self.session.options(name, state))
         for heading, names in self.headings.values():  # a section with nothing to ask shows no heading
             heading.visible = any(state.shown(n) for n in names)
 
