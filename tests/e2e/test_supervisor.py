@@ -130,7 +130,12 @@ def test_supervisor__progress_drilldown_period_approval_export_offline(demo_serv
     # Offline: the server is gone; the cached figures still show, and the phone says they are saved ones.
     demo_server.stop()
     app.scroll_top()
-    app.button("Quay lại").click()
+    app.button("Quay lại").click()  # up to the city; a second tap while the screen is redrawn can be lost
+    trail = "Thành phố Hà Nội › Huyện Sóc Sơn"
+    app.page.get_by_text(trail).or_(app.page.get_by_label(trail)).first.wait_for(
+        state="hidden", timeout=30_000
+    )
+    app.page.wait_for_timeout(500)
     app.button("Quay lại").click()
     app.button("Tiến độ kế hoạch").click()
     app.text("số liệu đã lưu trên máy", exact=False)
