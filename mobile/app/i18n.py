@@ -493,6 +493,31 @@ STRINGS: dict[str, tuple[str, str]] = {
     "stats_col_passed": ("Đạt", "Passed"),
     "stats_col_share": ("Tỷ lệ đạt", "Share"),
     "stats_export": ("Xuất số liệu (Excel)", "Export the figures (Excel)"),
+    # a supervisor's records behind the figures
+    "suprec_open": ("Phiếu", "Records"),
+    "suprec_title": ("Phiếu đã gửi", "Records sent"),
+    "suprec_offline": (
+        "Xem phiếu cần kết nối mạng: phiếu nằm trên máy chủ. Hãy thử lại khi có mạng.",
+        "The records need a connection: they are on the server. Try again when you are online.",
+    ),
+    "suprec_none": ("Không có phiếu nào trong kỳ này.", "No records in this period."),
+    "suprec_more": ("Xem thêm phiếu", "More records"),
+    "suprec_photos": ("{n} ảnh", "{n} photos"),
+    "suprec_photos_title": ("Ảnh ({n})", "Photos ({n})"),
+    "suprec_photo_open": ("Xem ảnh {name}", "Open photo {name}"),
+    "suprec_photo_missing": (
+        "Ảnh chưa được gửi lên máy chủ (điện thoại của cán bộ chưa gửi).",
+        "The photo is not on the server yet (the officer's phone has not sent it).",
+    ),
+    "suprec_close": ("Đóng", "Close"),
+    "suprec_void": ("Đã hủy", "Voided"),
+    "suprec_by": ("Người nhập: {who} · nhận lúc {when}", "By {who} · received {when}"),
+    "suprec_repeat": ("{title} ({n} mục)", "{title} ({n} entries)"),
+    "suprec_col_day": ("Ngày", "Date"),
+    "suprec_col_form": ("Mẫu phiếu", "Form"),
+    "suprec_col_author": ("Người nhập", "Author"),
+    "suprec_col_photos": ("Ảnh", "Photos"),
+    "suprec_col_summary": ("Tóm tắt", "Summary"),
     # errors
     "err_unexpected": (
         "Có lỗi ngoài dự kiến. Dữ liệu đã lưu vẫn an toàn. Hãy thử lại.",

@@ -1,0 +1,171 @@
+"""One officer's record as a supervisor reviews it: its answers, its repeats as tables, its photos.
+
+Opened from the supervisor's list of records (``supervised_records``). The answers read as the
+officer's own record view does (labels, dd/mm/yyyy); each repeat is a small table (one row per
+entry); the photos are thumbnails fetched from the server with the device token and shown from
+bytes, never written to disk; tapping one shows the photo itself in a dialog. The state lives in
+``viewmodels.record_view_model``; this screen only lays out and forwards taps.
+"""
+
+from __future__ import annotations
+
+import flet as ft
+
+from schemas.media import RecordPhoto
+from schemas.record_list import RecordSummary
+from schemas.records import RecordStatus
+
+from ..formatting import fmt_date, fmt_datetime
+from ..photo_input import photo_tile
+from ..viewmodels.record_view_model import RecordViewModel, RepeatTable
+from ..widgets import frame
+
+DIALOG_SIDE = 900  # the largest the full photo is drawn; the dialog shrinks it to the window
+
+
+class SupervisedRecordScreen:
+    nav = "progress"
+    wide = False  # at a desk: a readable column
+
+    def __init__(self, shell, model: RecordViewModel, back_to) -> None:
+        self.shell = shell
+        self.model = model
+        self.back_to = back_to
+        model.changed = shell.refresh
+
+    @classmethod
+    async def open(cls, shell, *, line: RecordSummary, back_to) -> None:
+        model = RecordViewModel(shell.service, line)
+        shell.show(cls(shell, model, back_to))
+        await model.load()
+
+    def mount(self) -> None:
+        self.shell.sync_listeners[:] = []
+
+    # ---- events --------------------------------------------------------------------------------
+    async def on_back(self, e) -> None:
+        self.shell.show(self.back_to)  # the list as it was left (its pages, its place)
+
+    async def on_photo(self, e) -> None:
+        photo = next((p for p in self.model.photos if p.sha256 == e.control.data), None)
+        if photo is None:
+            return
+        data = await self.model.full_photo(photo)
+        t = self.shell.t
+        if data is None:
+            self.shell.toast(t("suprec_photo_missing"), error=True)
+            return
+        side = min(DIALOG_SIDE, int((self.shell.page.width or 360) - 48))
+
+        def close(_e) -> None:
+            self.shell.page.pop_dialog()
+
+        dialog = ft.AlertDialog(
+            title=ft.Text(photo.name, size=14),
+            content=ft.Image(src=data, width=side, height=side, fit=ft.BoxFit.CONTAIN),
+            actions=[ft.TextButton(content=t("suprec_close"), on_click=close, tooltip=t("suprec_close"))],
+            content_padding=8,
+        )
+        self.shell.page.show_dialog(dialog)
+
+    # ---- layout --------------------------------------------------------------------------------
+    def build(self) -> ft.View:
+        t, m, lang = self.shell.t, self.model, self.shell.service.lang
+        line = m.line
+        who = line.author_name or line.author
+        controls: list[ft.Control] = [
+            ft.Text(f"{fmt_date(line.day)} · {line.unit_name}", size=15, weight=ft.FontWeight.W_600),
+            ft.Text(t("suprec_by", who=who, when=fmt_datetime(line.received_at)), size=12),
+        ]
+        if line.status == RecordStatus.VOID:
+            reason = m.revision.void_reason if m.revision is not None else None
+            controls.append(
+                ft.Text(t("suprec_void") + (f": {reason}" if reason else ""), color=ft.Colors.RED_800)
+            )
+        if m.busy:
+            controls.append(ft.ProgressBar(semantics_label=t("progress_loading")))
+        if m.problem:
+            words = self.shell.say(m.problem.error) if m.problem.error else t(m.problem.key or "")
+            controls.append(ft.Text(words, color=ft.Colors.ORANGE_900, semantics_label=words))
+        if m.revision is not None:
+            controls += self._photos()
+            controls.append(ft.Divider())
+            for a in m.answers(lang):
+                controls.append(
+                    ft.Column(
+                        [
+                            ft.Text(a.label, size=12, color=ft.Colors.ON_SURFACE_VARIANT),
+                            ft.Text(a.text, selectable=True),
+                        ],
+                        spacing=0,
+                    )
+                )
+            for table in m.repeats(lang):
+                controls.append(self._repeat(table))
+        return frame(
+            "/supervised-record",
+            line.title.get(lang),
+            controls,
+            on_back=self.shell.guard(self.on_back),
+            back_label=t("back"),
+        )
+
+    def _photos(self) -> list[ft.Control]:
+        t, m, lang = self.shell.t, self.model, self.shell.service.lang
+        if not m.photos:
+            return []
+        out: list[ft.Control] = [
+            ft.Text(t("suprec_photos_title", n=len(m.photos)), weight=ft.FontWeight.W_600)
+        ]
+        for group in m.photo_groups(lang):
+            tiles = [self._tile(p) for p in group.photos]
+            out.append(
+                ft.Column(
+                    [
+                        ft.Text(group.label, size=12, color=ft.Colors.ON_SURFACE_VARIANT),
+                        ft.Row(tiles, wrap=True, spacing=8, run_spacing=8),
+                    ],
+                    spacing=4,
+                )
+            )
+        return out
+
+    def _tile(self, photo: RecordPhoto) -> ft.Control:
+        m, lang = self.model, self.shell.service.lang
+        broken = photo.sha256 in m.missing
+        tile = photo_tile(m.thumbs.get(photo.sha256), photo.name, lang, broken=broken)
+        label = (
+            self.shell.t("suprec_photo_missing")
+            if broken
+            else self.shell.t("suprec_photo_open", name=photo.name)
+        )
+        return ft.Container(
+            tile,
+            data=photo.sha256,
+            on_click=None if broken else self.shell.guard(self.on_photo),
+            tooltip=label,
+            border_radius=6,
+        )
+
+    def _repeat(self, table: RepeatTable) -> ft.Control:
+        columns = [ft.DataColumn(ft.Text(h, weight=ft.FontWeight.W_600, size=12)) for h in table.headers]
+        rows = [ft.DataRow(cells=[ft.DataCell(ft.Text(cell, size=13)) for cell in row]) for row in table.rows]
+        grid = ft.DataTable(
+            columns=columns,
+            rows=rows,
+            column_spacing=16,
+            horizontal_margin=8,
+            heading_row_height=36,
+            data_row_min_height=36,
+            data_row_max_height=72,
+        )
+        return ft.Column(
+            [
+                ft.Text(
+                    self.shell.t("suprec_repeat", title=table.title, n=len(table.rows)),
+                    weight=ft.FontWeight.W_600,
+                ),
+                ft.Card(content=ft.Container(ft.Row([grid], scroll=ft.ScrollMode.AUTO), padding=4)),
+            ],
+            spacing=4,
+        )
