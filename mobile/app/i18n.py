@@ -505,6 +505,7 @@ STRINGS: dict[str, tuple[str, str]] = {
     "suprec_photos": ("{n} ảnh", "{n} photos"),
     "suprec_photos_title": ("Ảnh ({n})", "Photos ({n})"),
     "suprec_photo_open": ("Xem ảnh {name}", "Open photo {name}"),
+    "suprec_photo_loading": ("Đang tải ảnh {name}", "Loading photo {name}"),
     "suprec_photo_missing": (
         "Ảnh chưa được gửi lên máy chủ (điện thoại của cán bộ chưa gửi).",
         "The photo is not on the server yet (the officer's phone has not sent it).",

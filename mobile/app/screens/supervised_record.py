@@ -16,9 +16,9 @@ from schemas.record_list import RecordSummary
 from schemas.records import RecordStatus
 
 from ..formatting import fmt_date, fmt_datetime
-from ..photo_input import photo_tile
+from ..photo_input import THUMB_PX
 from ..viewmodels.record_view_model import RecordViewModel, RepeatTable
-from ..widgets import frame
+from ..widgets import copyable, frame
 
 DIALOG_SIDE = 900  # the largest the full photo is drawn; the dialog shrinks it to the window
 
@@ -95,7 +95,7 @@ class SupervisedRecordScreen:
                     ft.Column(
                         [
                             ft.Text(a.label, size=12, color=ft.Colors.ON_SURFACE_VARIANT),
-                            ft.Text(a.text, selectable=True),
+                            copyable(a.text),
                         ],
                         spacing=0,
                     )
@@ -131,21 +131,39 @@ class SupervisedRecordScreen:
         return out
 
     def _tile(self, photo: RecordPhoto) -> ft.Control:
-        m, lang = self.model, self.shell.service.lang
+        m, t = self.model, self.shell.t
+        data = m.thumbs.get(photo.sha256)
         broken = photo.sha256 in m.missing
-        tile = photo_tile(m.thumbs.get(photo.sha256), photo.name, lang, broken=broken)
-        label = (
-            self.shell.t("suprec_photo_missing")
-            if broken
-            else self.shell.t("suprec_photo_open", name=photo.name)
+        picture: ft.Control
+        if data:
+            picture = ft.Image(src=data, width=THUMB_PX, height=THUMB_PX, fit=ft.BoxFit.COVER)
+        else:
+            picture = ft.Container(
+                ft.Icon(ft.Icons.BROKEN_IMAGE if broken else ft.Icons.IMAGE, size=32),
+                width=THUMB_PX,
+                height=THUMB_PX,
+                alignment=ft.Alignment.CENTER,
+                bgcolor=ft.Colors.SURFACE_CONTAINER_HIGHEST,
+            )
+        framed = ft.Container(
+            picture, width=THUMB_PX, height=THUMB_PX, border_radius=6, clip_behavior=ft.ClipBehavior.HARD_EDGE
         )
-        return ft.Container(
+        caption = ft.Text(photo.name, size=11, width=THUMB_PX, text_align=ft.TextAlign.CENTER, no_wrap=True)
+        tile = ft.Column([framed, caption], spacing=2, width=THUMB_PX, tight=True)
+        # what a screen reader (and a browser test) hears says whether the thumbnail is there
+        if broken:
+            label = t("suprec_photo_missing")
+        elif data:
+            label = t("suprec_photo_open", name=photo.name)
+        else:
+            label = t("suprec_photo_loading", name=photo.name)
+        clickable = ft.Container(
             tile,
             data=photo.sha256,
-            on_click=None if broken else self.shell.guard(self.on_photo),
-            tooltip=label,
+            on_click=self.shell.guard(self.on_photo) if data else None,
             border_radius=6,
         )
+        return ft.Semantics(content=clickable, label=label, button=bool(data))
 
     def _repeat(self, table: RepeatTable) -> ft.Control:
         columns = [ft.DataColumn(ft.Text(h, weight=ft.FontWeight.W_600, size=12)) for h in table.headers]

@@ -110,14 +110,13 @@ class SupervisedRecordsScreen:
             lines.append(ft.Text(summary, size=12, max_lines=2, overflow=ft.TextOverflow.ELLIPSIS))
         trailing = (
             ft.Row(
-                [ft.Icon(ft.Icons.PHOTO_CAMERA, size=16), ft.Text(fmt_number(r.photos, lang), size=13)],
+                [ft.Icon(ft.Icons.PHOTO_CAMERA, size=16), ft.Text(t("suprec_photos", n=r.photos), size=13)],
                 spacing=2,
                 tight=True,
             )
             if r.photos
             else ft.Icon(ft.Icons.CHEVRON_RIGHT)
         )
-        photos = t("suprec_photos", n=r.photos) if r.photos else ""
         return ft.ListTile(
             title=ft.Text(r.title.get(lang), weight=ft.FontWeight.W_500),
             subtitle=ft.Column(lines, spacing=2, tight=True),
@@ -125,7 +124,6 @@ class SupervisedRecordsScreen:
             data=str(r.id),
             on_click=self.shell.guard(self.on_record),
             min_height=64,
-            tooltip=" · ".join(x for x in (r.title.get(lang), fmt_date(r.day), self._who(r), photos) if x),
         )
 
     def _table(self) -> ft.Control:
@@ -142,7 +140,6 @@ class SupervisedRecordsScreen:
                 content=r.title.get(lang),
                 data=str(r.id),
                 on_click=self.shell.guard(self.on_record),
-                tooltip=f"{r.title.get(lang)} · {fmt_date(r.day)} · {self._who(r)}",
             )
             summary = r.summary.get(lang)
             if r.status == RecordStatus.VOID:
