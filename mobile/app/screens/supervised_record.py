@@ -166,6 +166,21 @@ class SupervisedRecordScreen:
         return ft.Semantics(content=clickable, label=label, button=bool(data))
 
     def _repeat(self, table: RepeatTable) -> ft.Control:
+        heading = ft.Text(
+            self.shell.t("suprec_repeat", title=table.title, n=len(table.rows)), weight=ft.FontWeight.W_600
+        )
+        if not self.shell.desk:  # a phone is too narrow for the columns: one small block per row
+            return ft.Column([heading, *[self._entry(table, row) for row in table.rows]], spacing=6)
+        return self._repeat_table(heading, table)
+
+    def _entry(self, table: RepeatTable, row: list[str]) -> ft.Control:
+        lines: list[ft.Control] = [ft.Text(f"{row[0]}. {row[1]}", weight=ft.FontWeight.W_500, size=14)]
+        for head, cell in zip(table.headers[2:], row[2:], strict=True):
+            if cell:
+                lines.append(copyable(f"{head}: {cell}", size=13))
+        return ft.Card(content=ft.Container(ft.Column(lines, spacing=2), padding=10))
+
+    def _repeat_table(self, heading: ft.Control, table: RepeatTable) -> ft.Control:
         columns = [ft.DataColumn(ft.Text(h, weight=ft.FontWeight.W_600, size=12)) for h in table.headers]
         rows = [ft.DataRow(cells=[ft.DataCell(ft.Text(cell, size=13)) for cell in row]) for row in table.rows]
         grid = ft.DataTable(
@@ -179,10 +194,7 @@ class SupervisedRecordScreen:
         )
         return ft.Column(
             [
-                ft.Text(
-                    self.shell.t("suprec_repeat", title=table.title, n=len(table.rows)),
-                    weight=ft.FontWeight.W_600,
-                ),
+                heading,
                 ft.Card(content=ft.Container(ft.Row([grid], scroll=ft.ScrollMode.AUTO), padding=4)),
             ],
             spacing=4,
