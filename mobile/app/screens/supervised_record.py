@@ -170,7 +170,10 @@ class SupervisedRecordScreen:
             self.shell.t("suprec_repeat", title=table.title, n=len(table.rows)), weight=ft.FontWeight.W_600
         )
         if not self.shell.desk:  # a phone is too narrow for the columns: one small block per row
-            return ft.Column([heading, *[self._entry(table, row) for row in table.rows]], spacing=6)
+            entries = [self._entry(table, row) for row in table.rows]
+            return ft.Column(
+                [heading, *entries], spacing=6, horizontal_alignment=ft.CrossAxisAlignment.STRETCH
+            )
         return self._repeat_table(heading, table)
 
     def _entry(self, table: RepeatTable, row: list[str]) -> ft.Control:
