@@ -25,7 +25,7 @@ DIALOG_SIDE = 900  # the largest the full photo is drawn; the dialog shrinks it 
 
 class SupervisedRecordScreen:
     nav = "progress"
-    wide = False  # at a desk: a readable column
+    wide = True  # at a desk: the whole width, so a repeat's table shows all its columns
 
     def __init__(self, shell, model: RecordViewModel, back_to) -> None:
         self.shell = shell
