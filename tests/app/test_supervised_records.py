@@ -13,6 +13,7 @@ import asyncio
 import io
 from pathlib import Path
 
+import pytest
 from PIL import Image
 
 from mobile.app.service import AppService
@@ -78,6 +79,15 @@ def test_supervised_records__list_open_answers_repeat_rows_thumbnails_scope_offl
             assert img.format == "JPEG" and max(img.size) <= THUMB_SIDE
         assert [g.label for g in view.photo_groups("vi")] == ["Ảnh minh chứng"]
         assert await view.full_photo(view.photos[0]) == pushed.photos[0]
+
+        # Only the server's own photo addresses are fetched with the token.
+        for address in (
+            "/api/v1/media/../../sync/pull",
+            "https://elsewhere.example/x.jpg",
+            "/api/v1/records",
+        ):
+            with pytest.raises(PermanentSyncError):
+                await sup.record_photo(address)
 
         # Another district's supervisor: nothing of Sóc Sơn in their own list, and the unit is refused.
         other = await _enrolled(tmp_path / "other", live_server.url, other_user, other_password)
