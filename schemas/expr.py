@@ -33,6 +33,7 @@ from .errors import SchemaError
 from .expr_values import FUNCTIONS, MAX_INT, arith, as_text, equal, is_blank, order, to_number, truthy
 
 __all__ = [
+    "CHOICE_COLUMN",
     "CURRENT",
     "FUNCTIONS",
     "MAX_DEPTH",
@@ -55,6 +56,10 @@ CURRENT = "."  # the answer being checked, in a constraint
 # The day ``today()`` gives, passed in the answers under a name no field can have (field names are
 # lower-case words), so the phone and the server judge "not in the future" by the day they are given.
 TODAY = "@today"
+# A column of the choices sheet in a choice filter: written ``@province`` (``@name``: the choice's own
+# value), read from the answers under this prefix. No field name can start with "@" or hold a ".", so a
+# column never shadows an answer; outside a choice filter the parser refuses ``@``.
+CHOICE_COLUMN = "@choice."
 
 
 class ExpressionError(SchemaError):
@@ -75,6 +80,7 @@ _TOKEN = re.compile(
     (?P<ws>\s+)
   | (?P<num>\d+(?:\.\d+)?|\.\d+)
   | (?P<str>'[^']*'|"[^"]*")
+  | (?P<col>@[A-Za-z_][A-Za-z0-9_]*)
   | (?P<ref>\$\{[A-Za-z_][A-Za-z0-9_]*\})
   | (?P<func>[A-Za-z_][A-Za-z0-9_]*(?:-[A-Za-z_][A-Za-z0-9_]*)+(?=\s*\())
   | (?P<name>[A-Za-z_][A-Za-z0-9_]*)
@@ -88,7 +94,7 @@ _KEYWORDS = {"and", "or", "not", "div", "mod"}
 
 @dataclass(frozen=True)
 class _Tok:
-    kind: str  # num, str, ref, name, op, end
+    kind: str  # num, str, ref, col, name, op, end
     text: str
     pos: int
 
@@ -115,14 +121,16 @@ def _tokenize(source: str) -> list[_Tok]:
 
 # ---- the tree ------------------------------------------------------------------------------------
 
-# Nodes are tuples: ("lit", value) | ("ref", name) | ("call", fname, args) | ("bin", op, left, right)
-# | ("not", node) | ("neg", node). Plain tuples keep the evaluator small and the tree immutable.
+# Nodes are tuples: ("lit", value) | ("ref", name) | ("col", choice column) | ("call", fname, args)
+# | ("bin", op, left, right) | ("not", node) | ("neg", node). Plain tuples keep the evaluator small and
+# the tree immutable.
 Node = tuple
 
 
 class _Parser:
-    def __init__(self, source: str):
+    def __init__(self, source: str, *, choice_filter: bool = False):
         self.source = source
+        self.choice_filter = choice_filter
         self.toks = _tokenize(source)
         self.i = 0
         self.depth = 0
@@ -225,6 +233,10 @@ class _Parser:
             return ("lit", tok.text[1:-1])
         if tok.kind == "ref":
             return ("ref", tok.text[2:-1])
+        if tok.kind == "col":
+            if not self.choice_filter:
+                raise self.error(f"{tok.text}: a choice column is only for choice filters", tok)
+            return ("col", tok.text[1:])
         if tok.kind == "op" and tok.text == ".":
             return ("ref", CURRENT)
         if tok.kind == "op" and tok.text == "not" and self.accept("("):
@@ -275,6 +287,7 @@ class Expression:
     source: str
     tree: Node = field(repr=False)
     refs: frozenset[str]
+    columns: frozenset[str] = frozenset()  # the choice columns a choice filter reads (``@name`` -> name)
 
     def evaluate(self, answers: Mapping[str, Any], current: Any = None) -> Any:
         """The value of the expression; blanks and mismatches give None, never an exception."""
@@ -284,32 +297,37 @@ class Expression:
         return truthy(self.evaluate(answers, current))
 
 
-def _refs(node: Node, out: set[str]) -> None:
+def _refs(node: Node, out: set[str], kind_wanted: str = "ref") -> None:
     kind = node[0]
-    if kind == "ref":
+    if kind == kind_wanted:
         out.add(node[1])
     elif kind == "call":
         for a in node[2]:
-            _refs(a, out)
+            _refs(a, out, kind_wanted)
     elif kind == "bin":
-        _refs(node[2], out)
-        _refs(node[3], out)
+        _refs(node[2], out, kind_wanted)
+        _refs(node[3], out, kind_wanted)
     elif kind in ("not", "neg"):
-        _refs(node[1], out)
+        _refs(node[1], out, kind_wanted)
 
 
-def parse(source: str) -> Expression:
-    """Parse ``source``; ExpressionError says what is wrong and where."""
+def parse(source: str, *, choice_filter: bool = False) -> Expression:
+    """Parse ``source``; ExpressionError says what is wrong and where.
+
+    ``choice_filter``: the expression is a select question's choice filter, where ``@column`` names a
+    column of the choice being tested (anywhere else ``@`` is refused)."""
     if not isinstance(source, str):
         raise ExpressionError("an expression must be text")
     if len(source) > MAX_SOURCE:
         raise ExpressionError(f"the expression is longer than {MAX_SOURCE} characters")
     if not source.strip():
         raise ExpressionError("the expression is empty")
-    tree = _Parser(source).parse()
+    tree = _Parser(source, choice_filter=choice_filter).parse()
     refs: set[str] = set()
     _refs(tree, refs)
-    return Expression(source=source, tree=tree, refs=frozenset(refs))
+    columns: set[str] = set()
+    _refs(tree, columns, "col")
+    return Expression(source=source, tree=tree, refs=frozenset(refs), columns=frozenset(columns))
 
 
 def _eval(node: Node, env: Mapping[str, Any], current: Any) -> Any:
@@ -318,6 +336,8 @@ def _eval(node: Node, env: Mapping[str, Any], current: Any) -> Any:
         return node[1]
     if kind == "ref":
         return current if node[1] == CURRENT else env.get(node[1])
+    if kind == "col":
+        return env.get(CHOICE_COLUMN + node[1])
     if kind == "not":
         return not truthy(_eval(node[1], env, current))
     if kind == "neg":

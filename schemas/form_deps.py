@@ -15,11 +15,13 @@ from .forms import FormDefinition, FormField, compiled
 
 # ---- which questions read which (the phone refreshes a form only when a read answer changes) ----------
 
-_SHOWN_BY = ("relevant", "required_if", "calculation")  # what the form on screen shows follows these
+# what the form on screen shows follows these (a choice filter: which options a select question offers)
+_SHOWN_BY = ("relevant", "required_if", "calculation", "choice_filter")
 
 
 def field_readers(form: FormDefinition) -> dict[str, frozenset[str]]:
-    """For each question, the questions whose relevance, requirement, constraint or calculation read it.
+    """For each question, the questions whose relevance, requirement, constraint, calculation or choice
+    filter read it.
 
     The quiz questions are read by the score and result fields. ``.`` (a constraint's own answer)
     is not a dependency. Pure: the same definition always gives the same map.
@@ -39,8 +41,8 @@ def field_readers(form: FormDefinition) -> dict[str, frozenset[str]]:
 def refresh_triggers(form: FormDefinition) -> frozenset[str]:
     """The questions whose answers change what else the form shows: which questions apply, computed values.
 
-    Those named by a relevance, requirement or calculation, and the quiz questions (they move the
-    score). A constraint is checked when the form is saved, so it triggers nothing while typing.
+    Those named by a relevance, requirement, calculation or choice filter, and the quiz questions (they
+    move the score). A constraint is checked when the form is saved, so it triggers nothing while typing.
     """
     names: set[str] = set()
     for f in form.fields:
@@ -80,5 +82,5 @@ def _refs_of(form: FormDefinition, f: FormField, kind: str) -> set[str]:
     out: set[str] = set()
     for source in sources:
         if source:
-            out |= compiled(source).refs - inner
+            out |= compiled(source, choice_filter=kind == "choice_filter").refs - inner
     return out

@@ -11,8 +11,8 @@ from __future__ import annotations
 from datetime import date
 from typing import Any
 
-from .expr import TODAY
-from .forms import FieldType, FormDefinition, FormField, compiled
+from .expr import CHOICE_COLUMN, TODAY
+from .forms import Choice, FieldType, FormDefinition, FormField, compiled
 
 # ---- logic: what is shown, what is computed -----------------------------------------------------
 
@@ -82,6 +82,25 @@ class FormState:
         if f.name in self.hidden or f.type in NO_ANSWER:
             return False
         return f.required or bool(f.required_if and compiled(f.required_if).test(self.env))
+
+
+def choices_for(f: FormField, env: dict[str, Any]) -> list[Choice]:
+    """The choices select question ``f`` offers now, in their order: those its choice filter lets through.
+
+    ``env``: the answers as the form reads them (``FormState.env``, or an entry's ``EntryState.env``),
+    so a hidden answer counts as blank. A question with no filter offers all its choices. The phone
+    shows these and the validator accepts only these, on both sides."""
+    if not f.choice_filter:
+        return f.choices
+    expr = compiled(f.choice_filter, choice_filter=True)
+    scope = {k: v for k, v in env.items() if not k.startswith(CHOICE_COLUMN)}
+    out = []
+    for c in f.choices:
+        for column in expr.columns:
+            scope[CHOICE_COLUMN + column] = c.value if column == "name" else c.filters.get(column)
+        if expr.test(scope):
+            out.append(c)
+    return out
 
 
 def _computed(form: FormDefinition, name: str) -> bool:

@@ -14,7 +14,7 @@ from typing import Any
 
 from .common import Issue, text, vn_date
 from .expr import TODAY, is_blank
-from .form_state import NO_ANSWER, EntryState, FormState
+from .form_state import NO_ANSWER, EntryState, FormState, choices_for
 from .forms import FieldType, FormDefinition, FormField, compiled
 from .media import MAX_PHOTOS, ref_problem
 
@@ -32,6 +32,10 @@ _MESSAGES = {
     "too_short": ("«{lv}» cần ít nhất {min_length} ký tự.", "“{le}” needs at least {min_length} characters."),
     "pattern": ("«{lv}» không đúng định dạng.", "“{le}” is not in the expected format."),
     "bad_choice": ("«{lv}»: lựa chọn không hợp lệ.", "“{le}”: not one of the choices."),
+    "not_offered": (
+        "«{lv}»: «{choice_vi}» không có trong các lựa chọn theo câu trả lời đã chọn ở trên; hãy chọn lại.",
+        "“{le}”: “{choice_en}” is not offered for the answers given above; choose again.",
+    ),
     "not_text": ("«{lv}» phải là văn bản.", "“{le}” must be text."),
     "bad_date": ("«{lv}» phải là ngày hợp lệ (dd/mm/yyyy).", "“{le}” must be a valid date (dd/mm/yyyy)."),
     "date_too_early": ("«{lv}» không được trước {earliest}.", "“{le}” cannot be before {earliest}."),
@@ -161,8 +165,28 @@ def _check_photos(f: FormField, value: Any, issues: list[Issue], *, final: bool)
             issues.append(_msg("bad_photo", f, number=number, problem_vi=problem.vi, problem_en=problem.en))
 
 
-def _check_value(f: FormField, value: Any, issues: list[Issue], today: date, *, final: bool = True) -> None:
-    t = f.type
+def _check_offered(f: FormField, value: Any, env: dict[str, Any], issues: list[Issue]) -> None:
+    """A well-formed select answer whose choices the question's filter lets through with ``env``."""
+    offered = {c.value for c in choices_for(f, env)}
+    picked = [value] if isinstance(value, str) else value
+    for v in picked:
+        if v not in offered:
+            label = next(c.label for c in f.choices if c.value == v)
+            issues.append(_msg("not_offered", f, choice_vi=label.vi, choice_en=label.en))
+            return
+
+
+def _check_value(
+    f: FormField,
+    value: Any,
+    issues: list[Issue],
+    today: date,
+    *,
+    final: bool = True,
+    env: dict[str, Any] | None = None,
+) -> None:
+    """``env``: the answers the question's rules read (a choice filter's), when it has any."""
+    t, before = f.type, len(issues)
     if t in (FieldType.TEXT, FieldType.LONG_TEXT):
         if not isinstance(value, str):
             issues.append(_msg("not_text", f))
@@ -184,6 +208,8 @@ def _check_value(f: FormField, value: Any, issues: list[Issue], today: date, *, 
             issues.append(_msg("bad_choice", f))
         elif not set(value) <= f.choice_values() or len(set(value)) != len(value):
             issues.append(_msg("bad_choice", f))
+    if t in (FieldType.SELECT_ONE, FieldType.SELECT_MANY) and f.choice_filter and len(issues) == before:
+        _check_offered(f, value, env or {}, issues)
     elif t == FieldType.DATE:
         _check_date(f, value, issues, today)
     elif t == FieldType.TIME:
@@ -248,7 +274,7 @@ def validate_answers(
                 issues.append(_msg("required", f))
             continue
         before = len(issues)
-        _check_value(f, value, issues, today, final=final)
+        _check_value(f, value, issues, today, final=final, env=env)
         if f.constraint and len(issues) == before and not compiled(f.constraint).test(env, value):
             issues.append(_constraint_issue(f))
     return issues
@@ -300,7 +326,7 @@ def repeat_issues(
                 if final and es.required(c):
                     found.append(_msg("required", c))
             else:
-                _check_value(c, v, found, today, final=final)
+                _check_value(c, v, found, today, final=final, env=es.env)
                 if c.constraint and not found and not compiled(c.constraint).test(es.env, v):
                     found.append(_constraint_issue(c))
             issues += [_in_entry(f, number, i, c.name) for i in found]

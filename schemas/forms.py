@@ -13,10 +13,10 @@ from __future__ import annotations
 import re
 from enum import Enum
 from functools import cached_property, lru_cache
-from typing import Any
+from typing import Annotated, Any
 
 from pydantic import Field as PField
-from pydantic import model_serializer, model_validator
+from pydantic import StringConstraints, model_serializer, model_validator
 
 from .common import LocalizedText, Strict
 from .expr import CURRENT, Expression, ExpressionError, parse
@@ -46,9 +46,29 @@ SEX_COLUMNS = [
 ]
 
 
+# A choice's other columns (XLSForm's extra columns of the choices sheet), which a choice filter reads
+# as ``@column``. ``name`` is the choice's own value, so no column may be called that.
+ColumnName = Annotated[str, StringConstraints(pattern=r"^[A-Za-z_][A-Za-z0-9_]{0,63}$")]
+MAX_COLUMNS = 32
+MAX_COLUMN_TEXT = 200
+
+
 class Choice(Strict):
     value: str
     label: LocalizedText
+    filters: dict[ColumnName, Annotated[str, StringConstraints(max_length=MAX_COLUMN_TEXT)]] = PField(
+        default={}, max_length=MAX_COLUMNS
+    )
+
+    @model_validator(mode="after")
+    def _name_is_the_value(self) -> Choice:
+        if "name" in self.filters:
+            raise ValueError(f"choice {self.value}: 'name' is the choice's value, not one of its columns")
+        return self
+
+    @model_serializer(mode="wrap")
+    def _compact(self, handler: Any) -> dict[str, Any]:
+        return _without_defaults(handler(self), {"filters": {}})
 
 
 class QuizKey(Strict):
@@ -81,6 +101,9 @@ class FormField(Strict):
     required_if: str | None = None  # required only when this holds
     constraint: str | None = None  # "." is this answer; may name other fields
     constraint_message: LocalizedText | None = None
+    # Which choices a select question offers now: those for which this holds, reading the answers as
+    # ``${name}`` and the choice's columns as ``@column`` (``@name``: its value). See form_state.choices_for.
+    choice_filter: str | None = None
     calculation: str | None = None  # the value of a calculated field
     default: Any = None  # what a new record's question starts with (XLSForm's default column)
     hidden: bool = False  # a calculated value kept with the record but not shown (XLSForm calculate rows)
@@ -128,6 +151,8 @@ class FormField(Strict):
                 raise ValueError(f"field {self.name}: {kind}: {exc}") from None
             if CURRENT in refs and kind != "constraint":
                 raise ValueError(f"field {self.name}: {kind}: '.' (this answer) is only for constraints")
+        if self.choice_filter is not None:
+            _check_choice_filter(self)
         if self.quiz and self.type != FieldType.SELECT_ONE:
             raise ValueError(f"field {self.name}: only select_one can be a quiz question")
         if self.quiz and self.quiz.correct not in {c.value for c in self.choices}:
@@ -146,6 +171,7 @@ class FormField(Strict):
 # form that does not use them is stored and pulled exactly as before (a phone on an older app still
 # reads it, and a published version compares equal to the same version stored before).
 _FIELD_ADDITIONS: dict[str, Any] = {
+    "choice_filter": None,
     "default": None,
     "hidden": False,
     "fields": [],
@@ -178,6 +204,24 @@ def _check_repeat_definition(f: FormField) -> None:
         raise ValueError(f"repeat {f.name}: min_count is above max_count")
     if f.constraint or f.calculation or f.quiz:
         raise ValueError(f"repeat {f.name}: a repeat has no constraint or calculation of its own")
+
+
+def _check_choice_filter(f: FormField) -> None:
+    """A choice filter belongs to a select question, parses, and reads only columns its choices have."""
+    if f.type not in (FieldType.SELECT_ONE, FieldType.SELECT_MANY):
+        raise ValueError(f"field {f.name}: only a select question has a choice filter")
+    if f.quiz:
+        raise ValueError(f"field {f.name}: a quiz question cannot filter its choices")
+    try:
+        expr = compiled(f.choice_filter or "", choice_filter=True)
+    except ExpressionError as exc:
+        raise ValueError(f"field {f.name}: choice_filter: {exc}") from None
+    if CURRENT in expr.refs:
+        raise ValueError(f"field {f.name}: choice_filter: '.' (this answer) is only for constraints")
+    have = {"name"}.union(*(c.filters for c in f.choices))
+    missing = sorted(expr.columns - have)
+    if missing:
+        raise ValueError(f"field {f.name}: choice_filter: its choices have no column '{missing[0]}'")
 
 
 def _check_image_definition(f: FormField) -> None:
@@ -250,12 +294,11 @@ class FormDefinition(Strict):
         for f in self.fields:
             for c in f.fields:
                 known = set(names) | {x.name for x in f.fields} | {CURRENT}
-                for source in (c.relevant, c.required_if, c.constraint, c.calculation):
-                    unknown = sorted(compiled(source).refs - known) if source else []
-                    if unknown:
-                        raise ValueError(
-                            f"form {self.id}: field {f.name}.{c.name} refers to unknown field {unknown[0]}"
-                        )
+                unknown = sorted(expression_refs(c) - known)
+                if unknown:
+                    raise ValueError(
+                        f"form {self.id}: field {f.name}.{c.name} refers to unknown field {unknown[0]}"
+                    )
         by_name = {f.name: f for f in self.fields}
         pf = by_name.get(self.period_field)
         if pf is None or pf.type != FieldType.DATE or not pf.required:
@@ -269,10 +312,9 @@ class FormDefinition(Strict):
         for f in self.fields:
             if f.type == FieldType.CALCULATED and not f.calculation and f.name not in quiz_outputs:
                 raise ValueError(f"form {self.id}: calculated field {f.name} needs a calculation")
-            for source in (f.relevant, f.required_if, f.constraint, f.calculation):
-                unknown = sorted(compiled(source).refs - set(by_name) - {CURRENT}) if source else []
-                if unknown:
-                    raise ValueError(f"form {self.id}: field {f.name} refers to unknown field {unknown[0]}")
+            unknown = sorted(expression_refs(f) - set(by_name) - {CURRENT})
+            if unknown:
+                raise ValueError(f"form {self.id}: field {f.name} refers to unknown field {unknown[0]}")
         return self
 
     @property
@@ -333,7 +375,20 @@ class FormDefinition(Strict):
         return self._quiz_fields
 
 
+def expression_refs(f: FormField) -> set[str]:
+    """The answers ``f``'s own rules read (relevance, requirement, constraint, calculation, choice filter)."""
+    out: set[str] = set()
+    for source in (f.relevant, f.required_if, f.constraint, f.calculation):
+        if source:
+            out |= compiled(source).refs
+    if f.choice_filter:
+        out |= compiled(f.choice_filter, choice_filter=True).refs
+    return out
+
+
 @lru_cache(maxsize=4096)
-def compiled(source: str) -> Expression:
-    """The parsed form of an expression; forms repeat the same few, so parse each once."""
-    return parse(source)
+def compiled(source: str, *, choice_filter: bool = False) -> Expression:
+    """The parsed form of an expression; forms repeat the same few, so parse each once.
+
+    ``choice_filter``: a choice filter, where ``@column`` reads the choice's columns."""
+    return parse(source, choice_filter=choice_filter)

@@ -103,7 +103,23 @@ class ReceiptStatus(str, Enum):
     REJECTED = "rejected"  # will never be accepted as it is; see issues
 
 
+# A receipt carries at most this many issues; when a record has more, the last one (code
+# MORE_ISSUES) says how many were left out. Each message is at most MAX_ISSUE_TEXT characters.
+MAX_RECEIPT_ISSUES = 5
+MAX_ISSUE_TEXT = 200
+MORE_ISSUES = "more_issues"
+# The answer to a push is never larger than max(MIN_PUSH_ANSWER, PUSH_ANSWER_FACTOR x the push),
+# the push counted inflated (a bare receipt is a third of the smallest record, so this always fits):
+# past it, rejected receipts keep their first issue only, then a short ISSUES_OMITTED one.
+# Every record keeps its receipt and its status whatever the size.
+MIN_PUSH_ANSWER = 16 * 1024
+PUSH_ANSWER_FACTOR = 1
+ISSUES_OMITTED = "issues_omitted"
+
+
 class Receipt(Strict):
+    """What became of one pushed record. ``issues`` (rejected only) are bounded: see MAX_RECEIPT_ISSUES."""
+
     id: UUID
     revision: int
     status: ReceiptStatus

@@ -18,7 +18,7 @@ from typing import Any
 import flet as ft
 
 from schemas.form_deps import fill_label
-from schemas.forms import FieldType, FormField
+from schemas.forms import Choice, FieldType, FormField
 
 from .formatting import fmt_date, fmt_number
 from .i18n import tr
@@ -48,6 +48,9 @@ class FieldInput:
 
     def relabel(self, env: dict[str, Any]) -> None:
         """The answers changed: a label that shows answers (``${name}``) shows the new ones."""
+
+    def offer(self, choices: list[Choice]) -> None:
+        """Only ``choices`` are offered now (a select question's choice filter); other inputs have none."""
 
     def open_issues(self) -> int:
         """How many problems this input still shows (the error summary counts them down)."""
@@ -157,25 +160,40 @@ class TimeInput(TextInput):
         return parse_time(self.box.value)
 
 
+def _none_offered(lang: str) -> ft.Text:
+    """Said under a filtered question that offers nothing for the answers above it."""
+    return ft.Text(tr(lang, "no_choices_offered"), size=12, italic=True, visible=False)
+
+
 class SelectOneInput(FieldInput):
     def build(self) -> ft.Control:
+        self.radios = {
+            c.value: ft.Radio(value=c.value, label=option_label(c.label.get(self.lang)))
+            for c in self.field.choices
+        }
         self.group = ft.RadioGroup(
-            content=ft.Column(
-                [
-                    ft.Radio(value=c.value, label=option_label(c.label.get(self.lang)))
-                    for c in self.field.choices
-                ],
-                spacing=0,
-            ),
-            on_change=self.changed,
+            content=ft.Column(list(self.radios.values()), spacing=0), on_change=self.changed
         )
-        return ft.Column([ft.Text(self.label, weight=ft.FontWeight.W_500), self.group], spacing=2)
+        self.none_offered = _none_offered(self.lang)
+        title = ft.Text(self.label, weight=ft.FontWeight.W_500)
+        return ft.Column([title, self.group, self.none_offered], spacing=2)
 
     def value(self) -> Any:
         return self.group.value or None
 
     def set(self, value: Any) -> None:
         self.group.value = value
+
+    def offer(self, choices: list[Choice]) -> None:
+        allowed = {c.value for c in choices}
+        for v, radio in self.radios.items():
+            radio.visible = v in allowed
+        self.none_offered.visible = not allowed
+        if self.group.value not in allowed:  # the form session has cleared it already
+            self.group.value = None
+
+    def shown_options(self) -> list[str]:
+        return [v for v, radio in self.radios.items() if radio.visible is not False]
 
 
 class SelectManyInput(FieldInput):
@@ -186,7 +204,9 @@ class SelectManyInput(FieldInput):
             )
             for c in self.field.choices
         }
-        return ft.Column([ft.Text(self.label, weight=ft.FontWeight.W_500), *self.boxes.values()], spacing=0)
+        self.none_offered = _none_offered(self.lang)
+        title = ft.Text(self.label, weight=ft.FontWeight.W_500)
+        return ft.Column([title, *self.boxes.values(), self.none_offered], spacing=0)
 
     def value(self) -> Any:
         return [v for v, box in self.boxes.items() if box.value] or None
@@ -195,6 +215,17 @@ class SelectManyInput(FieldInput):
         chosen = set(value or [])
         for v, box in self.boxes.items():
             box.value = v in chosen
+
+    def offer(self, choices: list[Choice]) -> None:
+        allowed = {c.value for c in choices}
+        for v, box in self.boxes.items():
+            box.visible = v in allowed
+            if v not in allowed:
+                box.value = False
+        self.none_offered.visible = not allowed
+
+    def shown_options(self) -> list[str]:
+        return [v for v, box in self.boxes.items() if box.visible is not False]
 
 
 # Flutter lays a radio's or checkbox's label out on one line that never wraps, so a long answer

@@ -1,8 +1,8 @@
 """The permission rules (``permissions.py``) on a Flet page: flet-permission-handler and a dialog.
 
-``flet-permission-handler`` is compiled into the Android build only (the prebuilt web client does not
-carry it), so it is used on Android and iOS and nowhere else; elsewhere the platform asks by itself
-(the browser's own location prompt). The service is made in ``main`` (``install``), as Flet's
+``flet-permission-handler`` is used on Android and iOS and nowhere else: in a browser the browser asks
+by itself (its own location prompt), although the prebuilt web client carries the extension too
+(tests/server/test_web_client_carries.py). The service is made in ``main`` (``install``), as Flet's
 services must be; the permissions themselves are asked only when first needed.
 """
 

@@ -11,9 +11,11 @@ Where the photo comes from:
 - "Chọn ảnh": Flet's FilePicker with ``with_data`` (the bytes come over the app's own
   connection; in the web build that is the browser's file input, so nothing is uploaded to a
   folder on the server and nothing is left behind).
-- "Chụp ảnh": on a phone build that carries ``flet-camera``, its preview in a dialog (after the
-  camera permission is asked, with the reason); elsewhere the same picker limited to images,
-  which on a phone's browser offers the camera itself.
+- "Chụp ảnh": on the phone build, the camera's preview in a dialog (``camera_input``), after the
+  camera permission is asked with the reason (refused: a sentence, nothing attached); a phone
+  with no camera gets a sentence and the picker, a camera that fails a sentence. In the web
+  build (and on a desktop) the same picker limited to images, which on a phone's browser offers
+  the phone's own camera.
 
 The picker is made in ``main`` (``install``) so it is attached before it is first called.
 """
@@ -28,6 +30,7 @@ from typing import Any
 import flet as ft
 
 from ..errors import FieldTallyError
+from .camera_input import camera_supported, take_photo
 from .fields import FieldInput
 from .i18n import tr
 from .permission_prompt import ask_permission
@@ -40,7 +43,6 @@ log = logging.getLogger("fieldtally.app")
 THUMB_PX = 96
 _PICKERS: weakref.WeakKeyDictionary[Any, ft.FilePicker] = weakref.WeakKeyDictionary()
 _SHELLS: weakref.WeakKeyDictionary[Any, Any] = weakref.WeakKeyDictionary()
-_PHONES = ("android", "ios")
 
 
 def install(page: ft.Page, shell: Any) -> None:
@@ -50,14 +52,6 @@ def install(page: ft.Page, shell: Any) -> None:
         _PICKERS[page] = ft.FilePicker()
     except Exception:  # a client without the picker: the buttons will say why they do nothing
         log.info("file picker unavailable")
-
-
-def _camera_available() -> bool:
-    try:
-        import flet_camera  # noqa: F401
-    except ImportError:
-        return False
-    return True
 
 
 class PhotoInput(FieldInput):
@@ -160,17 +154,30 @@ class PhotoInput(FieldInput):
 
     async def _on_take(self, e) -> None:
         page = e.page
-        if page is not None and not page.web and page.platform.value in _PHONES and _camera_available():
-            outcome = await ask_permission(page, self.lang, CAMERA)
-            if not outcome.go_on:
-                self._say(tr(self.lang, outcome.message or "perm_denied_camera"), error=True)
-                self._update()
-                return
-            data = await _shoot(page, self.lang)
-            if data:
-                await self._add(page, [data])
+        if not camera_supported(
+            page
+        ):  # the web build, a desktop: the picker (a phone's browser offers its camera)
+            await self._pick(page, multiple=False)
             return
-        await self._pick(page, multiple=False)
+        try:
+            self.model.refuse_more()
+        except FieldTallyError as exc:
+            self._say(exc.message.get(self.lang), error=True)
+            self._update()
+            return
+        outcome = await ask_permission(page, self.lang, CAMERA)
+        if not outcome.go_on:
+            self._say(tr(self.lang, outcome.message or "perm_denied_camera"), error=True)
+            self._update()
+            return
+        shot = await take_photo(page, self.lang)
+        if shot.data:
+            await self._add(page, [shot.data])
+        elif shot.problem:
+            self._say(tr(self.lang, shot.problem), error=True)
+            self._update()
+            if shot.offer_picker:
+                await self._pick(page, multiple=False)
 
     async def _pick(self, page: Any, *, multiple: bool = True) -> None:
         try:
@@ -257,45 +264,3 @@ def photo_tile(
     )
     caption = ft.Text(name, size=11, width=THUMB_PX, text_align=ft.TextAlign.CENTER, no_wrap=True)
     return ft.Column([top, caption], spacing=2, width=THUMB_PX, tight=True)
-
-
-async def _shoot(page: ft.Page, lang: str) -> bytes | None:
-    """One picture from flet-camera's preview in a dialog; None if closed or the camera failed."""
-    import flet_camera as fc
-
-    done: asyncio.Future[bytes | None] = asyncio.get_running_loop().create_future()
-    camera = fc.Camera(expand=True)
-
-    async def shoot(e) -> None:
-        try:
-            data = await camera.take_picture()
-        except Exception:
-            log.exception("camera failed")
-            data = None
-        if not done.done():
-            done.set_result(data)
-
-    def close(e) -> None:
-        if not done.done():
-            done.set_result(None)
-
-    dialog = ft.AlertDialog(
-        modal=True,
-        content=ft.Container(camera, width=320, height=420),
-        actions=[
-            ft.TextButton(content=tr(lang, "photo_camera_close"), on_click=close),
-            ft.Button(content=tr(lang, "photo_shoot"), icon=ft.Icons.CAMERA, on_click=shoot),
-        ],
-    )
-    page.show_dialog(dialog)
-    try:
-        cameras = await camera.get_available_cameras()
-        if not cameras:
-            return None
-        await camera.initialize(cameras[0], fc.ResolutionPreset.HIGH, enable_audio=False)
-        return await done
-    except Exception:
-        log.exception("camera unavailable")
-        return None
-    finally:
-        page.pop_dialog()

@@ -14,11 +14,12 @@ from typing import Any
 
 import flet as ft
 
-from schemas.form_state import EntryState
+from schemas.form_state import EntryState, choices_for
 from schemas.forms import FieldType
 
 from .fields import CalculatedDisplay, FieldInput
 from .i18n import tr
+from .viewmodels.choice_options import settle_entry
 from .widgets import icon_button
 
 
@@ -69,11 +70,17 @@ class _Entry:
         for name, box in self.inputs.items():
             box.set(entry.get(name))
 
+    def update(self, entry: dict[str, Any]) -> None:
+        """Show ``entry``'s answers where they differ (the others keep their widgets' state, photos too)."""
+        for name, box in self.inputs.items():
+            if box.value() != entry.get(name):
+                box.set(entry.get(name))
+
 
 class RepeatInput(FieldInput):
     def build(self) -> ft.Control:
         self.entries: list[_Entry] = []
-        self.outer: dict[str, Any] = {}
+        self.outer: dict[str, Any] | None = None  # the record's other answers, once the form has refreshed
         self.list = ft.Column([], spacing=8)
         self.add_button = ft.OutlinedButton(
             content=tr(self.lang, "entry_add", label=self.field.label.get(self.lang)),
@@ -133,13 +140,30 @@ class RepeatInput(FieldInput):
         self.outer = outer
         self.refresh_entries()
 
+    def update_answers(self, value: Any) -> None:
+        """The form session changed entries' answers (a choice no longer offered was cleared)."""
+        for e, entry in zip(self.entries, value if isinstance(value, list) else [], strict=False):
+            if isinstance(entry, dict):
+                e.update(entry)
+
     def refresh_entries(self) -> None:
+        # Before the form's first refresh the record's other answers are unknown: nothing is cleared then.
+        outer = self.outer or {}
         for e in self.entries:
-            es = EntryState(self.field, self.outer, e.value())
-            for name, box in e.inputs.items():
-                box.control.visible = name not in es.hidden
+            entry = e.value()
+            if self.outer is not None:
+                entry = settle_entry(self.field, outer, entry)  # a sibling's change may clear a choice
+                e.update(entry)
+            es = EntryState(self.field, outer, entry)
+            for c in self.field.fields:
+                box = e.inputs.get(c.name)
+                if box is None:
+                    continue
+                box.control.visible = c.name not in es.hidden
                 if isinstance(box, CalculatedDisplay):
-                    box.show_value(es.values.get(name))
+                    box.show_value(es.values.get(c.name))
+                if c.choice_filter and self.outer is not None:
+                    box.offer(choices_for(c, es.env))
 
     def changed(self, e: Any = None) -> None:
         self.refresh_entries()

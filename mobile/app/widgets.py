@@ -28,7 +28,7 @@ def frame(
     back_label: str = "Back",
 ) -> ft.View:
     leading = icon_button(ft.Icons.ARROW_BACK, back_label, on_back) if on_back else None
-    body = ft.Column([_full_width(c) for c in controls], spacing=12, scroll=ft.ScrollMode.AUTO, expand=True)
+    body = ft.Column([full_width(c) for c in controls], spacing=12, scroll=ft.ScrollMode.AUTO, expand=True)
     return ft.View(
         route=route,
         appbar=ft.AppBar(
@@ -72,7 +72,7 @@ def system_back(on_back: Callable[[Any], Any]) -> Callable[[Any], Any]:
     return handler
 
 
-def _full_width(control: ft.Control) -> ft.Control:
+def full_width(control: ft.Control) -> ft.Control:
     """A text box as wide as its column, like the buttons under it (Flet's default is 300 px)."""
     if isinstance(control, ft.TextField) and control.width is None:
         control.expand = True

@@ -32,6 +32,7 @@ import requests
 from pydantic import BaseModel, ValidationError
 
 from schemas.common import ErrorBody, LocalizedText, text
+from schemas.form_features import reads_header
 from schemas.media import MediaStatus
 from schemas.record_list import RecordPage
 from schemas.sync import EnrollRequest, EnrollResponse, PullResponse, PushBatch, PushResponse, RecordHistory
@@ -136,7 +137,8 @@ class ServerClient:
 
     def pull(self) -> PullResponse:
         """Forms, plans, units and tallies for the officer's scope."""
-        return self._parse(self._send("GET", PULL, headers=self._outbox()), PullResponse)
+        headers = {**self._outbox(), **reads_header()}  # only forms this build can open
+        return self._parse(self._send("GET", PULL, headers=headers), PullResponse)
 
     def media_status(self, sha256: str) -> MediaStatus:
         """How much of one photo the server holds (404: no record it has references the hash)."""

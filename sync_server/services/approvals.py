@@ -13,15 +13,19 @@ a district could rewrite what the city signed off. Re-approving at the same
 level is allowed and clears the flags, but the audit entry of the
 re-approval lists the changed records it accepted, so no edit disappears.
 
-The list is paged (``MAX_LIST``): each approval's changed records are one query.
+The list is paged (``MAX_LIST``), and a page costs a fixed number of queries
+however many approvals it holds: what changed after every approval of the
+page is one grouped query (``changes_after``).
 """
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import date, datetime
 from typing import TYPE_CHECKING, Any, cast
+from uuid import UUID
 
-from sqlalchemy import and_, delete, or_, select
+from sqlalchemy import and_, delete, func, or_, select
 from sqlalchemy.engine import CursorResult
 from sqlalchemy.orm import Session
 
@@ -47,32 +51,69 @@ def _in_subtree(path_col, root: UnitRow | Node):
     return or_(path_col == root.path, path_col.startswith(root.path + PATH_SEP, autoescape=True))
 
 
-def changed_since(
-    session: Session, *, unit: UnitRow | Node, start: date, end: date, since: datetime
-) -> tuple[int, list]:
-    """(how many, up to MAX_CHANGED_IDS ids of) records of the subtree and period stored after ``since``."""
+def _within(path_col, root_path):
+    """``path_col`` is ``root_path`` or below it; exact for any characters (no LIKE wildcards)."""
+    prefix = root_path + PATH_SEP
+    return or_(path_col == root_path, func.substr(path_col, 1, func.length(prefix)) == prefix)
+
+
+def changes_after(session: Session, approval_ids: Sequence[int]) -> dict[int, tuple[int, list[UUID]]]:
+    """For each approval: (how many, up to MAX_CHANGED_IDS ids of) records changed after it; one query.
+
+    A record counts for an approval when a revision of it was stored after the
+    approval and either that revision or the one it replaced counts inside the
+    approved unit's subtree and period. The ids are the smallest, in order.
+    """
+    if not approval_ids:
+        return {}
+    a = ApprovalRow.__table__.alias("a")
+    approved_unit = UnitRow.__table__.alias("approved_unit")
     now_unit = UnitRow.__table__.alias("now_unit")
     prev_unit = UnitRow.__table__.alias("prev_unit")
-    r = RecordRevisionRow
-    q = (
-        select(r.record_id)
-        .outerjoin(now_unit, now_unit.c.code == r.unit_code)
-        .outerjoin(prev_unit, prev_unit.c.code == r.prev_unit_code)
+    r = RecordRevisionRow.__table__
+    pairs = (
+        select(a.c.id.label("approval_id"), r.c.record_id)
+        .join(approved_unit, approved_unit.c.code == a.c.unit_code)
+        .join(r, r.c.received_at > a.c.approved_at)
+        .outerjoin(now_unit, now_unit.c.code == r.c.unit_code)
+        .outerjoin(prev_unit, prev_unit.c.code == r.c.prev_unit_code)
         .where(
-            r.received_at > since,
+            a.c.id.in_(list(approval_ids)),
             or_(
-                and_(r.period >= start, r.period <= end, _in_subtree(now_unit.c.path, unit)),
-                and_(r.prev_period >= start, r.prev_period <= end, _in_subtree(prev_unit.c.path, unit)),
+                and_(
+                    r.c.period >= a.c.start,
+                    r.c.period <= a.c.end,
+                    _within(now_unit.c.path, approved_unit.c.path),
+                ),
+                and_(
+                    r.c.prev_period >= a.c.start,
+                    r.c.prev_period <= a.c.end,
+                    _within(prev_unit.c.path, approved_unit.c.path),
+                ),
             ),
         )
         .distinct()
+        .subquery()
     )
-    ids = sorted(session.scalars(q).all())
-    return len(ids), ids[:MAX_CHANGED_IDS]
+    ranked = select(
+        pairs.c.approval_id,
+        pairs.c.record_id,
+        func.count().over(partition_by=pairs.c.approval_id).label("n"),
+        func.row_number().over(partition_by=pairs.c.approval_id, order_by=pairs.c.record_id).label("k"),
+    ).subquery()
+    rows = session.execute(
+        select(ranked.c.approval_id, ranked.c.record_id, ranked.c.n)
+        .where(ranked.c.k <= MAX_CHANGED_IDS)
+        .order_by(ranked.c.approval_id, ranked.c.k)
+    )
+    found: dict[int, tuple[int, list[UUID]]] = {i: (0, []) for i in approval_ids}
+    for approval_id, record_id, n in rows:
+        found[approval_id] = (n, [*found[approval_id][1], record_id])
+    return found
 
 
-def _to_model(session: Session, row: ApprovalRow, unit: UnitRow | Node) -> Approval:
-    count, ids = changed_since(session, unit=unit, start=row.start, end=row.end, since=row.approved_at)
+def _to_model(row: ApprovalRow, changes: tuple[int, list[UUID]]) -> Approval:
+    count, ids = changes
     return Approval(
         plan_id=row.plan_id,
         unit=row.unit_code,
@@ -83,6 +124,10 @@ def _to_model(session: Session, row: ApprovalRow, unit: UnitRow | Node) -> Appro
         changed_records=count,
         changed_record_ids=ids,
     )
+
+
+def _with_changes(session: Session, row: ApprovalRow) -> Approval:
+    return _to_model(row, changes_after(session, [row.id])[row.id])
 
 
 def approval_for(
@@ -97,7 +142,7 @@ def approval_for(
             ApprovalRow.end == end,
         )
     )
-    return _to_model(session, row, unit) if row else None
+    return _with_changes(session, row) if row else None
 
 
 def _check_approver(session: Session, caller: Caller, *, plan_id: str, unit_code: str) -> UnitRow:
@@ -174,7 +219,7 @@ def approve(
         row = ApprovalRow(plan_id=plan_id, unit_code=unit.code, start=start, end=end)
         session.add(row)
     else:  # a re-approval accepts what changed since: say so where it cannot be hidden
-        count, ids = changed_since(session, unit=unit, start=start, end=end, since=row.approved_at)
+        count, ids = changes_after(session, [row.id])[row.id]
         detail = {
             "previous": {"by": row.approved_by, "at": row.approved_at.isoformat()},
             "accepted_changes": count,
@@ -192,7 +237,7 @@ def approve(
         detail=detail,
         unit=unit.code,
     )
-    return _to_model(session, row, unit)
+    return _with_changes(session, row)
 
 
 def withdraw(
@@ -238,7 +283,7 @@ def list_approvals(
         session, code=unit_code or caller.unit_code, scope_path=caller.unit_path, scope_code=caller.unit_code
     )
     q = (
-        select(ApprovalRow, UnitRow)
+        select(ApprovalRow)
         .join(UnitRow, UnitRow.code == ApprovalRow.unit_code)
         .where(_in_subtree(UnitRow.path, root))
         .order_by(ApprovalRow.approved_at.desc(), ApprovalRow.id.desc())
@@ -247,4 +292,6 @@ def list_approvals(
     )
     if plan_id:
         q = q.where(ApprovalRow.plan_id == plan_id)
-    return [_to_model(session, row, unit) for row, unit in session.execute(q).tuples()]
+    rows = list(session.scalars(q))
+    changes = changes_after(session, [row.id for row in rows])
+    return [_to_model(row, changes[row.id]) for row in rows]

@@ -9,14 +9,14 @@ that says what is in it. The route only turns the bytes into a download.
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator, Sequence
 from datetime import date, tzinfo
 from typing import Literal
 
 from ..db import Database
 from .accounts import Caller
 from .catalog import get_plan
-from .exports import TALLY_HEADERS, csv_chunks, record_rows, tally_rows, to_csv, to_xlsx, xlsx_chunks
+from .exports import TALLY_HEADERS, Cell, csv_chunks, record_rows, tally_rows, xlsx_chunks
 from .repeat_exports import record_repeat_sheets
 from .tallies.spans import resolve_span
 from .units import unit_in_scope
@@ -47,19 +47,35 @@ def tally_file(
     granularity: Literal["month", "quarter", "year"] | None,
     today: date,
     zone: tzinfo,
-) -> tuple[bytes, str]:
-    """The report table as a ``fmt`` file, and its name (without the extension)."""
+) -> tuple[Iterator[bytes], str]:
+    """The report table as a ``fmt`` file in pieces, and its name (without the extension).
+
+    The plan, the scope and the span (at most ``MAX_SPAN_DAYS``) are checked
+    here, before anything is sent; the rows are then computed one period at a
+    time in their own session as the pieces are read, like ``record_file``'s.
+    """
     with db.session() as s:
         plan = get_plan(s, plan_id=plan_id)
         root = unit_in_scope(
             s, code=unit or caller.unit_code, scope_path=caller.unit_path, scope_code=caller.unit_code
         )
         start, end = resolve_span(plan, start=start, end=end, period=period, today=today)
-        rows = tally_rows(s, plan=plan, root=root, start=start, end=end, granularity=granularity)
-    name = safe_name(f"chi-tieu_{plan.id}_{root.code}_{start:%Y%m%d}-{end:%Y%m%d}")
+
+    def pieces() -> Iterator[bytes]:
+        with db.session() as s:
+            rows = tally_rows(s, plan=plan, root=root, start=start, end=end, granularity=granularity)
+            yield from file_chunks(fmt, TALLY_HEADERS, rows, zone=zone, sheet="Chỉ tiêu")
+
+    return pieces(), safe_name(f"chi-tieu_{plan.id}_{root.code}_{start:%Y%m%d}-{end:%Y%m%d}")
+
+
+def file_chunks(
+    fmt: Format, headers: Sequence[str], rows: Iterable[Sequence[Cell]], *, zone: tzinfo, sheet: str
+) -> Iterator[bytes]:
+    """A one-sheet table as a ``fmt`` file, in pieces (``csv_chunks`` or ``xlsx_chunks``)."""
     if fmt == "csv":
-        return to_csv(TALLY_HEADERS, rows, zone=zone), name
-    return to_xlsx(TALLY_HEADERS, rows, zone=zone, sheet="Chỉ tiêu"), name
+        return csv_chunks(headers, rows, zone=zone)
+    return xlsx_chunks(headers, rows, zone=zone, sheet=sheet)
 
 
 def record_file(

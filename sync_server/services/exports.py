@@ -11,9 +11,10 @@ A form's photo questions name each photo by its export name (its own name
 and a short hash, ``schemas.media.export_name``) joined with "; ", and the
 records sheet of such a form ends with the record's photo count.
 
-Record exports stream: rows are read ``STREAM_BATCH`` at a time and written
-as they come (CSV in pieces; XLSX through a temporary file), so an export
-of 200,000 records does not hold them all in memory.
+Exports stream: record rows are read ``STREAM_BATCH`` at a time, tally rows
+one period at a time, and written as they come (CSV in pieces; XLSX through
+a write-only workbook in a temporary file), so an export of 200,000 records
+or of twelve years of months does not hold its table or its file in memory.
 
 Exports never fail on a stored value: a time too far out to convert to local
 time is written as UTC text, and control characters (which XLSX cannot hold)
@@ -131,19 +132,19 @@ def tally_rows(
     start: date,
     end: date,
     granularity: Granularity | None,
-) -> list[list[Cell]]:
-    """One row per unit of ``root``'s subtree × indicator (and segment) × period.
+) -> Iterator[list[Cell]]:
+    """One row per unit of ``root``'s subtree × indicator (and segment) × period, one period at a time.
 
     The whole period comes first, then its months (quarters, years) when ``granularity`` splits
     it: the file holds the totals the screen showed, not only the pieces to add up (a year's
-    share is not the sum of its months' shares).
+    share is not the sum of its months' shares). A period's sums are read when its rows are
+    due, while ``session`` stays open: memory holds one period's rows, not the export's.
     """
     tree = load_tree(session, root)
     spans = [(start, end)]
     if granularity:
         spans += [span for span in buckets(start, end, granularity) if span != (start, end)]
     segment_labels = {s.id: s.label.vi for i in plan.indicators for s in i.segments}
-    rows: list[list[Cell]] = []
     for p_start, p_end in spans:
         data = period_sums(session, plan=plan, root=root, start=p_start, end=p_end)
         for unit in tree.rows:
@@ -152,20 +153,19 @@ def tally_rows(
                 ind = plan.indicator(p.indicator_id)
                 title = ind.title.vi if ind else p.indicator_id
                 head: list[Cell] = [unit.code, unit.name, type_label, p.number, title]
-                rows.append(
+                yield (
                     head
                     + ["", p_start, p_end]
                     + _progress_cells(p)
                     + [p.person_times, p.previous_pct, p.change_pct, STATUS_VI[p.status]]
                 )
                 for seg in p.segments:
-                    rows.append(
+                    yield (
                         head
                         + [segment_labels.get(seg.segment_id, seg.segment_id), p_start, p_end]
                         + _progress_cells(seg)
                         + [None, None, None, STATUS_VI[seg.status]]
                     )
-    return rows
 
 
 def _answer_cell(form: FormDefinition | None, name: str, value: Any) -> Cell:

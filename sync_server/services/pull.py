@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from datetime import date, datetime
 
+from schemas.form_features import readable
 from schemas.periods import standard_periods
 from schemas.sync import PullResponse
 
@@ -24,8 +25,11 @@ from .units import get_unit, subtree_rows, to_unit
 MAX_PULL_REPORTS = 200
 
 
-def build_pull(db: Database, caller: Caller, *, now: datetime, today: date) -> PullResponse:
-    """The pull for ``caller`` as of ``now`` (``today``: the programme's date then)."""
+def build_pull(
+    db: Database, caller: Caller, *, now: datetime, today: date, reads: frozenset[str] = frozenset()
+) -> PullResponse:
+    """The pull for ``caller`` as of ``now`` (``today``: the programme's date then), with the forms an
+    app that reads the form features ``reads`` can open (``schemas.form_features``)."""
     with db.session() as s:
         plans = load_plans(s)
         root = get_unit(s, code=caller.unit_code)
@@ -54,7 +58,7 @@ def build_pull(db: Database, caller: Caller, *, now: datetime, today: date) -> P
         return PullResponse(
             server_time=now,
             user=caller.info(),
-            forms=load_forms(s),
+            forms=readable(load_forms(s), reads),
             plans=plans,
             units=[to_unit(r) for r in subtree_rows(s, root_path=root.path)],
             tallies=tallies,

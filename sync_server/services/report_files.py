@@ -9,6 +9,7 @@ result into a response.
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from datetime import date, datetime, tzinfo
 
 from sqlalchemy.orm import Session
@@ -20,8 +21,7 @@ from ..db import Database
 from ..models import UnitRow
 from .accounts import Caller
 from .catalog import get_plan
-from .export_files import Format, safe_name
-from .exports import to_csv, to_xlsx
+from .export_files import Format, file_chunks, safe_name
 from .office_report import office_report
 from .statistics import STATISTICS_HEADERS, statistics_report, statistics_rows
 from .tallies.spans import resolve_span
@@ -78,16 +78,18 @@ def statistics_file(
     period: str | None,
     today: date,
     zone: tzinfo,
-) -> tuple[bytes, str]:
-    """The statistics as one row per unit × figure in a ``fmt`` file, and its name (no extension)."""
+) -> tuple[Iterator[bytes], str]:
+    """The statistics as one row per unit × figure in a ``fmt`` file in pieces, and its name (no extension).
+
+    The figures are computed (and the scope checked) before anything is sent; the file is
+    then written as it is read, like the tally and record exports.
+    """
     report = statistics_for(
         db, caller, plan_id=plan_id, unit=unit, start=start, end=end, period=period, today=today
     )
     rows = statistics_rows(report)
     name = safe_name(f"so-lieu_{report.unit}_{report.start:%Y%m%d}-{report.end:%Y%m%d}")
-    if fmt == "csv":
-        return to_csv(STATISTICS_HEADERS, rows, zone=zone), name
-    return to_xlsx(STATISTICS_HEADERS, rows, zone=zone, sheet="Số liệu"), name
+    return file_chunks(fmt, STATISTICS_HEADERS, rows, zone=zone, sheet="Số liệu"), name
 
 
 def office_file(

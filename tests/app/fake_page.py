@@ -1,7 +1,9 @@
 """A Flet page without a Flutter client (see the shared example): a fake connection and a real Session.
 
 The connection answers the client-side method calls a test names (``answers``: method -> result,
-e.g. a permission's status), and ``None`` to the rest, as a client that did what it was asked.
+e.g. a permission's status), and ``None`` to the rest, as a client that did what it was asked. An
+answer that is an exception is sent back as the client's error (the call raises ``RuntimeError``
+with its text, as when a Flutter extension throws). ``calls`` keeps each call's name and arguments.
 """
 
 from __future__ import annotations
@@ -31,6 +33,7 @@ class FakeConnection(Connection):
         self.pubsubhub = PubSubHub()
         self.answers = dict(answers or {})
         self.invoked: list[str] = []
+        self.calls: list[tuple[str, Any]] = []
         self.session: Session | None = None
 
     def send_message(self, message):
@@ -41,9 +44,13 @@ class FakeConnection(Connection):
         if action == MessageAction.INVOKE_METHOD.value and self.session is not None:
             name = body["name"]
             self.invoked.append(name)
+            self.calls.append((name, body.get("args")))
             result = self.answers.get(name)
+            error = None
+            if isinstance(result, Exception):
+                result, error = None, str(result)
             self.loop.call_soon(
-                self.session.handle_invoke_method_results, body["control_id"], body["call_id"], result, None
+                self.session.handle_invoke_method_results, body["control_id"], body["call_id"], result, error
             )
 
 
@@ -55,6 +62,13 @@ async def fake_session(answers: dict[str, Any] | None = None) -> tuple[Session, 
     _context_page.set(session.page)
     session.start_updates_scheduler()  # what a connecting client starts: page.update() reaches controls
     return session, conn
+
+
+def register(session: Session) -> None:
+    """Send the page as a connecting client receives it: the patch is serialised, which records
+    each control's snapshot, so later updates (a dialog shown) are diffed, indexed and parented as
+    in a real session. ``session.get_page_patch()`` alone computes the patch but never sends it."""
+    msgpack.packb(session.get_page_patch(), default=configure_encode_object_for_msgpack(BaseControl))
 
 
 def walk(control: Any) -> Iterator[Any]:

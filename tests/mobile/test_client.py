@@ -210,3 +210,14 @@ def test_client__malformed_address_is_permanent(url: str):
     with pytest.raises(PermanentSyncError) as err:
         ServerClient(url, "t").pull()
     assert "Địa chỉ máy chủ" in err.value.message.vi
+
+
+def test_client__a_pull_names_the_form_features_this_app_reads(live_server):
+    from schemas.form_features import PHOTOS
+
+    client = ServerClient(live_server.url)
+    token = client.enroll("canbo", "canbo123", "dev-features", "").device_token
+    pull = ServerClient(live_server.url, token).pull()
+    keys = {f.key for f in pull.forms}
+    assert ("outreach_session", 3) in keys  # photos: this app reads them, and said so
+    assert PHOTOS in {q.type.value for f in pull.forms for g in f.fields for q in (g, *g.fields)}

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import http.client
 import io
+import json
 import re
 import time
 import uuid
@@ -22,6 +23,15 @@ from openpyxl import load_workbook
 from sqlalchemy import insert
 
 from schemas.common import utcnow
+from schemas.sync import (
+    ISSUES_OMITTED,
+    MAX_BATCH_RECORDS,
+    MAX_ISSUE_TEXT,
+    MAX_RECEIPT_ISSUES,
+    MIN_PUSH_ANSWER,
+    MORE_ISSUES,
+    PUSH_ANSWER_FACTOR,
+)
 from sync_server.models import ApprovalRow, RecordRow
 from tests.server.helpers import PLAN, batch, record, session_answers, this_year_day
 from tests.support.live_server import start_live_server
@@ -178,21 +188,64 @@ def test_approvals__a_long_list_is_paged_and_quick(client: TestClient):
     assert len(later) == 50
 
 
+def _tiny(kind: int) -> dict:
+    """A small invalid record drawing a long list of issues, or issues repeating what it carries."""
+    rec = {
+        "id": str(uuid.uuid4()),
+        "form_id": "outreach_session",
+        "form_version": 1,
+        "unit": "HN-SS-MT",
+        "author": "o_mt",
+        "device": "d",
+        "created_at": "2026-01-01T00:00:00Z",
+        "updated_at": "2026-01-01T00:00:00Z",
+        "revision": 1,
+        "status": "final",
+        "answers": {},
+    }
+    if kind == 0:  # thirty unknown questions: thirty issues
+        rec["answers"] = {f"{a}{b}": 0 for a in "abc" for b in "0123456789"}
+    elif kind == 1:  # an author named twice in the answer, once in the push
+        rec["author"] = "x" * 64
+    elif kind == 2:
+        rec.update(status="draft", unit="u" * 64, author="a" * 64)
+    else:  # long unknown question names, each repeated in the field and both messages
+        rec["answers"] = {"k" * 300 + str(i): 0 for i in range(3)}
+    return rec
+
+
+def _push_bytes(client: TestClient, token: dict, records: list[dict]):
+    body = json.dumps({"batch_id": str(uuid.uuid4()), "records": records}, separators=(",", ":")).encode()
+    headers = {**_h(token), "Accept-Encoding": "identity", "Content-Type": "application/json"}
+    resp = client.post("/api/v1/sync/push", content=body, headers=headers)
+    assert resp.status_code == 200, resp.text
+    return body, resp
+
+
 def test_push__the_answer_never_outweighs_the_push(client: TestClient):
     o_mt = enroll(client, "o_mt")
-    bad = []
-    for _ in range(200):
-        r = record(
-            "outreach_session", {"session_date": "x", "attendees_citizens": -1}, unit="BTL", author="z"
-        )
-        r["status"] = "draft"
-        bad.append(r)
-    payload = batch(*bad)
-    resp = client.post("/api/v1/sync/push", json=payload, headers={**_h(o_mt), "Accept-Encoding": "identity"})
-    assert resp.status_code == 200
-    sent = len(resp.request.content)
-    assert len(resp.content) <= sent + 8 * 1024, (len(resp.content), sent)
-    assert all(r["status"] == "rejected" and r["issues"] for r in resp.json()["receipts"])
+    for kinds in ([0], [1], [2], [3], [0, 1, 2, 3]):
+        records = [_tiny(kinds[i % len(kinds)]) for i in range(MAX_BATCH_RECORDS)]
+        body, resp = _push_bytes(client, o_mt, records)
+        assert len(resp.content) <= max(MIN_PUSH_ANSWER, PUSH_ANSWER_FACTOR * len(body)), (kinds, len(body))
+        receipts = resp.json()["receipts"]
+        # nothing dropped: every record's fate, in order, with a reason, however short
+        assert [r["id"] for r in receipts] == [r["id"] for r in records]
+        assert all(r["status"] == "rejected" and r["issues"] for r in receipts), kinds
+        assert receipts[0]["issues"][0]["code"] != ISSUES_OMITTED  # the first records keep their reasons
+        for r in receipts:
+            assert len(r["issues"]) <= MAX_RECEIPT_ISSUES
+            assert all(len(i["message"]["vi"]) <= MAX_ISSUE_TEXT for i in r["issues"])
+
+    # one record with thirty-four problems (thirty unknown questions, four missing): four, then how many more
+    _, resp = _push_bytes(client, o_mt, [_tiny(0)])
+    (receipt,) = resp.json()["receipts"]
+    assert [i["code"] for i in receipt["issues"]] == ["unknown_field"] * 4 + [MORE_ISSUES]
+    assert "30" in receipt["issues"][-1]["message"]["vi"] and "30" in receipt["issues"][-1]["message"]["en"]
+    # and a push of good records is answered in full, as before
+    good = record("outreach_session", session_answers(this_year_day()), author="o_mt")
+    resp = client.post("/api/v1/sync/push", json=batch(good), headers=_h(o_mt))
+    assert [r["status"] for r in resp.json()["receipts"]] == ["stored"]
 
 
 def test_scope__an_unknown_unit_and_a_foreign_one_get_the_same_answer(client: TestClient):

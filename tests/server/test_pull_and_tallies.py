@@ -8,6 +8,7 @@ import pytest
 
 from schemas.catalog import shipped_forms
 from schemas.common import ErrorBody
+from schemas.form_features import reads_header
 from schemas.plan_report import TallyReport
 from schemas.sync import PullResponse
 
@@ -36,7 +37,7 @@ LOCAL_2024 = {
 
 
 def test_pull__officer_gets_forms_plans_own_unit_and_tallies(api: Api) -> None:
-    resp = api.client.get("/api/v1/sync/pull", headers=api.auth("canbo"))
+    resp = api.client.get("/api/v1/sync/pull", headers={**api.auth("canbo"), **reads_header()})
     assert resp.status_code == 200, resp.text
     pull = PullResponse.model_validate(resp.json())
     assert pull.user.username == "canbo" and pull.user.unit == "HN-SS-MT"

@@ -311,3 +311,43 @@ def field_check(folder: Path, *, version: int = 1) -> Path:
         "version": version,
     }
     return write(folder / f"field_check.v{version}.xlsx", survey, choices, settings)
+
+
+def _both(vi: str, en: str) -> dict[str, str]:
+    return {"label::Vietnamese (vi)": vi, "label::English (en)": en}
+
+
+def province_district(folder: Path) -> Path:
+    """Cascading selects as ODK teams write them: the district list filtered by the chosen province
+    (an extra ``province`` column on the choices sheet), communes in a repeat by the district, and
+    topics (select_multiple) offered by the session's kind."""
+    survey = [
+        {"type": "date", "name": "visit_date", **_both("Ngày", "Date"), "required": "yes"},
+        {"type": "select_one provinces", "name": "province", **_both("Tỉnh", "Province"), "required": "yes"},
+        {"type": "select_one districts", "name": "district", **_both("Huyện", "District"), "required": "yes",
+         "choice_filter": "province=${province}"},
+        {"type": "select_one kinds", "name": "kind", **_both("Hình thức", "Kind")},
+        {"type": "select_multiple topics", "name": "topics", **_both("Chủ đề", "Topics"),
+         "choice_filter": "kinds = '' or selected(kinds, ${kind})"},
+        {"type": "begin_repeat", "name": "homes", **_both("Hộ", "Home")},
+        {"type": "select_one communes", "name": "commune", **_both("Xã", "Commune"), "required": "yes",
+         "choice_filter": "district = ${district} and name != 'closed'"},
+        {"type": "end_repeat"},
+    ]  # fmt: skip
+    choices = [
+        {"list_name": "provinces", "name": "hn", **_both("Hà Nội", "Hanoi")},
+        {"list_name": "provinces", "name": "hp", **_both("Hải Phòng", "Hai Phong")},
+        {"list_name": "districts", "name": "bd", **_both("Ba Đình", "Ba Dinh"), "province": "hn"},
+        {"list_name": "districts", "name": "hk", **_both("Hoàn Kiếm", "Hoan Kiem"), "province": "hn"},
+        {"list_name": "districts", "name": "lc", **_both("Lê Chân", "Le Chan"), "province": "hp"},
+        {"list_name": "kinds", "name": "talk", **_both("Nói chuyện", "Talk")},
+        {"list_name": "kinds", "name": "forum", **_both("Đối thoại", "Forum")},
+        {"list_name": "topics", "name": "drugs", **_both("Ma túy", "Drugs")},
+        {"list_name": "topics", "name": "land", **_both("Đất đai", "Land"), "kinds": "forum"},
+        {"list_name": "topics", "name": "family", **_both("Gia đình", "Family"), "kinds": "talk forum"},
+        {"list_name": "communes", "name": "phuc_xa", **_both("Phúc Xá", "Phuc Xa"), "district": "bd"},
+        {"list_name": "communes", "name": "hang_bac", **_both("Hàng Bạc", "Hang Bac"), "district": "hk"},
+        {"list_name": "communes", "name": "closed", **_both("Đã giải thể", "Dissolved"), "district": "bd"},
+    ]  # fmt: skip
+    settings = {"form_id": "visits", "version": 1, "form_title": "Phiếu thăm hộ theo địa bàn"}
+    return write(folder / "province_district.xlsx", survey, choices, settings)

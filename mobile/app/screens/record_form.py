@@ -23,7 +23,7 @@ from ..photo_input import PhotoInput
 from ..repeat_input import RepeatInput
 from ..viewmodels.form_session import FormSession
 from ..viewmodels.issue_summary import scroll_key, summarize
-from ..widgets import big_button, frame
+from ..widgets import big_button, frame, full_width
 
 _SECTIONS = {"quiz": "quiz_section", "attendance": "attendance_section"}
 _PLACE = re.compile(r"^([a-z][a-z0-9_]*)\[(\d+)\](?:\.([a-z][a-z0-9_]*))?$")
@@ -63,6 +63,7 @@ class RecordFormScreen:
             controls.append(ft.Text(self.form.description.get(lang), size=13, italic=True))
         section = None
         self.inputs = {}
+        self.places: dict[str, ft.Column] = {}  # each question with the marker the summary scrolls to
         self.headings: dict[str, tuple[ft.Control, list[str]]] = {}  # section: (heading, its questions)
         for field in self.form.fields:
             box = make_input(field, lang)
@@ -78,10 +79,14 @@ class RecordFormScreen:
                 self.headings[section][1].append(field.name)
             box.set(self.session.first_value(field.name))
             box.on_change = self._on_change(field.name, box)
-            box.control.key = ft.ScrollKey(scroll_key(field.name))  # the error summary scrolls here
             self.inputs[field.name] = box
-            controls.append(box.control)
+            # The error summary scrolls to a keyed marker above the question, not to the input: an
+            # input with a key of its own was seen to drop what was typed into it on a loaded machine.
+            marker = ft.Container(height=0, key=ft.ScrollKey(scroll_key(field.name)))
+            self.places[field.name] = ft.Column([marker, full_width(box.control)], spacing=0)
+            controls.append(self.places[field.name])
         self.labelled = {f.name for f in self.form.fields if label_refs(f)}
+        self.filtered = {f.name for f in self.form.fields if f.choice_filter}
         for name, box in self.inputs.items():  # the session holds what the inputs read as
             self.session.set(name, box.value())
         self.session.shown()  # as first shown; leaving it so saves nothing
@@ -145,16 +150,27 @@ class RecordFormScreen:
         return [b for b in boxes if isinstance(b, PhotoInput) and b.model.refs]
 
     def refresh(self) -> None:
-        """Show only the questions that apply to the answers so far, and the values computed from them."""
-        state = self.session.state()
+        """Show only the questions that apply to the answers so far, the values computed from them, and
+        the choices each question offers now (an answer no longer offered is cleared: ``FormSession.settle``).
+        """
+        state, cleared = self.session.settle()
+        answers = self.session.answers()
+        for name in cleared:
+            box = self.inputs.get(name)
+            if isinstance(box, RepeatInput):
+                box.update_answers(answers.get(name))
+            elif box is not None:
+                box.set(answers.get(name))
         for name, box in self.inputs.items():
-            box.control.visible = state.shown(name)
+            self.places[name].visible = box.control.visible = state.shown(name)
             if isinstance(box, CalculatedDisplay):
                 box.show_value(state.values.get(name))
             elif isinstance(box, RepeatInput):
                 box.refresh(state.env)
             if name in self.labelled:
                 box.relabel(state.env)
+            if name in self.filtered:
+                box.offer(self.session.options(name, state))
         for heading, names in self.headings.values():  # a section with nothing to ask shows no heading
             heading.visible = any(state.shown(n) for n in names)
 

@@ -13,9 +13,11 @@ from datetime import date
 from typing import Any
 
 from schemas.form_deps import refresh_triggers
-from schemas.form_state import FormState, form_state
-from schemas.forms import FormDefinition
+from schemas.form_state import FormState, choices_for, form_state
+from schemas.forms import Choice, FormDefinition
 from schemas.records import Record, RecordStatus
+
+from .choice_options import unoffered
 
 
 class FormSession:
@@ -68,6 +70,25 @@ class FormSession:
     def state(self) -> FormState:
         """Which questions apply to the answers so far, and the values computed from them."""
         return form_state(self.form, self._answers)
+
+    def settle(self) -> tuple[FormState, set[str]]:
+        """The state once every answer its question's choice filter no longer offers is cleared (see
+        ``choice_options``), and the questions whose answers that changed (their inputs must show it)."""
+        changed: set[str] = set()
+        for _ in range(len(self.form.fields) + 1):  # each round clears one link of a chain at least
+            state = self.state()
+            fixes = unoffered(self.form, self._answers, state)
+            if not fixes:
+                return state, changed
+            for name, value in fixes.items():
+                self.set(name, value)
+            changed |= set(fixes)
+        return self.state(), changed
+
+    def options(self, name: str, state: FormState) -> list[Choice]:
+        """The choices question ``name`` offers with the answers of ``state`` (all, without a filter)."""
+        field = self.form.field(name)
+        return choices_for(field, state.env) if field is not None else []
 
     def saved(self, record: Record) -> None:
         """The record was stored (draft or final): it is now the one being edited."""

@@ -14,7 +14,7 @@ from schemas.common import utcnow
 from ...clock import local_today
 from ...services.export_files import Format, record_file, tally_file
 from ..deps import CallerDep, DbDep, SettingsDep
-from ..downloads import FILE_RESPONSES, MEDIA, disposition, download
+from ..downloads import FILE_RESPONSES, MEDIA, disposition
 from ..params import TALLY_ERRORS as ERRORS
 from ..params import EndQ, PeriodQ, PlanQ, StartQ, UnitQ
 
@@ -42,7 +42,7 @@ async def export_tallies(
     ] = None,
 ) -> Response:
     """The report table: every unit of the subtree × indicator (and segment) × period, Vietnamese headers."""
-    content, name = await run_in_threadpool(
+    pieces, name = await run_in_threadpool(
         tally_file,
         db,
         caller,
@@ -56,7 +56,8 @@ async def export_tallies(
         today=local_today(settings, utcnow()),
         zone=settings.zone,
     )
-    return download(content, fmt, name)
+    # a sync iterator: Starlette reads it in a worker thread, piece by piece
+    return StreamingResponse(pieces, media_type=MEDIA[fmt], headers=disposition(fmt, name))
 
 
 @router.get(

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from fastapi import APIRouter, Response
 from fastapi.concurrency import run_in_threadpool
+from fastapi.responses import StreamingResponse
 
 from schemas.common import utcnow
 from schemas.statistics import StatisticsReport
@@ -18,7 +19,7 @@ from ...clock import local_today
 from ...services.export_files import Format
 from ...services.report_files import office_file, statistics_file, statistics_for
 from ..deps import CallerDep, DbDep, SettingsDep
-from ..downloads import FILE_RESPONSES, MEDIA, download
+from ..downloads import FILE_RESPONSES, MEDIA, disposition, download
 from ..params import TALLY_ERRORS as ERRORS
 from ..params import EndQ, PeriodQ, PlanQ, StartQ, UnitQ
 
@@ -67,7 +68,7 @@ async def export_statistics(
     period: PeriodQ = None,
 ) -> Response:
     """The statistics as one row per unit (the unit, then each child) × figure, Vietnamese headers."""
-    content, name = await run_in_threadpool(
+    pieces, name = await run_in_threadpool(
         statistics_file,
         db,
         caller,
@@ -80,7 +81,8 @@ async def export_statistics(
         today=local_today(settings, utcnow()),
         zone=settings.zone,
     )
-    return download(content, fmt, name)
+    # a sync iterator: Starlette reads it in a worker thread, piece by piece
+    return StreamingResponse(pieces, media_type=MEDIA[fmt], headers=disposition(fmt, name))
 
 
 @router.get(

@@ -11,8 +11,9 @@ from fastapi import APIRouter, Header, Request, Response
 from fastapi.concurrency import run_in_threadpool
 
 from schemas.common import ErrorBody, Issue, text, utcnow
+from schemas.form_features import FORM_FEATURES_HEADER, parse_reads
 from schemas.outbox import OUTBOX_COUNT, OUTBOX_OLDEST, parse_outbox_headers
-from schemas.sync import PullResponse, PushBatch, PushResponse, Receipt
+from schemas.sync import PullResponse, PushBatch, PushResponse
 
 from ...clock import local_today
 from ...config import Settings
@@ -22,6 +23,7 @@ from ...services.accounts import Caller
 from ...services.devices import note_unsent
 from ...services.ingest import push_records
 from ...services.pull import build_pull
+from ...services.receipts import bounded_receipts
 from ..body import parse_body, read_body
 from ..deps import CallerDep, DbDep, SettingsDep
 
@@ -37,21 +39,6 @@ _ERRORS: dict[int | str, dict[str, Any]] = {
 }
 
 
-# The answer to a push may outweigh the push by at most this factor (plus a little): receipts of
-# rejected records carry bilingual issues, and a batch of tiny bad records must not become a
-# response amplifier. Past it, each rejected receipt keeps only its first issue.
-MAX_ANSWER_FACTOR = 1.0
-ANSWER_SLACK = 8 * 1024
-
-
-def _fit(receipts: list[Receipt], budget: int) -> list[Receipt]:
-    """``receipts``, with rejected ones cut to their first issue when all of them would pass ``budget``."""
-    size = sum(len(r.model_dump_json()) for r in receipts)
-    if size <= budget:
-        return receipts
-    return [r.model_copy(update={"issues": r.issues[:1]}) if len(r.issues) > 1 else r for r in receipts]
-
-
 def _store(
     db: Database, settings: Settings, caller: Caller, batch: PushBatch, size: int, unsent: tuple | None = None
 ) -> PushResponse:
@@ -62,8 +49,8 @@ def _store(
         )
         if unsent is not None and caller.device_pk:  # in the same transaction: no extra write
             note_unsent(s, device_pk=caller.device_pk, report=unsent, now=now)
-    budget = int(size * MAX_ANSWER_FACTOR) + ANSWER_SLACK
-    return PushResponse(receipts=_fit(receipts, budget), server_time=utcnow())
+    # bounded: a batch of tiny bad records must not draw a far larger answer (services/receipts.py)
+    return PushResponse(receipts=bounded_receipts(receipts, request_bytes=size), server_time=utcnow())
 
 
 @router.post(
@@ -146,13 +133,18 @@ async def pull(
     if_none_match: Annotated[str | None, Header(alias="If-None-Match")] = None,
     outbox_count: Annotated[str | None, Header(alias=OUTBOX_COUNT)] = None,
     outbox_oldest: Annotated[str | None, Header(alias=OUTBOX_OLDEST)] = None,
+    form_features: Annotated[str | None, Header(alias=FORM_FEATURES_HEADER)] = None,
 ) -> PullResponse | Response:
-    """Forms (every version), plans, the caller's unit subtree, and tallies for this year and this phase."""
+    """Forms (every version the app can read: see the form-features header), plans, the caller's unit
+    subtree, and tallies for this year and this phase."""
     now = utcnow()
     unsent = parse_outbox_headers(outbox_count, outbox_oldest)
     if unsent is not None and caller.device_pk:  # after a push, the pull's report is the latest
         await run_in_threadpool(_note_unsent, db, caller.device_pk, unsent, now)
-    result = await run_in_threadpool(build_pull, db, caller, now=now, today=local_today(settings, now))
+    reads = parse_reads(form_features)
+    result = await run_in_threadpool(
+        build_pull, db, caller, now=now, today=local_today(settings, now), reads=reads
+    )
     etag = _etag(result)
     if if_none_match and etag in [t.strip() for t in if_none_match.split(",")]:
         return Response(status_code=304, headers={"ETag": etag})

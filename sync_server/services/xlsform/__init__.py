@@ -5,7 +5,11 @@ instead of retyping them. The converter reads the ``survey``, ``choices`` and
 ``settings`` sheets (``workbook.py``), ``label::language`` columns, the
 question types fieldtally has, and ``relevant`` / ``constraint`` /
 ``required`` / ``calculation`` in the expression subset of ``schemas.expr``
-(``expressions.py``), groups (as sections) and repeats (``structure.py``),
+(``expressions.py``), ``choice_filter`` on select questions (its bare names are
+the choices sheet's extra columns, ``name`` the choice's own; only the columns
+a filter reads are kept, on that question's choices; a filter naming a column
+the sheet lacks is reported on its row and every choice is offered), groups
+(as sections) and repeats (``structure.py``),
 and builds the definition (``convert.py``; the types it has in
 ``question_types.py``, the form's id, version, title and counting date in
 ``form_settings.py``). What it cannot convert it says, row by row, instead of guessing: a form that silently

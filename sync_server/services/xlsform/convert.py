@@ -16,11 +16,11 @@ from typing import Any, BinaryIO
 
 from pydantic import ValidationError
 
-from schemas.forms import FormDefinition
+from schemas.forms import FormDefinition, compiled
 
-from .expressions import NO, YES, Expressions, normal_name
+from .expressions import COLUMN_OK, NO, YES, Expressions, normal_name
 from .form_settings import form_identity, pick_period_field
-from .question_types import IGNORED_COLUMNS, TYPES, unsupported
+from .question_types import CHOICE_SHEET_COLUMNS, IGNORED_COLUMNS, TYPES, unsupported
 from .report import Conversion, Problem
 from .structure import Item, Structure, type_parts
 from .workbook import Row, Texts, read_workbook
@@ -36,6 +36,10 @@ class _Converter:
         self.texts = Texts(cols, self.default_language, problems, "survey")
         ccols = set().union(*(r.cells for r in choices)) if choices else set()
         self.choice_texts = Texts(ccols, self.default_language, problems, "choices")
+        self.choice_columns = {
+            c for c in ccols if c.partition("::")[0].strip().lower() not in CHOICE_SHEET_COLUMNS
+        }
+        self.columns: dict[str, dict[str, dict[str, str]]] = {}  # list -> choice -> its other columns
         self.lists = self._choice_lists()
 
     def report_languages(self) -> None:
@@ -97,6 +101,9 @@ class _Converter:
                 )
                 continue
             seen.append({"value": value, "label": label})
+            self.columns.setdefault(list_name, {})[value] = {
+                col: row.get(col) for col in row.cells if col in self.choice_columns
+            }
         return lists
 
     def convert(self) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
@@ -231,6 +238,8 @@ class _Converter:
                 f.update(type="count_grid", rows=options)
             else:
                 f.update(type="select_one" if kind == "select_one" else "select_many", choices=options)
+                if row.get("choice_filter"):
+                    self._choice_filter(row, f, arg, exprs)
             if or_other:
                 self.note(
                     "changed",
@@ -260,6 +269,8 @@ class _Converter:
         hint = self.texts.get(row, "hint")
         if hint:
             f["hint"] = {k: exprs.rename(v) for k, v in hint.items()}
+        if row.get("choice_filter") and kind not in ("select_one", "select_multiple"):
+            self.note("changed", row, "choice_filter is only for select questions and was ignored", src)
         for col in IGNORED_COLUMNS:
             if row.get(col):
                 self.note("changed", row, f"column '{col}' is not supported and was ignored", src)
@@ -295,6 +306,24 @@ class _Converter:
         elif row.get("calculation"):
             self.note("changed", row, "a calculation on a question that is typed in is ignored", src)
         return f
+
+    def _choice_filter(self, row: Row, f: dict[str, Any], list_name: str, exprs: Expressions) -> None:
+        """The question's choice filter in our words, and on each choice the columns the filter reads.
+
+        Only those columns travel with the form, and only on this question's copy of the list."""
+        src, raw = row.get("name"), row.get("choice_filter")
+        by_choice = self.columns.get(list_name, {})
+        have = {col for col in self.choice_columns if COLUMN_OK.match(col)}
+        expr, why = exprs.translate_filter(raw, have)
+        if expr is None:
+            self.note("changed", row, f"choice_filter: {why}; every choice is offered", src)
+            return
+        read = compiled(expr, choice_filter=True).columns - {"name"}
+        choices = []
+        for c in f["choices"]:
+            filters = {col: v for col, v in by_choice.get(c["value"], {}).items() if col in read}
+            choices.append({**c, "filters": filters} if filters else c)
+        f.update(choices=choices, choice_filter=expr)
 
     def _default(self, row: Row, f: dict[str, Any]) -> None:
         raw, kind = row.get("default"), f["type"]

@@ -27,7 +27,7 @@ UNSUPPORTED = {
     "select_multiple_from_file": "choices from files are not available",
     "range": "use an integer question with a constraint",
 }  # fmt: skip
-IGNORED_COLUMNS = ("choice_filter", "read_only", "trigger", "required_message")
+IGNORED_COLUMNS = ("read_only", "trigger", "required_message")
 
 
 def unsupported(kind: str, raw_type: str) -> str | None:
@@ -41,3 +41,17 @@ def unsupported(kind: str, raw_type: str) -> str | None:
     if kind not in TYPES and kind not in ("select_one", "select_multiple", "count_grid", "acknowledge"):
         return f"unknown type '{raw_type}'"
     return None
+
+
+# The choices sheet's own columns; any other is a column a choice filter may read (``province``).
+CHOICE_SHEET_COLUMNS = {
+    "list_name",
+    "list name",
+    "name",
+    "value",
+    "label",
+    "image",
+    "audio",
+    "video",
+    "big-image",
+}
