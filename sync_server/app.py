@@ -30,6 +30,7 @@ from .api.routes import (
     exports,
     health,
     media,
+    record_list,
     reports,
     sync,
     tallies,
@@ -74,7 +75,20 @@ def create_app(settings: Settings, *, database: Database | None = None) -> FastA
     app.add_middleware(GZipMiddleware, minimum_size=1024)
     app.add_middleware(Guard, settings=settings)  # added last: runs first
     install_error_handlers(app)
-    for module in (health, enroll, sync, tallies, devices, approvals, exports, reports, audit, users, media):
+    for module in (
+        health,
+        enroll,
+        sync,
+        tallies,
+        devices,
+        approvals,
+        exports,
+        reports,
+        audit,
+        users,
+        media,
+        record_list,
+    ):
         app.include_router(module.router)
     app.openapi = lambda: _openapi(app)  # type: ignore[method-assign]
     return app

@@ -11,6 +11,10 @@ import asyncio
 from collections.abc import Callable
 from datetime import date
 from typing import TYPE_CHECKING, Any
+from uuid import UUID
+
+from schemas.catalog import form_index, shipped_forms
+from schemas.forms import FormDefinition
 
 from ..errors import FieldTallyError, RetryableSyncError
 from ..reports import ProgressSource
@@ -31,6 +35,8 @@ class ProgressCalls:
     if TYPE_CHECKING:
 
         def _client(self) -> ServerClient: ...
+
+        def _all_forms(self) -> list[FormDefinition]: ...
 
     async def progress_source(self) -> ProgressSource:
         """Tallies for the progress screens: the last sync's, and the server's when it answers."""
@@ -55,6 +61,22 @@ class ProgressCalls:
 
     async def export_statistics(self, source: ProgressSource, plan: str, unit: str, start: date, end: date):
         return await self._ask(source.export_statistics, plan, unit, start, end, "xlsx")
+
+    # A supervisor's records behind the figures (the server's; nothing of them is kept on the phone).
+    async def record_page(self, unit: str, start: date, end: date, cursor: str | None = None):
+        return await self._ask(lambda: self._client().record_page(unit, start, end, cursor=cursor))
+
+    async def record_history(self, record_id: UUID):
+        return await self._ask(self._client().record_history, record_id)
+
+    async def record_photo(self, path: str) -> bytes:
+        """A photo or its thumbnail as bytes, held in memory only (shown from bytes, never written)."""
+        return await self._ask(self._client().photo, path)
+
+    def form_version(self, form_id: str, version: int) -> FormDefinition | None:
+        """The definition a stored record was made with: the synced forms, else the shipped ones."""
+        found = form_index(self._all_forms()).get((form_id, version))
+        return found or form_index(shipped_forms()).get((form_id, version))
 
     async def _ask(self, call: Callable[..., Any], *args: Any) -> Any:
         """A call to the server; its answer (or its silence) is the latest word on being online."""

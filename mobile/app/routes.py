@@ -22,6 +22,8 @@ from .screens.records_list import RecordsListScreen
 from .screens.set_pin import SetPinScreen
 from .screens.setup import SetupScreen
 from .screens.statistics import StatisticsScreen
+from .screens.supervised_record import SupervisedRecordScreen
+from .screens.supervised_records import SupervisedRecordsScreen
 from .screens.unlock import UnlockScreen
 
 SCREENS: dict[str, Any] = {
@@ -37,4 +39,6 @@ SCREENS: dict[str, Any] = {
     "progress": ProgressScreen,  # async open
     "statistics": StatisticsScreen,  # async open: unit=, period= (an address's words)
     "devices": DevicesScreen,  # async open
+    "supervised_records": SupervisedRecordsScreen,  # async open: unit=, unit_name=, period= (a PeriodChoice)
+    "supervised_record": SupervisedRecordScreen,  # async open: line= (a RecordSummary), back_to= (the list)
 }

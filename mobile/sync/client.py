@@ -20,10 +20,13 @@ from __future__ import annotations
 import email.utils
 import gzip
 import json
+import re
 import time
 from collections.abc import Callable
+from datetime import date
 from typing import Any, TypeVar
 from urllib.parse import urlencode
+from uuid import UUID
 
 import requests
 from pydantic import BaseModel, ValidationError
@@ -31,7 +34,8 @@ from pydantic import BaseModel, ValidationError
 from schemas.common import ErrorBody, LocalizedText, text
 from schemas.form_features import reads_header
 from schemas.media import MediaStatus
-from schemas.sync import EnrollRequest, EnrollResponse, PullResponse, PushBatch, PushResponse
+from schemas.record_list import RecordPage
+from schemas.sync import EnrollRequest, EnrollResponse, PullResponse, PushBatch, PushResponse, RecordHistory
 
 from ..errors import AuthRejected, PermanentSyncError, RetryableSyncError, SyncError, UploadConflict
 
@@ -40,6 +44,8 @@ ENROLL = "/api/v1/enroll"
 PUSH = "/api/v1/sync/push"
 PULL = "/api/v1/sync/pull"
 MEDIA = "/api/v1/media/"  # + sha256 + "/status" | "/chunk?offset=N"
+RECORDS = "/api/v1/records"  # a supervisor's list; + "/<id>/history"
+_PHOTO_PATH = re.compile(r"/api/v1/media/[0-9a-f]{64}(/thumb)?")
 
 RETRYABLE_STATUS = {408, 425, 429}
 M = TypeVar("M", bound=BaseModel)
@@ -235,6 +241,26 @@ class ServerClient:
             raise RetryableSyncError(
                 _GARBLED, status=resp.status_code, detail=f"{resp.request.method} {resp.url}: {exc}"[:500]
             ) from exc
+
+    # ---- a supervisor's records: the list, one record's history, its photos ------------------------
+    def record_page(
+        self, unit: str, start: date, end: date, *, cursor: str | None = None, limit: int = 30
+    ) -> RecordPage:
+        """One page of the records of ``unit``'s subtree in the period, newest first."""
+        params = {"unit": unit, "start": start.isoformat(), "end": end.isoformat(), "limit": str(limit)}
+        if cursor:
+            params["cursor"] = cursor
+        return self.get_model(RECORDS, RecordPage, params=params)
+
+    def record_history(self, record_id: UUID) -> RecordHistory:
+        """A record's revisions (answers, photos' addresses), oldest first."""
+        return self.get_model(f"{RECORDS}/{record_id}/history", RecordHistory)
+
+    def photo(self, path: str) -> bytes:
+        """A photo or thumbnail by the address the server gave (``/api/v1/media/<sha256>[/thumb]``)."""
+        if not _PHOTO_PATH.fullmatch(path):  # only the server's own photo addresses, never another URL
+            raise PermanentSyncError(_BAD_URL, detail=f"not a photo address: {path[:80]}")
+        return self._send("GET", path, headers={"Accept": "image/jpeg"}).content
 
 
 def _error_body(resp: requests.Response) -> ErrorBody | None:

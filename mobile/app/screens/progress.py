@@ -84,6 +84,14 @@ class ProgressScreen:
         if v is not None:
             await self.shell.open("statistics", unit=v.unit, period=period_token(v.period))
 
+    async def on_records(self, e) -> None:
+        """The records behind the figures: the unit and period on screen (a screen of their own)."""
+        v = self.model.view
+        if v is not None:
+            await self.shell.open(
+                "supervised_records", unit=v.unit, unit_name=self.model.unit_name(v.unit), period=v.period
+            )
+
     async def on_export(self, e) -> None:
         exported = await self.model.export()
         if exported is not None:
@@ -166,9 +174,25 @@ class ProgressScreen:
                         height=48,
                         on_click=self.shell.guard(self.on_statistics),
                         tooltip=t("stats_open"),
-                    )
-                ]
+                    ),
+                    *self._records_button(),
+                ],
+                wrap=True,
             ),
+        ]
+
+    def _records_button(self) -> list[ft.Control]:
+        t = self.shell.t
+        if not self.model.source.is_supervisor:
+            return []
+        return [
+            ft.OutlinedButton(
+                content=t("suprec_open"),
+                icon=ft.Icons.LIST_ALT,
+                height=48,
+                on_click=self.shell.guard(self.on_records),
+                tooltip=t("suprec_open"),
+            )
         ]
 
     def _grid(self) -> list[ft.Control]:

@@ -32,7 +32,11 @@ def resolve_span(
             raise InvalidInput(exc.message, code="invalid") from exc
     else:
         p_start, p_end = standard_periods(plan, today)[-1]
-    start, end = start or p_start, end or p_end
+    return check_span(start or p_start, end or p_end)
+
+
+def check_span(start: date, end: date) -> tuple[date, date]:
+    """``start`` to ``end`` if in order and at most ``MAX_SPAN_DAYS`` long; ``InvalidInput`` otherwise."""
     if start > end:
         raise InvalidInput(
             text("Ngày bắt đầu phải trước ngày kết thúc.", "The start date must not be after the end date."),
