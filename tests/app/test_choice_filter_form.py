@@ -6,6 +6,9 @@ then on a fake page session running the app's real ``main`` on a form pulled fro
 from __future__ import annotations
 
 import asyncio
+import os
+import subprocess
+import sys
 from datetime import date
 from pathlib import Path
 
@@ -20,7 +23,6 @@ from mobile.app.viewmodels.form_session import FormSession
 from mobile.settings_store import load_settings, save_settings
 from schemas.forms import FormDefinition
 from schemas.records import Record
-from sync_server.cli.import_xlsform import main as import_xlsform
 from tests.app.fake_page import walk
 from tests.app.test_android_session import _started, _unlock, _until_route
 from tests.mobile.helpers import FAST_KDF, PIN
@@ -139,7 +141,14 @@ def _shown(radios: dict[str, ft.Radio]) -> list[str]:
 
 def test_choice_filter_form__the_pulled_form_follows_the_province(tmp_path: Path, live_server) -> None:
     wb = workbooks.province_district(tmp_path)
-    assert import_xlsform([str(wb), "--publish", "--database-url", live_server.database_url]) == 0
+    # The server's own command, in the server's environment: the phone's test environment (the
+    # oldest declared versions, scripts/test_phone_oldest.sh) has no server packages.
+    server_python = os.environ.get("FIELDTALLY_SERVER_PYTHON", sys.executable)
+    publish = [server_python, "-m", "sync_server.cli", "import-xlsform", str(wb), "--publish"]
+    done = subprocess.run(
+        [*publish, "--database-url", live_server.database_url], capture_output=True, text=True, timeout=120
+    )
+    assert done.returncode == 0, done.stdout + done.stderr
     folder = tmp_path / "app"
 
     async def flow() -> None:
