@@ -22,6 +22,7 @@ from ..viewmodels import unit_table
 from ..viewmodels.progress_model import ProgressModel
 from ..widgets import copyable, frame, icon_button
 from .progress_chart import chart
+from .unit_period_screen import UnitPeriodScreen
 from .unit_table_view import unit_table as unit_table_view
 
 _STATUS = {
@@ -33,37 +34,9 @@ _STATUS = {
 BAR_STEPS = 1000  # the bar is drawn in proportions of its width, whatever the width is
 
 
-class ProgressScreen:
-    nav = "progress"  # lit in the desk's side navigation
-    wide = True  # at a desk: the whole width, for the grid and the units table
-
-    def __init__(self, shell, model: ProgressModel) -> None:
-        self.shell = shell
-        self.model = model
-        model.changed = shell.refresh
-
-    @classmethod
-    async def open(cls, shell, unit: str | None = None, period: str | None = None) -> None:
-        """Open at the caller's unit, or at the unit and period an address names (checked by the model)."""
-        model = await ProgressModel.load(shell.service, unit=unit, period=period)
-        shell.show(cls(shell, model))
-        await model.complete()
-
-    def address(self) -> str:
-        return self.model.address()
-
-    def mount(self) -> None:
-        self.shell.sync_listeners[:] = []  # nothing here follows a sync
-
-    # ---- events: forwarded to the model ---------------------------------------------------------
-    async def on_period(self, e) -> None:
-        await self.model.choose_period(e.control.data)
-
-    async def on_refresh(self, e) -> None:
-        await self.model.fetch()
-
-    async def on_child(self, e) -> None:
-        await self.model.open_child(e.control.data)
+class ProgressScreen(UnitPeriodScreen):
+    model_class = ProgressModel
+    model: ProgressModel
 
     async def on_sort(self, e) -> None:
         self.model.sort.tap(e.column_index)

@@ -20,6 +20,7 @@ from ..formatting import fmt_date, fmt_number, fmt_pct
 from ..layout import CARD_COLUMNS
 from ..viewmodels.statistics_model import KeyFigures, StatisticsModel
 from ..widgets import copyable, frame, icon_button
+from .unit_period_screen import UnitPeriodScreen
 
 NUMBER_WIDTH = 62  # a numeric column of the small tables: "12.345" and "100%" fit at 360 px
 
@@ -28,36 +29,9 @@ def _pct(x: float | None, lang: str) -> str:
     return fmt_pct(x, lang) if x is not None else "—"
 
 
-class StatisticsScreen:
-    nav = "progress"  # lit in the desk's side navigation: the plan's figures
-    wide = True  # at a desk: the whole width, for the grid and the units table
-
-    def __init__(self, shell, model: StatisticsModel) -> None:
-        self.shell = shell
-        self.model = model
-        model.changed = shell.refresh
-
-    @classmethod
-    async def open(cls, shell, unit: str | None = None, period: str | None = None) -> None:
-        model = await StatisticsModel.load(shell.service, unit=unit, period=period)
-        shell.show(cls(shell, model))
-        await model.complete()
-
-    def address(self) -> str:
-        return self.model.address()
-
-    def mount(self) -> None:
-        self.shell.sync_listeners[:] = []  # nothing here follows a sync
-
-    # ---- events: forwarded to the model ---------------------------------------------------------
-    async def on_period(self, e) -> None:
-        await self.model.choose_period(e.control.data)
-
-    async def on_refresh(self, e) -> None:
-        await self.model.fetch()
-
-    async def on_child(self, e) -> None:
-        await self.model.open_child(e.control.data)
+class StatisticsScreen(UnitPeriodScreen):
+    model_class = StatisticsModel
+    model: StatisticsModel
 
     async def on_back(self, e) -> None:
         if self.model.back():
