@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import os
 from collections.abc import Mapping
+from pathlib import Path
 from typing import Literal
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
@@ -112,3 +113,20 @@ def get_settings(environ: Mapping[str, str] | None = None) -> Settings:
         if name in fields:
             values[name] = raw
     return make_settings(values)
+
+
+def beside_database(database_url: str, name: str) -> Path:
+    """Where the server keeps a file or folder of its own (``name``) unless a setting names it:
+    beside the SQLite file, or under ./var for a database that is not a file (PostgreSQL, memory)."""
+    from sqlalchemy.engine import make_url
+
+    url = make_url(database_url)
+    database = url.database or ""
+    if (
+        url.get_backend_name() == "sqlite"
+        and database
+        and database != ":memory:"
+        and "mode=memory" not in database
+    ):
+        return Path(database).expanduser().resolve().parent / name
+    return Path("var") / name

@@ -38,7 +38,7 @@ from schemas.sync import RecoveryKeyInfo
 from schemas.unlock import derive_unlock_key, unlock_code
 from vault_format.recovery import key_id
 
-from .config import Settings
+from .config import Settings, beside_database
 from .errors import ConfigError
 
 KIND = "fieldtally-recovery-key"
@@ -92,15 +92,7 @@ def recovery_key_path(settings: Settings) -> Path:
                 )
     if settings.recovery_key_file:
         return Path(settings.recovery_key_file).expanduser()
-    database = url.database or ""
-    if (
-        url.get_backend_name() == "sqlite"
-        and database
-        and database != ":memory:"
-        and "mode=memory" not in database
-    ):
-        return Path(database).expanduser().resolve().parent / "recovery-key.json"
-    return Path("var") / "recovery-key.json"
+    return beside_database(settings.database_url, "recovery-key.json")
 
 
 def load_or_create(settings: Settings) -> RecoveryKey:

@@ -30,9 +30,8 @@ from typing import Any
 from fastapi import FastAPI, Request
 from fastapi.responses import PlainTextResponse, RedirectResponse
 from fastapi.staticfiles import StaticFiles
-from sqlalchemy.engine import make_url
 
-from .config import Settings
+from .config import Settings, beside_database
 from .web_client_files import RIVE_PATH, ClientFiles
 
 log = logging.getLogger("fieldtally.web")
@@ -45,16 +44,7 @@ def web_data_dir(settings: Settings) -> Path:
     """Where browsers' device folders live: ``web-devices`` beside the SQLite file, or ./var/web-devices."""
     if settings.web_data_dir:
         return Path(settings.web_data_dir).expanduser()
-    url = make_url(settings.database_url)
-    database = url.database or ""
-    if (
-        url.get_backend_name() == "sqlite"
-        and database
-        and database != ":memory:"
-        and "mode=memory" not in database
-    ):
-        return Path(database).expanduser().resolve().parent / "web-devices"
-    return Path("var") / "web-devices"
+    return beside_database(settings.database_url, "web-devices")
 
 
 def mount_web_app(api: FastAPI, settings: Settings) -> bool:

@@ -22,11 +22,9 @@ import os
 import warnings
 from pathlib import Path
 
-from sqlalchemy.engine import make_url
-
 from schemas.media import MAX_IMAGE_SIDE, THUMB_SIDE
 
-from ..config import Settings
+from ..config import Settings, beside_database
 
 MAX_PIXELS = 4096 * 4096  # what the server decodes at most; a phone's photo is 1600 px on its longest side
 THUMB_QUALITY = 70
@@ -36,16 +34,7 @@ def media_root(settings: Settings) -> Path:
     """The media folder: ``media_dir``, else ``media`` beside the SQLite file, else ./var/media."""
     if settings.media_dir:
         return Path(settings.media_dir).expanduser()
-    url = make_url(settings.database_url)
-    database = url.database or ""
-    if (
-        url.get_backend_name() == "sqlite"
-        and database
-        and database != ":memory:"
-        and "mode=memory" not in database
-    ):
-        return Path(database).expanduser().resolve().parent / "media"
-    return Path("var") / "media"
+    return beside_database(settings.database_url, "media")
 
 
 class MediaFiles:
