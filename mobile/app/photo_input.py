@@ -225,21 +225,24 @@ class PhotoInput(FieldInput):
         self._update()
 
 
+def thumbnail_picture(data: bytes | None, *, broken: bool = False) -> ft.Control:
+    """A square thumbnail drawn from bytes (never a file), or an icon while loading or when ``broken``."""
+    if data:
+        return ft.Image(src=data, width=THUMB_PX, height=THUMB_PX, fit=ft.BoxFit.COVER)
+    return ft.Container(
+        ft.Icon(ft.Icons.BROKEN_IMAGE if broken else ft.Icons.IMAGE, size=32),
+        width=THUMB_PX,
+        height=THUMB_PX,
+        alignment=ft.Alignment.CENTER,
+        bgcolor=ft.Colors.SURFACE_CONTAINER_HIGHEST,
+    )
+
+
 def photo_tile(
     data: bytes | None, name: str, lang: str, *, remove: ft.Control | None = None, broken: bool = False
 ) -> ft.Control:
     """One photo as a square thumbnail (from bytes; an icon while loading, or ``broken``) and its name."""
-    picture: ft.Control
-    if data:
-        picture = ft.Image(src=data, width=THUMB_PX, height=THUMB_PX, fit=ft.BoxFit.COVER)
-    else:
-        picture = ft.Container(
-            ft.Icon(ft.Icons.BROKEN_IMAGE if broken else ft.Icons.IMAGE, size=32),
-            width=THUMB_PX,
-            height=THUMB_PX,
-            alignment=ft.Alignment.CENTER,
-            bgcolor=ft.Colors.SURFACE_CONTAINER_HIGHEST,
-        )
+    picture = thumbnail_picture(data, broken=broken)
     framed = ft.Container(
         picture,
         width=THUMB_PX,

@@ -16,7 +16,7 @@ from schemas.record_list import RecordSummary
 from schemas.records import RecordStatus
 
 from ..formatting import fmt_date, fmt_datetime
-from ..photo_input import THUMB_PX
+from ..photo_input import THUMB_PX, thumbnail_picture
 from ..viewmodels.record_view_model import RecordViewModel, RepeatTable
 from ..widgets import copyable, frame
 
@@ -134,17 +134,7 @@ class SupervisedRecordScreen:
         m, t = self.model, self.shell.t
         data = m.thumbs.get(photo.sha256)
         broken = photo.sha256 in m.missing
-        picture: ft.Control
-        if data:
-            picture = ft.Image(src=data, width=THUMB_PX, height=THUMB_PX, fit=ft.BoxFit.COVER)
-        else:
-            picture = ft.Container(
-                ft.Icon(ft.Icons.BROKEN_IMAGE if broken else ft.Icons.IMAGE, size=32),
-                width=THUMB_PX,
-                height=THUMB_PX,
-                alignment=ft.Alignment.CENTER,
-                bgcolor=ft.Colors.SURFACE_CONTAINER_HIGHEST,
-            )
+        picture = thumbnail_picture(data, broken=broken)
         framed = ft.Container(
             picture, width=THUMB_PX, height=THUMB_PX, border_radius=6, clip_behavior=ft.ClipBehavior.HARD_EDGE
         )
