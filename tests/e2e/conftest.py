@@ -19,6 +19,8 @@ from pathlib import Path
 import pytest
 import requests
 
+from .watchdog import RendererWatchdog
+
 ARTIFACTS = Path(__file__).resolve().parents[2] / "test-artifacts" / "e2e"
 PHONE = {"width": 360, "height": 640}
 DESK = {"width": 1280, "height": 800}
@@ -95,8 +97,17 @@ def app_url(tmp_path):
 
 
 @pytest.fixture
-def browser():
-    """A Chromium of its own for each test (about a second to start).
+def renderer_watchdog():
+    """Kills a renderer that spins for a minute (``watchdog.py``): the test fails or retries, not hangs."""
+    with RendererWatchdog() as watchdog:
+        yield watchdog
+    if watchdog.killed:
+        print(f"renderer watchdog: ended {len(watchdog.killed)} spinning renderer(s): {watchdog.killed}")
+
+
+@pytest.fixture
+def browser(renderer_watchdog):
+    """A Chromium of its own for each test (about a second to start), watched for spinning renderers.
 
     Not shared: a renderer left behind by an earlier test's Flutter pages was seen spinning at
     100% CPU in a later test, which then hung; and Playwright's sync API keeps an asyncio loop
