@@ -4,7 +4,10 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Iterable
+from dataclasses import dataclass, field
 from datetime import datetime
+from typing import Any
+from weakref import WeakKeyDictionary
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -89,25 +92,97 @@ def publish_form(session: Session, *, form: FormDefinition, now: datetime, actor
     return True
 
 
+# Parsed forms and plans, per process, keyed by their row's key and ``updated_at``: every change to a
+# row's definition sets a new ``updated_at`` (``seed_catalog``, ``store_plan``), and a published form
+# version never changes. Parsing them was most of the work of a small push (each push read and
+# validated every form version and plan). A key no longer in the table drops out at the next read.
+# Kept per engine (one database); after a backup is restored over a served database, the workers are
+# restarted (docs/scaling.md).
+@dataclass
+class _Parsed:
+    forms: dict[tuple[str, int, datetime], FormDefinition] = field(default_factory=dict)
+    plans: dict[tuple[str, datetime], Plan] = field(default_factory=dict)
+
+
+_PARSED: WeakKeyDictionary[Any, _Parsed] = WeakKeyDictionary()
+
+
+def _parsed(session: Session) -> _Parsed:
+    bind = session.get_bind()
+    engine = getattr(bind, "engine", bind)
+    found = _PARSED.get(engine)
+    if found is None:
+        found = _PARSED.setdefault(engine, _Parsed())
+    return found
+
+
 def load_forms(session: Session) -> list[FormDefinition]:
-    """Every version of every form, ordered by id and version."""
-    rows = session.scalars(select(FormRow).order_by(FormRow.form_id, FormRow.version)).all()
-    return [FormDefinition.model_validate(r.definition) for r in rows]
+    """Every version of every form, ordered by id and version (parsed once per process and row change)."""
+    cache = _parsed(session)
+    listed = select(FormRow.form_id, FormRow.version, FormRow.updated_at).order_by(
+        FormRow.form_id, FormRow.version
+    )
+    keys = [(r.form_id, r.version, r.updated_at) for r in session.execute(listed)]
+    known = cache.forms
+    missing = {(form_id, version) for form_id, version, at in keys if (form_id, version, at) not in known}
+    fresh: dict[tuple[str, int], tuple[datetime, FormDefinition]] = {}
+    if missing:
+        for row in session.scalars(select(FormRow).where(FormRow.form_id.in_({f for f, _v in missing}))):
+            if (row.form_id, row.version) in missing:
+                fresh[(row.form_id, row.version)] = (
+                    row.updated_at,
+                    FormDefinition.model_validate(row.definition),
+                )
+    kept: dict[tuple[str, int, datetime], FormDefinition] = {}
+    for form_id, version, at in keys:
+        if (form_id, version, at) in known:
+            kept[(form_id, version, at)] = known[(form_id, version, at)]
+        elif (form_id, version) in fresh:  # as read now, even if it changed since it was listed
+            now_at, form = fresh[(form_id, version)]
+            kept[(form_id, version, now_at)] = form
+    cache.forms = kept
+    return list(kept.values())
 
 
 def load_plans(session: Session) -> list[Plan]:
-    rows = session.scalars(select(PlanRow).order_by(PlanRow.id)).all()
-    return [Plan.model_validate(r.definition) for r in rows]
+    """Every plan, ordered by id (parsed once per process and row change)."""
+    keys = [
+        (r.id, r.updated_at)
+        for r in session.execute(select(PlanRow.id, PlanRow.updated_at).order_by(PlanRow.id))
+    ]
+    return _plans(session, keys, every=True)
+
+
+def _plans(session: Session, keys: list[tuple[str, datetime]], *, every: bool) -> list[Plan]:
+    """The plans of ``keys`` (id, updated_at), parsed only when not parsed before; ``every``: the cache
+    keeps only these (they are the whole table)."""
+    cache = _parsed(session)
+    known = cache.plans
+    missing = {plan_id for plan_id, at in keys if (plan_id, at) not in known}
+    fresh: dict[str, tuple[datetime, Plan]] = {}
+    if missing:
+        for row in session.scalars(select(PlanRow).where(PlanRow.id.in_(missing))):
+            fresh[row.id] = (row.updated_at, Plan.model_validate(row.definition))
+    found: dict[tuple[str, datetime], Plan] = {}
+    for plan_id, at in keys:
+        if (plan_id, at) in known:
+            found[(plan_id, at)] = known[(plan_id, at)]
+        elif plan_id in fresh:  # as read now, even if it changed since it was listed
+            now_at, plan = fresh[plan_id]
+            found[(plan_id, now_at)] = plan
+    cache.plans = found if every else {**known, **found}
+    return list(found.values())
 
 
 def get_plan(session: Session, *, plan_id: str) -> Plan:
     """The plan ``plan_id``; NotFound if there is none."""
-    row = session.get(PlanRow, plan_id)
-    if row is None:
+    at = session.scalar(select(PlanRow.updated_at).where(PlanRow.id == plan_id))
+    found = _plans(session, [(plan_id, at)], every=False) if at is not None else []
+    if not found:
         raise NotFound(
             text(f"Không có kế hoạch {plan_id}.", f"There is no plan {plan_id}."), code="unknown_plan"
         )
-    return Plan.model_validate(row.definition)
+    return found[0]
 
 
 def store_plan(session: Session, *, plan: Plan, actor: str, now: datetime) -> bool:
