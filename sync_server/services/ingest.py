@@ -27,7 +27,6 @@ from datetime import date, datetime, timedelta
 from typing import Any, cast
 
 from sqlalchemy import Table, delete, select, update
-from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
 from schemas.common import Issue, text
@@ -43,6 +42,7 @@ from ..models import RecordRevisionRow, RecordRow, TallyRollupRow, TallyRow, Uni
 from .accounts import Caller
 from .catalog import load_forms, load_plans
 from .media import link_records
+from .record_insert import insert_new
 from .tallies.rollups import Contributions, TallyKey, add_to, apply_deltas, contributions_of, shard_for
 from .units import is_within
 
@@ -203,23 +203,6 @@ def _revision_values(values: Mapping[str, Any], *, prev: Stored | None) -> dict[
     return out
 
 
-def _insert_new(session: Session, rows: Sequence[dict[str, Any]]) -> set[uuid.UUID]:
-    """Insert the rows whose id does not exist yet, in one multi-row statement; the ids inserted.
-
-    ``INSERT ... ON CONFLICT DO NOTHING RETURNING id`` sent as one executemany
-    (SQLAlchemy batches it into multi-row VALUES): one statement compiled once
-    per push instead of one per record, which was most of the ingest time. A
-    row that conflicts (the id exists, or a concurrent push is inserting it and
-    this one waits for it to settle) is simply not returned.
-    """
-    if not rows:
-        return set()
-    table = _records_table()
-    insert = postgresql.insert if session.get_bind().dialect.name == "postgresql" else sqlite.insert
-    stmt = insert(table).on_conflict_do_nothing(index_elements=["id"]).returning(table.c.id)
-    return set(session.connection().execute(stmt, list(rows)).scalars().all())
-
-
 def _lock_stored(session: Session, record_id: uuid.UUID) -> Stored:
     row = session.execute(
         select(
@@ -281,7 +264,7 @@ def push_records(
     first: dict[uuid.UUID, int] = {}
     for i, final, *_ in accepted:
         first.setdefault(final.id, i)
-    inserted = _insert_new(session, [v for i, final, _c, _p, v in accepted if first[final.id] == i])
+    inserted = insert_new(session, [v for i, final, _c, _p, v in accepted if first[final.id] == i])
     for i, final, contributions, period, values in accepted:
         record = records[i]
         if first[final.id] == i and final.id in inserted:
