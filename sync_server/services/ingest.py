@@ -24,7 +24,7 @@ import uuid
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
-from typing import Any, cast
+from typing import Any
 
 from sqlalchemy import Table, delete, select, update
 from sqlalchemy.orm import Session
@@ -38,11 +38,11 @@ from schemas.plan_records import record_period
 from schemas.records import Record, RecordStatus, check_record, finalize_answers
 from schemas.sync import Receipt, ReceiptStatus
 
-from ..models import RecordRevisionRow, RecordRow, TallyRollupRow, TallyRow, UnitRow
+from ..models import RecordRow, TallyRollupRow, TallyRow, UnitRow
 from .accounts import Caller
 from .catalog import load_forms, load_plans
 from .media import link_records
-from .record_insert import insert_new
+from .record_insert import insert_new, insert_revisions
 from .tallies.rollups import Contributions, TallyKey, add_to, apply_deltas, contributions_of, shard_for
 from .units import is_within
 
@@ -291,7 +291,7 @@ def push_records(
         receipts[i] = Receipt(id=record.id, revision=record.revision, status=status, issues=issues)
     if revisions:  # the audit trail of field data, in the same transaction
         # Declarative ``__table__`` is typed as a FromClause; on these mapped classes it is a Table.
-        session.connection().execute(cast(Table, RecordRevisionRow.__table__).insert(), revisions)
+        insert_revisions(session, revisions)
         link_records(session, _photo_links(revisions, forms))
     # Last, so the tally rows stay locked (PostgreSQL) only until the commit; in this device's shard, so
     # the other phones of the same unit do not wait for them.
