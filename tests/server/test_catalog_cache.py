@@ -51,7 +51,9 @@ def test_catalog__a_change_made_by_another_process_is_read_at_once(db: Database)
     other = create_engine(db.engine.url)
     try:
         with other.begin() as con:
-            con.execute(update(PlanRow).where(PlanRow.id == plan.id).values(definition=data, updated_at=later))
+            con.execute(
+                update(PlanRow).where(PlanRow.id == plan.id).values(definition=data, updated_at=later)
+            )
             con.execute(
                 update(FormRow)
                 .where(FormRow.form_id == form.id, FormRow.version == form.version)
