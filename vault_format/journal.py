@@ -30,7 +30,8 @@ is followed by more data or that has no zero run) is damage or tampering:
 a frame boundary (or rollback to an older copy of the files); that needs a
 counter kept elsewhere, e.g. on the server, and is out of scope here.
 
-The snapshot holds the whole state, is replaced atomically (``atomic.py``)
+The snapshot holds the whole state (format 1: one JSON object; format 2, written
+since issue 15: one line per document, ``snapfile.py``; both are read), is replaced atomically (``atomic.py``)
 and names the journal that continues it (``journal_id``) and the one it
 replaced (``prev_journal_id``). Compaction writes the snapshot first, then
 a fresh journal: after a crash in between, the journal on disk still has
@@ -44,6 +45,7 @@ import json
 import os
 import struct
 import zlib
+from collections.abc import Collection
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -51,6 +53,7 @@ from typing import Any
 from cryptography.exceptions import InvalidTag
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 
+from . import snapfile
 from .atomic import Write, atomic_write, write_all
 from .errors import Corrupt
 
@@ -66,6 +69,8 @@ ZERO_RUN = b"\0" * 64
 MAX_FRAME = 1 << 31
 
 S_MAGIC = b"FTVS"
+SNAP_FORMATS = (1, 2)  # 1: the state as one JSON object (still read); 2: a line per document (written)
+SNAP_FORMAT = 2
 S_PREFIX = struct.Struct(">4sHI")  # magic, format, length of the JSON header that follows
 
 
@@ -213,12 +218,13 @@ class Snapshot:
     journal_id: bytes
     prev_journal_id: bytes | None
     generation: int
-    tables: dict[str, Any]
+    tables: dict[str, Any]  # format 2: documents of the ``packed`` tables are ``snapfile.Packed``
     size: int
+    format: int = SNAP_FORMAT
 
 
-def _snap_aad(header: bytes) -> bytes:
-    return b"fieldtally/vault.snap|" + struct.pack(">H", FORMAT) + header
+def _snap_aad(header: bytes, fmt: int) -> bytes:
+    return b"fieldtally/vault.snap|" + struct.pack(">H", fmt) + header
 
 
 def write_snapshot(
@@ -226,13 +232,23 @@ def write_snapshot(
     key: bytes,
     *,
     vault_id: str,
-    tables_json: bytes,
     journal_id: bytes,
     prev_journal_id: bytes | None,
     generation: int,
+    body: bytes | None = None,
+    tables_json: bytes | None = None,
     write: Write | None = None,
 ) -> int:
-    """Seal ``tables_json`` into ``path`` atomically; returns the file size."""
+    """Seal the state into ``path`` atomically; returns the file size.
+
+    ``body`` is a format-2 body (``snapfile.encode``); ``tables_json`` (one JSON object) writes the
+    format-1 snapshot older apps wrote, kept for the tests that prove such vaults still open.
+    """
+    if (body is None) == (tables_json is None):
+        raise TypeError("give exactly one of body and tables_json")
+    fmt = SNAP_FORMAT if body is not None else 1
+    plain = body if body is not None else tables_json
+    assert plain is not None
     header = dumps(
         {
             "vault_id": vault_id,
@@ -242,13 +258,14 @@ def write_snapshot(
         }
     )
     nonce = os.urandom(NONCE)
-    sealed = AESGCM(key).encrypt(nonce, tables_json, _snap_aad(header))
-    blob = S_PREFIX.pack(S_MAGIC, FORMAT, len(header)) + header + nonce + sealed
+    sealed = AESGCM(key).encrypt(nonce, plain, _snap_aad(header, fmt))
+    blob = S_PREFIX.pack(S_MAGIC, fmt, len(header)) + header + nonce + sealed
     atomic_write(path, blob, write=write)
     return len(blob)
 
 
-def read_snapshot(path: Path, key: bytes, *, vault_id: str) -> Snapshot:
+def read_snapshot(path: Path, key: bytes, *, vault_id: str, packed: Collection[str] = ()) -> Snapshot:
+    """The sealed state in ``path``, either format; ``packed`` tables' documents stay unparsed (format 2)."""
     try:
         data = Path(path).read_bytes()
     except FileNotFoundError as exc:
@@ -257,20 +274,29 @@ def read_snapshot(path: Path, key: bytes, *, vault_id: str) -> Snapshot:
     if len(data) < S_PREFIX.size:
         raise Corrupt(f"{name}: too short")
     magic, fmt, hlen = S_PREFIX.unpack_from(data)
-    if magic != S_MAGIC or fmt != FORMAT or S_PREFIX.size + hlen + NONCE + TAG > len(data):
-        raise Corrupt(f"{name}: not a format-{FORMAT} snapshot")
+    if magic != S_MAGIC or fmt not in SNAP_FORMATS or S_PREFIX.size + hlen + NONCE + TAG > len(data):
+        raise Corrupt(f"{name}: not a snapshot of format {' or '.join(map(str, SNAP_FORMATS))}")
+    size = len(data)
     header = data[S_PREFIX.size : S_PREFIX.size + hlen]
-    rest = data[S_PREFIX.size + hlen :]
+    start = S_PREFIX.size + hlen
+    view = memoryview(data)  # no copy of the sealed bytes (tens of MB on a full phone)
     try:
-        plain = AESGCM(key).decrypt(rest[:NONCE], rest[NONCE:], _snap_aad(header))
+        plain = AESGCM(key).decrypt(
+            view[start : start + NONCE], view[start + NONCE :], _snap_aad(header, fmt)
+        )
     except InvalidTag as exc:
         raise Corrupt(f"{name}: fails authentication") from exc
+    del view, data
     try:
         h = json.loads(header)
-        tables = json.loads(plain)
+        if fmt == 1:
+            tables = json.loads(plain)
+        else:
+            tables = snapfile.decode(plain, packed)
+        del plain
         if h["vault_id"] != vault_id or not isinstance(tables, dict):
             raise ValueError("belongs to another vault")
         prev = bytes.fromhex(h["prev_journal_id"]) if h["prev_journal_id"] else None
-        return Snapshot(bytes.fromhex(h["journal_id"]), prev, int(h["generation"]), tables, len(data))
+        return Snapshot(bytes.fromhex(h["journal_id"]), prev, int(h["generation"]), tables, size, fmt)
     except (ValueError, KeyError, TypeError) as exc:
         raise Corrupt(f"{name}: {exc}") from exc

@@ -16,6 +16,7 @@ from pathlib import Path
 from typing import Any
 
 from . import journal as jn
+from . import snapfile
 from .errors import Corrupt
 
 Tables = dict[str, dict[str, Any]]
@@ -47,13 +48,24 @@ def _apply(tables: Tables, ops: list[list[Any]], doc: Callable[[Any], Any]) -> N
             raise ValueError(f"unknown journal operation {kind!r}")
 
 
-def replay(snapshot: Tables, payloads: list[Any], *, doc: Callable[[Any], Any] = dict) -> Tables:
+def replay(
+    snapshot: Tables,
+    payloads: list[Any],
+    *,
+    doc: Callable[[Any], Any] = dict,
+    packed: Callable[[snapfile.Packed], Any] = snapfile.plain,
+) -> Tables:
     """The state after applying the journal ``payloads`` to ``snapshot``; each document made by ``doc``.
 
-    Raises Corrupt for content that authenticated but does not have the expected shape.
+    A snapshot document still packed (``snapfile.Packed``) is made by ``packed`` instead (parsed, by
+    default). Raises Corrupt for content that authenticated but does not have the expected shape.
     """
+
+    def make(d: Any) -> Any:
+        return packed(d) if type(d) is snapfile.Packed else doc(d)
+
     try:
-        tables = {name: {doc_id: doc(d) for doc_id, d in table.items()} for name, table in snapshot.items()}
+        tables = {name: {doc_id: make(d) for doc_id, d in table.items()} for name, table in snapshot.items()}
         for payload in payloads:
             _apply(tables, payload, doc)
     except (AttributeError, TypeError, ValueError, IndexError) as exc:
