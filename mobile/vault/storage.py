@@ -19,6 +19,12 @@ storage writes only what changed:
   works on a ``ChangeSet`` (``tracking.py``) and ``write_docs()`` journals just the touched
   documents, so a save costs the same at 50k records as at 1k
   (``mobile/records.py``'s tables do this).
+- The snapshot keeps one line per document (``vault_format/snapfile.py``); the
+  ``records`` table's documents stay as their JSON bytes (``Packed``) with the
+  short index the phone sealed beside them (``index_of``, set by
+  ``RecordStore``), so opening, counting and searching parse no record; a
+  record is parsed when it is read. An older snapshot (one JSON object) is
+  still read, parsed as before.
 - When the journal outgrows ``max(compact_min_bytes, snapshot size)`` the
   whole state is sealed into a new snapshot and the journal starts afresh,
   so replay on unlock stays bounded (at most about twice the data).
@@ -47,9 +53,10 @@ from tinydb.storages import Storage
 
 from schemas.common import text
 from vault_format import journal as jn
+from vault_format import snapfile
 from vault_format.atomic import Write
 from vault_format.journal import JOURNAL_NAME, SNAP_NAME
-from vault_format.reader import replay
+from vault_format.reader import RECORDS_TABLE, replay
 
 from ..errors import VaultCorrupt, VaultError, VaultWriteFailed
 from .tracking import TrackedDoc
@@ -60,6 +67,7 @@ log = logging.getLogger(__name__)
 __all__ = ["COMPACT_MIN_BYTES", "JOURNAL_NAME", "SNAP_NAME", "EncryptedStorage"]
 
 COMPACT_MIN_BYTES = 1 << 20
+PACKED_TABLES = frozenset({RECORDS_TABLE})  # kept as JSON bytes until read (see the module's docstring)
 
 
 class EncryptedStorage(Storage):
@@ -90,6 +98,10 @@ class EncryptedStorage(Storage):
         self.torn_tail_recovered = False  # a crash had cut the journal's last frame; it was dropped
         # Called with ``position`` after every durable change (the vault keeps a counter outside its files).
         self.on_commit: Callable[[tuple[int, int]], None] | None = None
+        # The index sealed beside each document (``snapfile``): ``index_of(table, document)``.
+        self.index_of: Callable[[str, Any], str] | None = None
+        self.snapshot_format = jn.SNAP_FORMAT  # of the snapshot found on opening (1: an older app's)
+        self._packed: set[str] = set()  # tables that may still hold Packed documents
         self._closed = False
         self._load()
 
@@ -110,7 +122,7 @@ class EncryptedStorage(Storage):
             Path(folder) / SNAP_NAME,
             key,
             vault_id=vault_id,
-            tables_json=b"{}",
+            body=b"",
             journal_id=jid,
             prev_journal_id=None,
             generation=0,
@@ -125,7 +137,7 @@ class EncryptedStorage(Storage):
         if self._writer is not None:
             self._writer.close()
             self._writer = None
-        snap = jn.read_snapshot(self.snap_path, self._key, vault_id=self._vault_id)
+        snap = jn.read_snapshot(self.snap_path, self._key, vault_id=self._vault_id, packed=PACKED_TABLES)
         if not self.journal_path.exists():
             raise VaultCorrupt(f"{JOURNAL_NAME} is missing")
         jid = jn.read_journal_id(self.journal_path)
@@ -135,7 +147,7 @@ class EncryptedStorage(Storage):
             # A compaction was cut after sealing the snapshot: the old journal is already in it.
             jn.new_journal(self.journal_path, snap.journal_id, write=self._write)
         scan = jn.scan_journal(self.journal_path, self._key)
-        tables = replay(snap.tables, scan.payloads, doc=TrackedDoc)
+        tables = replay(snap.tables, scan.payloads, doc=TrackedDoc, packed=_keep)
         self._writer = jn.JournalWriter(
             self.journal_path,
             self._key,
@@ -148,11 +160,31 @@ class EncryptedStorage(Storage):
         self.torn_tail_recovered = self.torn_tail_recovered or scan.torn
         self._snap_size = snap.size
         self._generation = snap.generation
+        self.snapshot_format = snap.format
         self._tables = tables
         self._written = {name: dict(t) for name, t in tables.items()}
         self._table_objs = dict(tables)
+        self._packed = {name for name in PACKED_TABLES if tables.get(name)}
+
+    def materialize(self, name: str) -> None:
+        """Parse the still-packed documents of table ``name`` in place (for TinyDB's generic tables).
+
+        The parsed documents count as already written, so nothing is journaled for them.
+        """
+        with self._lock:
+            if name not in self._packed or self._tables is None:
+                return
+            self._packed.discard(name)
+            table = self._tables.get(name, {})
+            written = self._written.get(name, {})
+            for doc_id, value in table.items():
+                if type(value) is snapfile.Packed:
+                    doc = table[doc_id] = TrackedDoc(value.doc())
+                    if written.get(doc_id) is value:
+                        written[doc_id] = doc
 
     def _drop_caches(self) -> None:
+        self._packed = set()
         self._tables = None
         self._written = {}
         self._table_objs = {}
@@ -307,7 +339,7 @@ class EncryptedStorage(Storage):
                     self.snap_path,
                     self._key,
                     vault_id=self._vault_id,
-                    tables_json=jn.dumps(tables),
+                    body=snapfile.encode(tables, self.index_of),
                     journal_id=new_id,
                     prev_journal_id=old_id,
                     generation=self._generation + 1,
@@ -328,6 +360,7 @@ class EncryptedStorage(Storage):
                 raise
             self._snap_size = size
             self._generation += 1
+            self.snapshot_format = jn.SNAP_FORMAT
             self._committed()
 
     @property
@@ -346,3 +379,7 @@ class EncryptedStorage(Storage):
     @property
     def journal_bytes(self) -> int:
         return self._writer.end if self._writer else 0
+
+
+def _keep(doc: snapfile.Packed) -> snapfile.Packed:
+    return doc
