@@ -13,7 +13,7 @@ from typing import Any, cast
 
 from tinydb.table import Document, Table
 
-from vault_format.snapfile import Packed
+from vault_format import snapfile
 
 from .vault.tracking import ChangeSet
 
@@ -41,7 +41,7 @@ class KeyedTable(Table):
         self.clear_cache()
 
     def live(self) -> dict[str, Any]:
-        """The table as the storage holds it (read only!): documents may be ``Packed`` (unparsed)."""
+        """The table as the storage holds it (read only!): documents may be packed (``bytes``, unparsed)."""
         return (self._storage.read() or {}).get(self.name, {})
 
     # TinyDB's stubs type document ids as int, but this table's ids are str (document_id_class
@@ -51,7 +51,7 @@ class KeyedTable(Table):
         value = self.live().get(key)
         if value is None:
             return None
-        return Document(value.doc() if type(value) is Packed else value, doc_id=cast(int, key))
+        return Document(snapfile.unpack(value) if type(value) is bytes else value, doc_id=cast(int, key))
 
     def has_key(self, key: str) -> bool:
         return key in self.live()

@@ -15,21 +15,23 @@ version, or none, is remade from the record, so the entry can change without a n
 
 from __future__ import annotations
 
-import sys
-from collections.abc import Callable
+from collections.abc import Callable, Collection
 from datetime import UTC, datetime
+from sys import intern
 from typing import Any, NamedTuple
 
 from schemas.forms import FormDefinition
 from schemas.records import Record, RecordStatus
-from vault_format.snapfile import Packed
+from vault_format import snapfile
 
 from .record_query import VOIDED, RecordQuery, fold, record_date, searchable_text
-from .record_state import StoredRecord
-from .vault.tracking import TrackedDoc
+from .record_state import LocalState, StoredRecord
 
 VERSION = "r1"
 SEP = "\x1f"  # the unit separator: never in an id, a state, a date or folded words (whitespace there)
+SEP_B = SEP.encode()
+PREFIX = (VERSION + SEP).encode()
+_STATES = {s.value.encode(): s.value for s in LocalState}
 
 FormOf = Callable[[Record], FormDefinition | None]
 
@@ -49,9 +51,9 @@ def make(sr: StoredRecord, form: FormDefinition | None) -> Entry:
     # the whole text); the form's title is matched apart, once per form (``matches``).
     words = " ".join(dict.fromkeys(searchable_text(sr, form, None, title=False).split()))
     return Entry(
-        sys.intern(sr.state.value),
-        sys.intern(rec.status.value),
-        sys.intern(rec.form_id),
+        intern(sr.state.value),
+        intern(rec.status.value),
+        intern(rec.form_id),
         changed_text(rec.updated_at),
         record_date(sr, form).isoformat(),
         words,
@@ -72,44 +74,74 @@ def line(entry: Entry) -> str:
 
 
 def parse(index: bytes) -> Entry | None:
+    """The entry of a sealed index line, or None for a line of another version (or none)."""
+    if not index.startswith(PREFIX):
+        return None
     try:
         parts = index.decode("utf-8").split(SEP)
     except UnicodeDecodeError:
         return None
-    if len(parts) != 7 or parts[0] != VERSION:
+    if len(parts) != 7:
         return None
     _, state, status, form_id, changed, day, text = parts
-    return Entry(sys.intern(state), sys.intern(status), sys.intern(form_id), changed, day, text)
-
-
-def entry_of(value: Any, form_of: FormOf) -> Entry:
-    """The entry of a stored document (``Packed`` or a dict), kept on it once made."""
-    entry = getattr(value, "entry", None)
-    if entry is not None:
-        return entry
-    if type(value) is Packed:
-        entry = parse(value.index) if value.index else None
-        value.index = b""  # the entry replaces it (the text is most of both)
-    if entry is None:
-        sr = to_record(value)
-        entry = make(sr, form_of(sr.record))
-    if type(value) is Packed or type(value) is TrackedDoc:
-        value.entry = entry
-    return entry
+    # tuple.__new__: no Python-level __new__ per record (parsed for every record on the first look)
+    return tuple.__new__(Entry, (intern(state), intern(status), intern(form_id), changed, day, text))
 
 
 def to_record(value: Any) -> StoredRecord:
     """The stored document validated: packed JSON straight from its bytes, else the dict."""
-    if type(value) is Packed:
-        return StoredRecord.model_validate_json(value.raw)
+    if type(value) is bytes:
+        return StoredRecord.model_validate_json(snapfile.document(value))
     return StoredRecord.model_validate(value)
 
 
-def state_of(value: Any, form_of: FormOf) -> str:
-    """The record's LocalState value, from the entry when there is one, else from the document."""
-    if type(value) is Packed or getattr(value, "entry", None) is not None:
-        return entry_of(value, form_of).state
-    return value["state"]
+class Entries:
+    """Each stored record's entry by id, for the revision it was made from.
+
+    A hit needs the very document object that is stored now (a save always stores a new one), so an
+    entry never outlives its revision; the price is one replaced document kept until its id is
+    looked at again.
+    """
+
+    def __init__(self) -> None:
+        self._by_id: dict[str, tuple[Any, Entry]] = {}
+
+    def get(self, rid: str, value: Any, form_of: FormOf) -> Entry:
+        hit = self._by_id.get(rid)
+        if hit is not None and hit[0] is value:  # the common case, once made: one lookup
+            return hit[1]
+        entry = parse(snapfile.index(value)) if type(value) is bytes else None
+        if entry is None:
+            sr = to_record(value)
+            entry = make(sr, form_of(sr.record))
+        self._by_id[rid] = (value, entry)
+        return entry
+
+    def put(self, rid: str, value: Any, entry: Entry) -> None:
+        self._by_id[rid] = (value, entry)
+
+    def known(self, rid: str, value: Any) -> Entry | None:
+        """The entry already made for this very document, or None."""
+        hit = self._by_id.get(rid)
+        return hit[1] if hit is not None and hit[0] is value else None
+
+    def state(self, rid: str, value: Any, form_of: FormOf) -> str:
+        """The record's LocalState value, without making its entry when the document tells it cheaply."""
+        hit = self._by_id.get(rid)
+        if hit is not None and hit[0] is value:
+            return hit[1].state
+        if type(value) is bytes:
+            if value.startswith(PREFIX):  # "r1<SEP><state><SEP>...": read in place
+                state = _STATES.get(value[len(PREFIX) : value.find(SEP_B, len(PREFIX))])
+                if state is not None:
+                    return state
+            return self.get(rid, value, form_of).state
+        return value["state"]
+
+    def forget(self, keep: Collection[str]) -> None:
+        """Drop the entries of ids no longer stored."""
+        for rid in [r for r in self._by_id if r not in keep]:
+            del self._by_id[rid]
 
 
 def matches(entry: Entry, q: RecordQuery, words: list[str], titles: dict[str, str]) -> bool:

@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import builtins
 import threading
-from datetime import datetime
 from typing import Any
 from uuid import UUID
 
@@ -33,6 +32,7 @@ class RecordReads:
     _records: KeyedTable
     _lock: threading.RLock
     _forms: dict[tuple[str, int], FormDefinition] | None
+    _entries: ix.Entries
 
     def form_for(self, record: Record) -> FormDefinition | None:
         raise NotImplementedError
@@ -55,12 +55,18 @@ class RecordReads:
         Reads the index entries (both languages' words: ``record_index.py``); validates only the hits.
         """
         words = ix.query_words(query)
+        only_words = not (query.form_id or query.status or query.date_from or query.date_to)
         with self._lock:
             titles = title_words(self._registry().values())
-            hits = []
+            entry_of, form_of, hits = self._entries.get, self.form_for, []
+            # The loop runs once per stored record on every search: kept to the bare minimum.
             for rid, value in self._records.live().items():
-                entry = ix.entry_of(value, self.form_for)
-                if ix.matches(entry, query, words, titles):
+                entry = entry_of(rid, value, form_of)
+                if only_words:
+                    text, title = entry.text, titles.get(entry.form_id, "")
+                    if all(w in text or w in title for w in words):
+                        hits.append((entry.changed, rid, value))
+                elif ix.matches(entry, query, words, titles):
                     hits.append((entry.changed, rid, value))
         hits.sort(reverse=True)
         return [ix.to_record(value) for _, _, value in hits]
@@ -72,11 +78,14 @@ class RecordReads:
         return [snapfile.plain(v) for v in values]
 
     def counts(self) -> dict[LocalState, int]:
-        out = dict.fromkeys(LocalState, 0)
+        """How many records are in each state (the home screen): no record is parsed for it."""
+        tally: dict[str, int] = {}
         with self._lock:
-            for value in self._records.live().values():
-                out[LocalState(ix.state_of(value, self.form_for))] += 1
-        return out
+            state_of, form_of = self._entries.state, self.form_for
+            for rid, value in self._records.live().items():
+                state = state_of(rid, value, form_of)
+                tally[state] = tally.get(state, 0) + 1
+        return {s: tally.get(s.value, 0) for s in LocalState}
 
     def outbox(self, limit: int | None = None) -> builtins.list[StoredRecord]:
         """PENDING records, the longest waiting first."""
@@ -86,20 +95,22 @@ class RecordReads:
         self, state: LocalState | None, limit: int | None, *, newest_first: bool
     ) -> builtins.list[StoredRecord]:
         with self._lock:
-            rows = []
-            for rid, value in self._records.live().items():
-                if state is None or ix.state_of(value, self.form_for) == state.value:
-                    rows.append((_changed_at(value, self.form_for), rid, value))
+            live = self._records.live()
+            self._entries.forget(live)
+            entry_of, state_of, form_of, rows = self._entries.get, self._entries.state, self.form_for, []
+            for rid, value in live.items():
+                if state is None or state_of(rid, value, form_of) == state.value:
+                    rows.append((entry_of(rid, value, form_of).changed, rid, value))
         rows.sort(reverse=newest_first)
         return [ix.to_record(value) for _, _, value in rows[:limit]]
 
     def _remember_entry(self, rid: str, sr: StoredRecord) -> None:
         """Give the revision just stored its entry now (the save had the record and its form at hand)."""
         stored = self._records.live().get(rid)
-        if stored is not None and hasattr(stored, "entry"):
-            stored.entry = ix.make(sr, self.form_for(sr.record))
+        if stored is not None:
+            self._entries.put(rid, stored, ix.make(sr, self.form_for(sr.record)))
 
-    def _index_line(self, table: str, value: Any) -> str:
+    def _index_line(self, table: str, rid: str, value: Any) -> str:
         """The index sealed beside a stored document (``EncryptedStorage.index_of``).
 
         Called by the storage under its own lock, so it takes no lock of the store's: a record with
@@ -108,22 +119,15 @@ class RecordReads:
         """
         if table != RECORDS_TABLE:
             return ""
-        entry = getattr(value, "entry", None)
+        entry = self._entries.known(rid, value)
         if entry is None:
-            if type(value) is snapfile.Packed and value.index:
-                return value.index.decode("utf-8")
+            if type(value) is bytes:
+                return snapfile.index(value).decode("utf-8")  # sealed before, as it was
             forms = self._forms
             if forms is None:
                 return ""
             try:
-                entry = ix.entry_of(value, lambda r: forms.get((r.form_id, r.form_version)))
+                entry = self._entries.get(rid, value, lambda r: forms.get((r.form_id, r.form_version)))
             except (ValidationError, ValueError, TypeError, KeyError):
                 return ""  # not a record this app can read: sealed without an entry
         return ix.line(entry)
-
-
-def _changed_at(value: Any, form_of: ix.FormOf) -> str:
-    """When the stored record last changed, as its entry's sortable text."""
-    if type(value) is snapfile.Packed or getattr(value, "entry", None) is not None:
-        return ix.entry_of(value, form_of).changed
-    return ix.changed_text(datetime.fromisoformat(value["record"]["updated_at"].replace("Z", "+00:00")))

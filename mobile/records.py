@@ -49,6 +49,7 @@ from schemas.sync import PullResponse, Receipt, ReceiptStatus
 from vault_format import journal as jn
 from vault_format.reader import META_TABLE, RECORDS_TABLE
 
+from . import record_index as ix
 from .errors import FieldTallyError
 from .keyed_table import KeyedTable, replace_with
 from .record_reads import RecordReads
@@ -96,6 +97,7 @@ class RecordStore(RecordReads):
         self._extra_forms = list(forms or [])
         self._forms: dict[tuple[str, int], FormDefinition] | None = None
         self._lock = threading.RLock()
+        self._entries = ix.Entries()  # each stored record's index entry (record_index.py)
         storage.index_of = self._index_line
         if storage.snapshot_format < jn.SNAP_FORMAT and self._records.live():
             # A vault an older app sealed as one JSON object: seal it again, one line per record with

@@ -218,7 +218,7 @@ class Snapshot:
     journal_id: bytes
     prev_journal_id: bytes | None
     generation: int
-    tables: dict[str, Any]  # format 2: documents of the ``packed`` tables are ``snapfile.Packed``
+    tables: dict[str, Any]  # format 2: documents of the ``packed`` tables stay packed (``snapfile``)
     size: int
     format: int = SNAP_FORMAT
 

@@ -11,7 +11,7 @@ opens the live vault).
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Collection
 from pathlib import Path
 from typing import Any
 
@@ -53,19 +53,24 @@ def replay(
     payloads: list[Any],
     *,
     doc: Callable[[Any], Any] = dict,
-    packed: Callable[[snapfile.Packed], Any] = snapfile.plain,
+    keep: Collection[str] = (),
 ) -> Tables:
     """The state after applying the journal ``payloads`` to ``snapshot``; each document made by ``doc``.
 
-    A snapshot document still packed (``snapfile.Packed``) is made by ``packed`` instead (parsed, by
-    default). Raises Corrupt for content that authenticated but does not have the expected shape.
+    The snapshot's tables named in ``keep`` are taken as they are (their packed documents stay
+    packed, ``snapfile.py``; the journal's documents still go through ``doc``); a packed document
+    elsewhere is parsed first. Raises Corrupt for content that authenticated but does not have the
+    expected shape.
     """
 
     def make(d: Any) -> Any:
-        return packed(d) if type(d) is snapfile.Packed else doc(d)
+        return doc(snapfile.unpack(d) if type(d) is bytes else d)
 
     try:
-        tables = {name: {doc_id: make(d) for doc_id, d in table.items()} for name, table in snapshot.items()}
+        tables = {
+            name: table if name in keep else {doc_id: make(d) for doc_id, d in table.items()}
+            for name, table in snapshot.items()
+        }
         for payload in payloads:
             _apply(tables, payload, doc)
     except (AttributeError, TypeError, ValueError, IndexError) as exc:

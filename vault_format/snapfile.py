@@ -1,20 +1,24 @@
 """The body of a format-2 snapshot: one line per document, each kept as its own JSON.
 
 A format-1 snapshot sealed the whole state as one JSON object, so opening the vault parsed every
-record (1.6 s and ~600 MB of peak RSS at 50,000 records, docs/benchmarks.md). Format 2 keeps the
+record (1.5 s and ~290 MB of traced heap at 50,000 records, docs/benchmarks.md). Format 2 keeps the
 same sealed envelope (``journal.py``) around a body the phone can open without parsing the
-records: UTF-8 lines separated by ``\\n``::
+records: UTF-8 lines separated by ``\\n``, for each table::
 
-    #<JSON table name>                          starts a table (also an empty one)
-    <JSON doc id>\\t<index>\\t<JSON document>     a document of the table above
+    #<JSON table name>
+    <JSON array of the table's document ids>
+    <index>\\t<JSON document>        one line per id, in the same order
 
 JSON never holds a raw tab or newline (control characters in strings are escaped) and UTF-8 never
 makes those bytes out of other characters, so splitting on them is exact. ``index`` is a short
 text the phone derives from the document (``mobile/record_index.py``: state, dates, the folded
 words a search reads) so that unlocking, counting and searching need no parse; it holds no tab or
-newline, may be empty, and is never trusted to be current (the phone recomputes it if it does not
-recognise it). Documents of the tables named in ``packed`` stay ``Packed`` (their JSON bytes, parsed
-on access); the others are parsed at once.
+newline, may be empty, and is never trusted to be current (the phone remakes it if it does not
+recognise it).
+
+Documents of the tables named ``packed`` in ``decode`` stay *packed*: the ``bytes`` of their line
+as it is (``index\\tdocument``), so opening costs a split and a dict, with no step per document in
+Python; ``unpack`` parses one when it is read. Other tables are parsed at once.
 """
 
 from __future__ import annotations
@@ -28,101 +32,84 @@ from .errors import Corrupt
 TABLE = b"#"
 
 
-class Packed:
-    """A stored document kept as its JSON bytes, with the index it was sealed with (UTF-8 bytes).
+def is_packed(value: Any) -> bool:
+    return type(value) is bytes
 
-    ``dirty`` is always False (nothing edits the bytes in place; a change stores a new document);
-    ``entry`` is a place for the phone to keep the parsed index (it then drops ``index``).
-    """
 
-    __slots__ = ("entry", "index", "raw")
-    dirty = False
+def unpack(line: bytes) -> dict[str, Any]:
+    """A packed document, parsed now (a fresh dict each time: nothing is cached)."""
+    value = json.loads(document(line))
+    if not isinstance(value, dict):
+        raise Corrupt("a snapshot document is not an object")
+    return value
 
-    def __init__(self, raw: bytes, index: bytes = b"") -> None:
-        self.raw = raw
-        self.index = index
-        self.entry: Any = None
 
-    def doc(self) -> dict[str, Any]:
-        """The document, parsed now (a fresh dict each time: nothing is cached)."""
-        value = json.loads(self.raw)
-        if not isinstance(value, dict):
-            raise Corrupt("a snapshot document is not an object")
-        return value
+def document(line: bytes) -> bytes:
+    """The JSON of a packed document."""
+    return line[line.index(b"\t") + 1 :]
+
+
+def index(line: bytes) -> bytes:
+    """The index sealed beside a packed document (b"" if none)."""
+    return line[: line.index(b"\t")]
 
 
 def plain(value: Any) -> dict[str, Any]:
     """A stored document as a dict, whether packed or already parsed (a copy when parsed)."""
-    return value.doc() if type(value) is Packed else dict(value)
+    return unpack(value) if type(value) is bytes else dict(value)
 
 
-def dumps(value: Any) -> bytes:
-    if type(value) is Packed:
-        return value.raw
-    return json.dumps(value, ensure_ascii=False, separators=(",", ":")).encode("utf-8")
+def encode(
+    tables: dict[str, dict[str, Any]], index_of: Callable[[str, str, Any], str] | None = None
+) -> bytes:
+    """The format-2 body of ``tables``; ``index_of(table, doc id, document)`` gives each line's index.
 
-
-def encode(tables: dict[str, dict[str, Any]], index_of: Callable[[str, Any], str] | None = None) -> bytes:
-    """The format-2 body of ``tables``; ``index_of(table, document)`` gives each line's index."""
+    A packed document keeps its line unless ``index_of`` gives it another index.
+    """
     out: list[bytes] = []
     for name, table in tables.items():
-        out.append(TABLE + _key(name))
+        out.append(TABLE + _dumps(name))
+        out.append(_dumps([str(doc_id) for doc_id in table]))
         for doc_id, value in table.items():
-            index = index_of(name, value).encode("utf-8") if index_of is not None else b""
-            if b"\t" in index or b"\n" in index:
+            new = index_of(name, str(doc_id), value).encode("utf-8") if index_of is not None else b""
+            if b"\t" in new or b"\n" in new:
                 raise ValueError("an index may not hold a tab or a newline")
-            out.append(b"\t".join((_key(str(doc_id)), index, dumps(value))))
+            if type(value) is bytes:
+                out.append(value if new == index(value) else new + value[value.index(b"\t") :])
+            else:
+                out.append(new + b"\t" + _dumps(value))
     return b"\n".join(out)
 
 
 def decode(body: bytes, packed: Collection[str] = ()) -> dict[str, dict[str, Any]]:
-    """The tables of a format-2 body: documents of ``packed`` tables as ``Packed``, the rest parsed.
+    """The tables of a format-2 body: documents of ``packed`` tables packed, the rest parsed.
 
     Raises Corrupt for a body that authenticated but does not have this shape.
     """
     tables: dict[str, dict[str, Any]] = {}
-    table: dict[str, Any] | None = None
-    keep = False
-    find, size, pos = body.find, len(body), 0
+    lines = body.split(b"\n") if body else []
+    pos = 0
     try:
-        # One pass of find() over the body, one copy of each part: no list of lines (tens of MB).
-        while pos < size:
-            end = find(b"\n", pos)
-            if end < 0:
-                end = size
-            if body[pos : pos + 1] == TABLE:
-                name = _unkey(body[pos + 1 : end])
-                table = tables.setdefault(name, {})
-                keep = name in packed
-                pos = end + 1
-                continue
-            tab1 = find(b"\t", pos, end)
-            tab2 = find(b"\t", tab1 + 1, end)
-            if tab1 < 0 or tab2 < 0 or table is None:
-                raise ValueError(f"a malformed line at byte {pos}")
-            key = _unkey(body[pos:tab1])
-            if keep:
-                table[key] = Packed(body[tab2 + 1 : end], body[tab1 + 1 : tab2])
+        while pos < len(lines):
+            head = lines[pos]
+            if head[:1] != TABLE or pos + 1 >= len(lines):
+                raise ValueError(f"line {pos} does not start a table")
+            name = json.loads(head[1:])
+            keys = json.loads(lines[pos + 1])
+            if not isinstance(name, str) or not isinstance(keys, list):
+                raise ValueError(f"line {pos} does not start a table")
+            docs = lines[pos + 2 : pos + 2 + len(keys)]
+            if len(docs) != len(keys) or not all(type(k) is str for k in keys):
+                raise ValueError(f"table {name!r} is cut short")
+            if name in packed:
+                tables[name] = dict(zip(keys, docs, strict=True))
             else:
-                doc = json.loads(body[tab2 + 1 : end])
-                if not isinstance(doc, dict):
-                    raise ValueError("a document is not an object")
-                table[key] = doc
-            pos = end + 1
-    except (ValueError, TypeError) as exc:
+                tables[name] = {k: unpack(line) for k, line in zip(keys, docs, strict=True)}
+            pos += 2 + len(keys)
+    except (ValueError, TypeError) as exc:  # json's errors are ValueErrors
         raise Corrupt(f"snapshot body: {exc}") from exc
     return tables
 
 
-def _key(s: str) -> bytes:
-    return json.dumps(s, ensure_ascii=False).encode("utf-8")
-
-
-def _unkey(b: bytes) -> str:
-    # Ids are mostly plain (uuids, meta keys): skip the JSON parser when nothing is escaped.
-    if len(b) >= 2 and b[:1] == b'"' and b[-1:] == b'"' and b"\\" not in b:
-        return b[1:-1].decode("utf-8")
-    value = json.loads(b)
-    if not isinstance(value, str):
-        raise ValueError("a key is not a string")
-    return value
+def _dumps(value: Any) -> bytes:
+    return json.dumps(value, ensure_ascii=False, separators=(",", ":")).encode("utf-8")

@@ -20,10 +20,10 @@ storage writes only what changed:
   documents, so a save costs the same at 50k records as at 1k
   (``mobile/records.py``'s tables do this).
 - The snapshot keeps one line per document (``vault_format/snapfile.py``); the
-  ``records`` table's documents stay as their JSON bytes (``Packed``) with the
-  short index the phone sealed beside them (``index_of``, set by
-  ``RecordStore``), so opening, counting and searching parse no record; a
-  record is parsed when it is read. An older snapshot (one JSON object) is
+  ``records`` table's documents stay *packed* (the ``bytes`` of their line: the
+  short index the phone sealed, ``index_of`` set by ``RecordStore``, and the
+  JSON), so opening, counting and searching parse no record; a record is
+  parsed when it is read. An older snapshot (one JSON object) is
   still read, parsed as before.
 - When the journal outgrows ``max(compact_min_bytes, snapshot size)`` the
   whole state is sealed into a new snapshot and the journal starts afresh,
@@ -98,10 +98,10 @@ class EncryptedStorage(Storage):
         self.torn_tail_recovered = False  # a crash had cut the journal's last frame; it was dropped
         # Called with ``position`` after every durable change (the vault keeps a counter outside its files).
         self.on_commit: Callable[[tuple[int, int]], None] | None = None
-        # The index sealed beside each document (``snapfile``): ``index_of(table, document)``.
-        self.index_of: Callable[[str, Any], str] | None = None
+        # The index sealed beside each document (``snapfile``): ``index_of(table, doc id, document)``.
+        self.index_of: Callable[[str, str, Any], str] | None = None
         self.snapshot_format = jn.SNAP_FORMAT  # of the snapshot found on opening (1: an older app's)
-        self._packed: set[str] = set()  # tables that may still hold Packed documents
+        self._packed: set[str] = set()  # tables that may still hold packed documents
         self._closed = False
         self._load()
 
@@ -147,7 +147,8 @@ class EncryptedStorage(Storage):
             # A compaction was cut after sealing the snapshot: the old journal is already in it.
             jn.new_journal(self.journal_path, snap.journal_id, write=self._write)
         scan = jn.scan_journal(self.journal_path, self._key)
-        tables = replay(snap.tables, scan.payloads, doc=TrackedDoc, packed=_keep)
+        keep = PACKED_TABLES if snap.format >= 2 else ()
+        tables = replay(snap.tables, scan.payloads, doc=TrackedDoc, keep=keep)
         self._writer = jn.JournalWriter(
             self.journal_path,
             self._key,
@@ -164,7 +165,7 @@ class EncryptedStorage(Storage):
         self._tables = tables
         self._written = {name: dict(t) for name, t in tables.items()}
         self._table_objs = dict(tables)
-        self._packed = {name for name in PACKED_TABLES if tables.get(name)}
+        self._packed = {name for name in keep if tables.get(name)}
 
     def materialize(self, name: str) -> None:
         """Parse the still-packed documents of table ``name`` in place (for TinyDB's generic tables).
@@ -178,8 +179,8 @@ class EncryptedStorage(Storage):
             table = self._tables.get(name, {})
             written = self._written.get(name, {})
             for doc_id, value in table.items():
-                if type(value) is snapfile.Packed:
-                    doc = table[doc_id] = TrackedDoc(value.doc())
+                if type(value) is bytes:
+                    doc = table[doc_id] = TrackedDoc(snapfile.unpack(value))
                     if written.get(doc_id) is value:
                         written[doc_id] = doc
 
@@ -310,7 +311,7 @@ class EncryptedStorage(Storage):
                 if old is None:
                     changed.append(doc_id)
                     new_keys += 1
-                elif doc is not old or doc.dirty:
+                elif doc is not old or getattr(doc, "dirty", False):  # packed (bytes): never dirty
                     changed.append(doc_id)
             removed: list[str] = []
             if len(table) != len(written) + new_keys:
@@ -379,7 +380,3 @@ class EncryptedStorage(Storage):
     @property
     def journal_bytes(self) -> int:
         return self._writer.end if self._writer else 0
-
-
-def _keep(doc: snapfile.Packed) -> snapfile.Packed:
-    return doc

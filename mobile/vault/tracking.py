@@ -14,26 +14,20 @@ from typing import Any
 
 from tinydb.table import Table
 
-from vault_format.snapfile import Packed
+from vault_format import snapfile
 
 
 class TrackedDoc(dict):
-    """A stored document that notices top-level changes.
+    """A stored document that notices top-level changes."""
 
-    ``entry`` is a place for what the phone derives from the document (``mobile/record_index.py``);
-    any change clears it.
-    """
-
-    __slots__ = ("dirty", "entry")
+    __slots__ = ("dirty",)
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.dirty = False
-        self.entry: Any = None
 
     def _touch(self) -> None:
         self.dirty = True
-        self.entry = None
 
     def __setitem__(self, key: Any, value: Any) -> None:
         self._touch()
@@ -92,7 +86,7 @@ class ChangeSet(MutableMapping):
         if key in self.removed:
             raise KeyError(key)
         live = self.live[key]
-        doc = self.read[key] = TrackedDoc(live.doc() if type(live) is Packed else live)
+        doc = self.read[key] = TrackedDoc(snapfile.unpack(live) if type(live) is bytes else live)
         return doc
 
     def __setitem__(self, key: str, value: Any) -> None:
