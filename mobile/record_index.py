@@ -138,6 +138,13 @@ class Entries:
             return self.get(rid, value, form_of).state
         return value["state"]
 
+    def rebind(self, table: str, swapped: dict[str, tuple[Any, bytes]]) -> None:
+        """The storage swapped parsed documents for their sealed lines (same revisions): keep the entries."""
+        for rid, (old, new) in swapped.items():
+            hit = self._by_id.get(rid)
+            if hit is not None and hit[0] is old:
+                self._by_id[rid] = (new, hit[1])
+
     def forget(self, keep: Collection[str]) -> None:
         """Drop the entries of ids no longer stored."""
         for rid in [r for r in self._by_id if r not in keep]:

@@ -99,6 +99,7 @@ class RecordStore(RecordReads):
         self._lock = threading.RLock()
         self._entries = ix.Entries()  # each stored record's index entry (record_index.py)
         storage.index_of = self._index_line
+        storage.on_repack = self._entries.rebind
         if storage.snapshot_format < jn.SNAP_FORMAT and self._records.live():
             # A vault an older app sealed as one JSON object: seal it again, one line per record with
             # its entry, once, so that every later unlock parses no record.

@@ -81,10 +81,13 @@ def encode(
     return b"\n".join(out)
 
 
-def decode(body: bytes, packed: Collection[str] = ()) -> dict[str, dict[str, Any]]:
+def decode(
+    body: bytes, packed: Collection[str] = (), *, only: Collection[str] | None = None
+) -> dict[str, dict[str, Any]]:
     """The tables of a format-2 body: documents of ``packed`` tables packed, the rest parsed.
 
-    Raises Corrupt for a body that authenticated but does not have this shape.
+    ``only``: just these tables (the others are skipped, unparsed). Raises Corrupt for a body that
+    authenticated but does not have this shape.
     """
     tables: dict[str, dict[str, Any]] = {}
     lines = body.split(b"\n") if body else []
@@ -101,7 +104,9 @@ def decode(body: bytes, packed: Collection[str] = ()) -> dict[str, dict[str, Any
             docs = lines[pos + 2 : pos + 2 + len(keys)]
             if len(docs) != len(keys) or not all(type(k) is str for k in keys):
                 raise ValueError(f"table {name!r} is cut short")
-            if name in packed:
+            if only is not None and name not in only:
+                pass
+            elif name in packed:
                 tables[name] = dict(zip(keys, docs, strict=True))
             else:
                 tables[name] = {k: unpack(line) for k, line in zip(keys, docs, strict=True)}

@@ -98,6 +98,8 @@ class EncryptedStorage(Storage):
         self.torn_tail_recovered = False  # a crash had cut the journal's last frame; it was dropped
         # Called with ``position`` after every durable change (the vault keeps a counter outside its files).
         self.on_commit: Callable[[tuple[int, int]], None] | None = None
+        # Called after a compaction swapped parsed documents for their sealed lines: table, {id: (old, new)}.
+        self.on_repack: Callable[[str, dict[str, tuple[Any, bytes]]], None] | None = None
         # The index sealed beside each document (``snapfile``): ``index_of(table, doc id, document)``.
         self.index_of: Callable[[str, str, Any], str] | None = None
         self.snapshot_format = jn.SNAP_FORMAT  # of the snapshot found on opening (1: an older app's)
@@ -335,12 +337,13 @@ class EncryptedStorage(Storage):
             tables = self.read()
             assert self._writer is not None
             old_id, new_id = self._writer.journal_id, os.urandom(16)
+            body = snapfile.encode(tables, self.index_of)
             try:
                 size = jn.write_snapshot(
                     self.snap_path,
                     self._key,
                     vault_id=self._vault_id,
-                    body=snapfile.encode(tables, self.index_of),
+                    body=body,
                     journal_id=new_id,
                     prev_journal_id=old_id,
                     generation=self._generation + 1,
@@ -363,6 +366,35 @@ class EncryptedStorage(Storage):
             self._generation += 1
             self.snapshot_format = jn.SNAP_FORMAT
             self._committed()
+            try:
+                self._repack(body)
+            except Exception:  # memory stays as it was (parsed), which is correct, only bigger
+                log.exception("could not repack the vault's documents after compaction")
+
+    def _repack(self, body: bytes) -> None:
+        """Hold the packed tables' parsed documents as the lines just sealed (a third of the memory).
+
+        After a sync or a day's work the records saved since unlocking are dicts; the snapshot now
+        holds each as a line, which is what an unlock would load. Only documents that are exactly
+        what was written are swapped; TinyDB's generic tables will parse them again on first use.
+        """
+        tables = self._tables
+        names = [n for n in PACKED_TABLES if tables and tables.get(n)]
+        if not names or tables is None:
+            return
+        sealed = snapfile.decode(body, PACKED_TABLES, only=names)
+        for name in names:
+            table, written = tables[name], self._written.get(name, {})
+            swapped: dict[str, tuple[Any, bytes]] = {}
+            for doc_id, line in sealed.get(name, {}).items():
+                old: Any = table.get(doc_id)
+                if isinstance(old, TrackedDoc) and not old.dirty and written.get(doc_id) is old:
+                    table[doc_id] = written[doc_id] = line
+                    swapped[doc_id] = (old, line)
+            if swapped:
+                self._packed.add(name)
+                if self.on_repack is not None:
+                    self.on_repack(name, swapped)
 
     @property
     def position(self) -> tuple[int, int]:

@@ -171,3 +171,20 @@ def test_record_index__a_vault_of_the_older_format_opens_and_is_upgraded_once(tm
         finally:
             vault.close()
         assert (folder / jn.SNAP_NAME).read_bytes()[4:6] == b"\x00\x02"
+
+
+def test_record_index__compaction_keeps_saved_records_packed_with_their_entries(store: RecordStore):
+    sr = store.finalize(store.new_record(SURVEY), survey_answers(ethnicity="Dao", day="2026-03-02"), SURVEY)
+    rid = str(sr.record.id)
+    store.apply_receipts([Receipt(id=sr.record.id, revision=1, status=ReceiptStatus.STORED)])
+    assert type(store._records.live()[rid]) is not bytes  # saved since unlocking: a parsed document
+    store.find(RecordQuery(text="dao"))  # its entry is made
+    store.vault.compact()
+    line = store._records.live()[rid]
+    assert type(line) is bytes and line.startswith(b"r1\x1fsent\x1f")  # the sealed line, as unlock loads it
+    assert store._entries.known(rid, line) is not None  # the entry followed it
+    assert [s.record.id for s in store.find(RecordQuery(text="dao", status="sent"))] == [sr.record.id]
+    # and it is still written as any other: a later change replaces it, journal first
+    store.void(sr.record.id, "Nhập nhầm")
+    assert store.get(sr.record.id).record.status.value == "void"
+    assert store.vault.db.table(RECORDS_TABLE).get(doc_id=rid)["record"]["void_reason"] == "Nhập nhầm"
