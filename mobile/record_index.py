@@ -31,6 +31,7 @@ VERSION = "r1"
 SEP = "\x1f"  # the unit separator: never in an id, a state, a date or folded words (whitespace there)
 SEP_B = SEP.encode()
 PREFIX = (VERSION + SEP).encode()
+_HEAD = 256  # the fields before the words fit in this many bytes (parse)
 _STATES = {s.value.encode(): s.value for s in LocalState}
 
 FormOf = Callable[[Record], FormDefinition | None]
@@ -42,14 +43,26 @@ class Entry(NamedTuple):
     form_id: str
     changed: str  # updated_at in UTC, fixed width, so that strings sort as times do
     day: str  # the day the record is about (record_query.record_date), ISO
-    text: str  # folded words, every language, each once; not the form's title
+    # The folded words (every language, each once, not the form's title), UTF-8: hay[start:end].
+    # For a packed record ``hay`` is its sealed line itself, so the words are not held twice.
+    hay: bytes
+    start: int
+    end: int
+
+    @property
+    def text(self) -> str:
+        return self.hay[self.start : self.end].decode("utf-8")
+
+    def has(self, word: bytes) -> bool:
+        """``word`` (UTF-8) is within the words (UTF-8 matches exactly where the text does)."""
+        return self.hay.find(word, self.start, self.end) >= 0
 
 
 def make(sr: StoredRecord, form: FormDefinition | None) -> Entry:
     rec = sr.record
     # Each word once (a query word holds no space, so it matches within one word: the same hits as
     # the whole text); the form's title is matched apart, once per form (``matches``).
-    words = " ".join(dict.fromkeys(searchable_text(sr, form, None, title=False).split()))
+    words = " ".join(dict.fromkeys(searchable_text(sr, form, None, title=False).split())).encode("utf-8")
     return Entry(
         intern(sr.state.value),
         intern(rec.status.value),
@@ -57,6 +70,8 @@ def make(sr: StoredRecord, form: FormDefinition | None) -> Entry:
         changed_text(rec.updated_at),
         record_date(sr, form).isoformat(),
         words,
+        0,
+        len(words),
     )
 
 
@@ -67,25 +82,32 @@ def changed_text(when: datetime) -> str:
 
 def line(entry: Entry) -> str:
     """The entry as sealed in the snapshot, or "" when a field holds what a line cannot."""
-    fields = (VERSION, *entry)
+    fields = (VERSION, *entry[:5], entry.text)
     if any(SEP in f or "\t" in f or "\n" in f for f in fields[1:6]):
         return ""
     return SEP.join(fields)
 
 
-def parse(index: bytes) -> Entry | None:
-    """The entry of a sealed index line, or None for a line of another version (or none)."""
-    if not index.startswith(PREFIX):
+def parse(packed: bytes) -> Entry | None:
+    """The entry sealed in a packed record's line, or None for an index of another version (or none).
+
+    The words stay in the line (``Entry.hay``): only the short fields before them are copied.
+    """
+    if not packed.startswith(PREFIX):
         return None
+    head = packed[:_HEAD]
+    parts = head.split(SEP_B, 6)
+    tab = packed.find(b"\t")
+    start = len(head) - len(parts[-1])
+    if len(parts) != 7 or tab < start:
+        return None  # the short fields run past _HEAD (a very long form id?): not worth a line
     try:
-        parts = index.decode("utf-8").split(SEP)
+        state, status, form_id, changed, day = (p.decode("utf-8") for p in parts[1:6])
     except UnicodeDecodeError:
         return None
-    if len(parts) != 7:
-        return None
-    _, state, status, form_id, changed, day, text = parts
     # tuple.__new__: no Python-level __new__ per record (parsed for every record on the first look)
-    return tuple.__new__(Entry, (intern(state), intern(status), intern(form_id), changed, day, text))
+    fields = (intern(state), intern(status), intern(form_id), changed, day, packed, start, tab)
+    return tuple.__new__(Entry, fields)
 
 
 def to_record(value: Any) -> StoredRecord:
@@ -110,7 +132,7 @@ class Entries:
         hit = self._by_id.get(rid)
         if hit is not None and hit[0] is value:  # the common case, once made: one lookup
             return hit[1]
-        entry = parse(snapfile.index(value)) if type(value) is bytes else None
+        entry = parse(value) if type(value) is bytes else None
         if entry is None:
             sr = to_record(value)
             entry = make(sr, form_of(sr.record))
@@ -151,9 +173,9 @@ class Entries:
             del self._by_id[rid]
 
 
-def matches(entry: Entry, q: RecordQuery, words: list[str], titles: dict[str, str]) -> bool:
-    """``record_query.matches`` on an entry; ``words`` is ``fold(q.text).split()``, ``titles`` is
-    ``record_query.title_words`` of the forms this phone knows."""
+def matches(entry: Entry, q: RecordQuery, words: list[bytes], titles: dict[str, bytes]) -> bool:
+    """``record_query.matches`` on an entry; ``words`` is ``query_words(q)``, ``titles`` is
+    ``record_query.title_words`` of the forms this phone knows, UTF-8."""
     if q.form_id and entry.form_id != q.form_id:
         return False
     if q.status:
@@ -168,9 +190,10 @@ def matches(entry: Entry, q: RecordQuery, words: list[str], titles: dict[str, st
         return False
     if not words:
         return True
-    text, title = entry.text, titles.get(entry.form_id, "")
-    return all(w in text or w in title for w in words)
+    title = titles.get(entry.form_id, b"")
+    return all(entry.has(w) or w in title for w in words)
 
 
-def query_words(q: RecordQuery) -> list[str]:
-    return fold(q.text).split()
+def query_words(q: RecordQuery) -> list[bytes]:
+    """The query's folded words, UTF-8 (what ``Entry.has`` looks for)."""
+    return [w.encode("utf-8") for w in fold(q.text).split()]

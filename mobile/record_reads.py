@@ -57,14 +57,14 @@ class RecordReads:
         words = ix.query_words(query)
         only_words = not (query.form_id or query.status or query.date_from or query.date_to)
         with self._lock:
-            titles = title_words(self._registry().values())
+            titles = {k: v.encode("utf-8") for k, v in title_words(self._registry().values()).items()}
             entry_of, form_of, hits = self._entries.get, self.form_for, []
             # The loop runs once per stored record on every search: kept to the bare minimum.
             for rid, value in self._records.live().items():
                 entry = entry_of(rid, value, form_of)
                 if only_words:
-                    text, title = entry.text, titles.get(entry.form_id, "")
-                    if all(w in text or w in title for w in words):
+                    hay, start, end, title = entry.hay, entry.start, entry.end, titles.get(entry.form_id, b"")
+                    if all(hay.find(w, start, end) >= 0 or w in title for w in words):
                         hits.append((entry.changed, rid, value))
                 elif ix.matches(entry, query, words, titles):
                     hits.append((entry.changed, rid, value))

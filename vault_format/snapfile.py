@@ -89,8 +89,14 @@ def decode(
     ``only``: just these tables (the others are skipped, unparsed). Raises Corrupt for a body that
     authenticated but does not have this shape.
     """
+    return decode_lines(body.split(b"\n") if body else [], packed, only=only)
+
+
+def decode_lines(
+    lines: list[bytes], packed: Collection[str] = (), *, only: Collection[str] | None = None
+) -> dict[str, dict[str, Any]]:
+    """``decode`` of a body already cut at its newlines (``journal.read_snapshot`` cuts as it opens)."""
     tables: dict[str, dict[str, Any]] = {}
-    lines = body.split(b"\n") if body else []
     pos = 0
     try:
         while pos < len(lines):
