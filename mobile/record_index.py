@@ -32,7 +32,7 @@ SEP = "\x1f"  # the unit separator: never in an id, a state, a date or folded wo
 SEP_B = SEP.encode()
 PREFIX = (VERSION + SEP).encode()
 _HEAD = 256  # the fields before the words fit in this many bytes (parse)
-_STATES = {s.value.encode(): s.value for s in LocalState}
+SEALED_STATES = {s.value.encode(): s.value for s in LocalState}  # as a sealed line spells them
 
 FormOf = Callable[[Record], FormDefinition | None]
 
@@ -154,7 +154,7 @@ class Entries:
             return hit[1].state
         if type(value) is bytes:
             if value.startswith(PREFIX):  # "r1<SEP><state><SEP>...": read in place
-                state = _STATES.get(value[len(PREFIX) : value.find(SEP_B, len(PREFIX))])
+                state = SEALED_STATES.get(value[len(PREFIX) : value.find(SEP_B, len(PREFIX))])
                 if state is not None:
                     return state
             return self.get(rid, value, form_of).state
