@@ -127,6 +127,7 @@ class Entries:
 
     def __init__(self) -> None:
         self._by_id: dict[str, tuple[Any, Entry]] = {}
+        self.by_id = self._by_id  # read only: (the document it was made from, the entry) by id
 
     def get(self, rid: str, value: Any, form_of: FormOf) -> Entry:
         hit = self._by_id.get(rid)

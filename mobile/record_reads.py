@@ -55,16 +55,20 @@ class RecordReads:
         Reads the index entries (both languages' words: ``record_index.py``); validates only the hits.
         """
         words = ix.query_words(query)
+        one_word = words[0] if len(words) == 1 else None
         only_words = not (query.form_id or query.status or query.date_from or query.date_to)
         with self._lock:
             titles = {k: v.encode("utf-8") for k, v in title_words(self._registry().values()).items()}
-            entry_of, form_of, hits = self._entries.get, self.form_for, []
-            # The loop runs once per stored record on every search: kept to the bare minimum.
+            by_id, entry_of, form_of, hits = self._entries.by_id, self._entries.get, self.form_for, []
+            # The loop runs once per stored record on every search (each keystroke, after a pause):
+            # the common cases (a made entry; one word, no filter) take no call but bytes.find.
             for rid, value in self._records.live().items():
-                entry = entry_of(rid, value, form_of)
-                if only_words:
-                    hay, start, end, title = entry.hay, entry.start, entry.end, titles.get(entry.form_id, b"")
-                    if all(hay.find(w, start, end) >= 0 or w in title for w in words):
+                made = by_id.get(rid)
+                entry = made[1] if made is not None and made[0] is value else entry_of(rid, value, form_of)
+                if one_word is not None and only_words:
+                    if entry.hay.find(one_word, entry.start, entry.end) >= 0 or one_word in titles.get(
+                        entry.form_id, b""
+                    ):
                         hits.append((entry.changed, rid, value))
                 elif ix.matches(entry, query, words, titles):
                     hits.append((entry.changed, rid, value))
