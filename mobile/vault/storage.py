@@ -59,7 +59,7 @@ from vault_format.journal import JOURNAL_NAME, SNAP_NAME
 from vault_format.reader import RECORDS_TABLE, replay
 
 from ..errors import VaultCorrupt, VaultError, VaultWriteFailed
-from .tracking import TrackedDoc
+from .tracking import TrackedDoc, pack_in_place, unpack_in_place
 from .translate import phone_errors
 
 log = logging.getLogger(__name__)
@@ -178,13 +178,7 @@ class EncryptedStorage(Storage):
             if name not in self._packed or self._tables is None:
                 return
             self._packed.discard(name)
-            table = self._tables.get(name, {})
-            written = self._written.get(name, {})
-            for doc_id, value in table.items():
-                if type(value) is bytes:
-                    doc = table[doc_id] = TrackedDoc(snapfile.unpack(value))
-                    if written.get(doc_id) is value:
-                        written[doc_id] = doc
+            unpack_in_place(self._tables.get(name, {}), self._written.get(name, {}))
 
     def _drop_caches(self) -> None:
         self._packed = set()
@@ -384,13 +378,7 @@ class EncryptedStorage(Storage):
             return
         sealed = snapfile.decode(body, PACKED_TABLES, only=names)
         for name in names:
-            table, written = tables[name], self._written.get(name, {})
-            swapped: dict[str, tuple[Any, bytes]] = {}
-            for doc_id, line in sealed.get(name, {}).items():
-                old: Any = table.get(doc_id)
-                if isinstance(old, TrackedDoc) and not old.dirty and written.get(doc_id) is old:
-                    table[doc_id] = written[doc_id] = line
-                    swapped[doc_id] = (old, line)
+            swapped = pack_in_place(tables[name], self._written.get(name, {}), sealed.get(name, {}))
             if swapped:
                 self._packed.add(name)
                 if self.on_repack is not None:

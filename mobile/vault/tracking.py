@@ -123,6 +123,31 @@ class ChangeSet(MutableMapping):
         return out
 
 
+def unpack_in_place(table: dict[str, Any], written: dict[str, Any]) -> None:
+    """Parse a table's packed documents (``snapfile``) where they are; they stay "written"."""
+    for doc_id, value in table.items():
+        if type(value) is bytes:
+            doc = table[doc_id] = TrackedDoc(snapfile.unpack(value))
+            if written.get(doc_id) is value:
+                written[doc_id] = doc
+
+
+def pack_in_place(
+    table: dict[str, Any], written: dict[str, Any], lines: dict[str, bytes]
+) -> dict[str, tuple[Any, bytes]]:
+    """Swap a table's clean, written documents for the lines just sealed for them; what was swapped.
+
+    Only a document exactly as last written is swapped (the line is the same revision).
+    """
+    swapped: dict[str, tuple[Any, bytes]] = {}
+    for doc_id, line in lines.items():
+        old: Any = table.get(doc_id)
+        if isinstance(old, TrackedDoc) and not old.dirty and written.get(doc_id) is old:
+            table[doc_id] = written[doc_id] = line
+            swapped[doc_id] = (old, line)
+    return swapped
+
+
 class VaultTable(Table):
     """TinyDB's table, for a vault whose snapshot keeps some tables packed (``vault_format/snapfile.py``).
 
