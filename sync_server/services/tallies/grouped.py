@@ -110,8 +110,11 @@ def _grouped_rows(
         return []
     stock = sorted(plan.coverage_measures()) if any(which == REACHED for which, *_ in spans) else []
     parts = []
-    for which, s, e, measures in spans:
-        for t, amount, where in piece_sources(plan.id, read_pieces(s, e, bounds), measures):
+    # a part per piece: its one range of days (or months, years) is then part of the key each unit's
+    # rows are probed by, where ranges joined by OR would leave the database reading all of a unit's rows
+    pieces = [(which, p, measures) for which, s, e, measures in spans for p in read_pieces(s, e, bounds)]
+    for which, piece, measures in pieces:
+        for t, amount, where in piece_sources(plan.id, [piece], measures):
             if which == CURRENT and stock:  # read as at the end instead (REACHED)
                 where = [*where, t.measure_id.not_in(stock)]
             # each part joins the units itself, so a small subtree is read by its units' keys
