@@ -24,7 +24,8 @@ from dataclasses import dataclass, field
 from datetime import date
 from typing import Any
 
-from sqlalchemy import Integer, case, func, literal, select, union_all
+from sqlalchemy import Integer, String, any_, bindparam, case, func, literal, select, union_all
+from sqlalchemy.dialects.postgresql import ARRAY
 from sqlalchemy.orm import Session
 from sqlalchemy.sql.elements import ColumnElement
 
@@ -73,7 +74,16 @@ def _child_of(path: Any, root_path: str, dialect: str) -> ColumnElement[Any]:
     return func.substr(rest, 1, func.instr(rest + PATH_SEP, PATH_SEP) - 1)
 
 
-def _segment_mask(tree: Tree, wanted: list[frozenset[str]], unit_code: Any) -> ColumnElement[Any]:
+def _among(unit_code: Any, codes: tuple[str, ...], dialect: str) -> ColumnElement[bool]:
+    """``unit_code`` is one of ``codes``: on PostgreSQL one array parameter, not thousands of them."""
+    if dialect == "postgresql":
+        return unit_code == any_(bindparam(None, list(codes), type_=ARRAY(String)))
+    return unit_code.in_(codes)
+
+
+def _segment_mask(
+    tree: Tree, wanted: list[frozenset[str]], unit_code: Any, dialect: str
+) -> ColumnElement[Any]:
     """Bit ``i`` set when the unit is in segment ``wanted[i]`` (a tag of its own or inherited matches)."""
     mask: ColumnElement[Any] = literal(0, Integer)
     for i, tags in enumerate(wanted):
@@ -83,9 +93,9 @@ def _segment_mask(tree: Tree, wanted: list[frozenset[str]], unit_code: Any) -> C
         if not outside:
             mask = mask + (1 << i)
         elif len(inside) <= len(outside):
-            mask = mask + case((unit_code.in_(inside), 1 << i), else_=0)
+            mask = mask + case((_among(unit_code, inside, dialect), 1 << i), else_=0)
         else:
-            mask = mask + case((unit_code.not_in(outside), 1 << i), else_=0)
+            mask = mask + case((_among(unit_code, outside, dialect), 0), else_=1 << i)
     return mask
 
 
@@ -134,7 +144,7 @@ def _grouped_rows(
     x = union_all(*parts).subquery("x")
     conn = session.connection()
     child = _child_of(x.c.path, root.path, conn.dialect.name).label("child")
-    mask = _segment_mask(tree, wanted, x.c.unit_code).label("mask")
+    mask = _segment_mask(tree, wanted, x.c.unit_code, conn.dialect.name).label("mask")
     query = select(x.c.which, child, mask, x.c.measure_id, func.sum(x.c.amount)).group_by(
         x.c.which, child, mask, x.c.measure_id
     )
