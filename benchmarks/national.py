@@ -3,7 +3,7 @@
     .venv/bin/python benchmarks/national.py                       # 10 million records (build ~1 h on 2 cores)
     .venv/bin/python benchmarks/national.py --records 1000000     # 1 million, minutes
     .venv/bin/python benchmarks/national.py --records 1000000 --workers 2 --keep   # keep the database
-    .venv/bin/python benchmarks/national.py --reuse               # measure a kept database again
+    .venv/bin/python benchmarks/national.py --reuse --keep        # measure a kept database again, keep it
 
 The database (``ft_bench_national``, or ``--database``, on the server of
 FIELDTALLY_BENCH_PG_URL: a database of its own, dropped at the end unless
@@ -235,7 +235,11 @@ def main() -> None:
     ap.add_argument("--workers", type=int, default=1)
     ap.add_argument("--database", default=DB_NAME, help=f"the scratch database's name (default {DB_NAME})")
     ap.add_argument("--keep", action="store_true", help="keep the database afterwards")
-    ap.add_argument("--reuse", action="store_true", help="measure the kept database instead of building one")
+    ap.add_argument(
+        "--reuse",
+        action="store_true",
+        help="measure the kept database instead of building one (it is dropped afterwards unless --keep)",
+    )
     args = ap.parse_args()
     units = make_tree(args.districts, args.communes)
     leaf_codes = [u["code"] for u in leaves(units)]

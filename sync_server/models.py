@@ -221,7 +221,11 @@ class TallyRollupRow(Base):
     shard: Mapped[int] = mapped_column(SmallInteger, primary_key=True, server_default=text("0"))
     total: Mapped[float] = mapped_column(Float)
 
-    __table_args__ = {"sqlite_with_rowid": False}
+    # one period's rows of every unit in one range (a country's year), where the key starts with the unit
+    __table_args__ = (
+        Index("ix_tally_rollups_plan_period", "plan_id", "grain", "start", "measure_id"),
+        {"sqlite_with_rowid": False},
+    )
 
 
 class RecordRevisionRow(Base):

@@ -1,6 +1,7 @@
 """Report assembly: a plan's indicators for a unit, its segments and its children, now and over time.
 
-A report for a unit adds its subtree's sums up the tree (``Tree``), divides
+A report for a unit has its subtree's sums added up by the database to the
+root, each child and each segment (``grouped``), divides
 by the subtree's baselines for the year the period ends in, and lets
 ``schemas.plan_eval.evaluate_plan`` judge each indicator: totals, each segment
 (units whose own or inherited tags match) and each child unit. The
@@ -27,11 +28,12 @@ from schemas.plans import Plan
 
 from ...models import UnitRow
 from ..approvals import approval_for
-from .sums import PeriodSums, period_sums
+from .grouped import report_sums
+from .sums import ReportSums, period_sums
 from .tree import Node, Tree, load_tree
 
 
-def evaluate_node(plan: Plan, tree: Tree, node: UnitRow | Node, data: PeriodSums) -> list[IndicatorProgress]:
+def evaluate_node(plan: Plan, tree: Tree, node: UnitRow | Node, data: ReportSums) -> list[IndicatorProgress]:
     """``plan``'s indicators for ``node``'s subtree, segments and the compared windows included."""
     keys = tuple(sorted(plan.baseline_keys()))
     code = node.code
@@ -58,7 +60,7 @@ def evaluate_node(plan: Plan, tree: Tree, node: UnitRow | Node, data: PeriodSums
 
 
 def _ranked_children(
-    plan: Plan, tree: Tree, node: UnitRow | Node, data: PeriodSums, rank_by: str | None
+    plan: Plan, tree: Tree, node: UnitRow | Node, data: ReportSums, rank_by: str | None
 ) -> list[UnitTally]:
     children = []
     for child in tree.children(node):
@@ -82,16 +84,17 @@ def build_report(
     as_of: datetime,
     rank_by: str | None = None,
     tree: Tree | None = None,
-    data: PeriodSums | None = None,
+    data: ReportSums | None = None,
 ) -> TallyReport:
     """``plan``'s indicators for ``root``'s subtree from ``start`` to ``end`` (inclusive), and per child.
 
     Children come furthest behind first (by ``rank_by``'s indicator alone
     when given). ``tree``/``data`` may be passed in when they were loaded for
-    an ancestor already (they must cover ``root``).
+    an ancestor already (they must cover ``root``); else the database sums
+    up to what this report shows (``grouped.report_sums``).
     """
     tree = tree or load_tree(session, root)
-    data = data or period_sums(session, plan=plan, root=root, start=start, end=end)
+    data = data or report_sums(session, plan=plan, tree=tree, root=root, start=start, end=end)
     return TallyReport(
         plan_id=plan.id,
         unit=root.code,
@@ -150,7 +153,7 @@ def build_series(
     points = []
     for b_start, b_end in buckets(start, end, granularity):
         span_start = start if cumulative else b_start
-        data = period_sums(session, plan=plan, root=root, start=span_start, end=b_end)
+        data = report_sums(session, plan=plan, tree=tree, root=root, start=span_start, end=b_end)
         points.append(
             SeriesPoint(start=span_start, end=b_end, indicators=evaluate_node(plan, tree, root, data))
         )

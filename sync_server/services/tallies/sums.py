@@ -3,15 +3,17 @@
 The period is read as ``cover`` says (whole years and months from the
 rollups, the partial-month edges from the daily rows), restricted to units
 under the root by a prefix match on ``units.path``; the adding up the tree
-happens in memory (``Tree.rolled_up``).
+happens in memory (``Tree.rolled_up``). That is what an export of every
+unit and a drill-down set need; one report adds up in the database instead
+(``grouped``, from the same pieces: ``piece_sources``).
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date
-from typing import Any
+from typing import Any, Protocol
 
 from sqlalchemy import and_, case, func, or_, select
 from sqlalchemy.orm import Session
@@ -20,8 +22,53 @@ from schemas.periods import coverage_span, rate_windows
 from schemas.plans import Plan
 
 from ...models import TallyRollupRow, TallyRow, UnitRow
-from .cover import cover, last_day
+from .cover import Piece, cover, last_day
 from .tree import Node, Tree, UnitSums, in_subtree
+
+
+def plan_bounds(session: Session, plan_id: str) -> tuple[date, date] | None:
+    """The plan's first and last day with tallies (None when it has none)."""
+    of_plan = TallyRow.plan_id == plan_id
+    bounds = session.execute(  # two subqueries: each is one index probe; min and max together scan
+        select(
+            select(func.min(TallyRow.day)).where(of_plan).scalar_subquery(),
+            select(func.max(TallyRow.day)).where(of_plan).scalar_subquery(),
+        )
+    ).one()
+    return None if bounds[0] is None else (bounds[0], bounds[1])
+
+
+def read_pieces(start: date, end: date, bounds: tuple[date, date]) -> list[Piece]:
+    """``cover(start, end)`` less the pieces wholly before the first or after the last day with tallies.
+
+    Those add nothing: this year to date is then the year alone, and the year
+    before the first one costs nothing.
+    """
+    return [p for p in cover(start, end) if last_day(p) >= bounds[0] and p[1] <= bounds[1]]
+
+
+def piece_sources(
+    plan_id: str, pieces: list[Piece], measures: Iterable[str] | None
+) -> list[tuple[Any, Any, list[Any]]]:
+    """Per table read (daily rows, rollups): the table, its signed amount and its conditions.
+
+    The conditions select the plan, the pieces' rows and ``measures`` (all
+    when None); a piece read with sign -1 (a complement) counts negative.
+    """
+    out: list[tuple[Any, Any, list[Any]]] = []
+    days = [(TallyRow.day.between(lo, hi), sign) for grain, lo, hi, sign in pieces if grain == "day"]
+    r = TallyRollupRow
+    rolled = [(and_(r.grain == g, r.start.between(lo, hi)), sign) for g, lo, hi, sign in pieces if g != "day"]
+    for t, ranges in ((TallyRow, days), (r, rolled)):
+        if not ranges:
+            continue
+        negative = [cond for cond, sign in ranges if sign < 0]
+        amount = case((or_(*negative), -t.total), else_=t.total) if negative else t.total
+        where = [t.plan_id == plan_id, or_(*(cond for cond, _ in ranges))]
+        if measures is not None:
+            where.append(t.measure_id.in_(sorted(set(measures))))
+        out.append((t, amount, where))
+    return out
 
 
 def unit_sums(
@@ -42,44 +89,41 @@ def unit_sums(
     rollups of the rest (``cover``: a few rows per unit and measure, added
     up here, which is cheaper than a GROUP BY sorting them).
     """
-    of_plan = TallyRow.plan_id == plan_id
-    bounds = session.execute(  # two subqueries: each is one index probe; min and max together scan
-        select(
-            select(func.min(TallyRow.day)).where(of_plan).scalar_subquery(),
-            select(func.max(TallyRow.day)).where(of_plan).scalar_subquery(),
-        )
-    ).one()
-    if bounds[0] is None:
+    bounds = plan_bounds(session, plan_id)
+    if bounds is None:
         return {}
-    # a piece wholly before the first or after the last day with tallies adds nothing: left out
-    # (this year to date is then the year alone, and the year before the first one costs nothing)
-    pieces = [p for p in cover(start, end) if last_day(p) >= bounds[0] and p[1] <= bounds[1]]
     out: UnitSums = {}
-    queries: list[tuple[Any, list[tuple[Any, int]]]] = []
-    days = [(TallyRow.day.between(lo, hi), sign) for grain, lo, hi, sign in pieces if grain == "day"]
-    if days:
-        queries.append((TallyRow, days))
-    r = TallyRollupRow
-    rolled = [(and_(r.grain == g, r.start.between(lo, hi)), sign) for g, lo, hi, sign in pieces if g != "day"]
-    if rolled:
-        queries.append((r, rolled))
-    for t, ranges in queries:
-        negative = [cond for cond, sign in ranges if sign < 0]
-        amount = case((or_(*negative), -t.total), else_=t.total) if negative else t.total
-        where = [t.plan_id == plan_id, or_(*(cond for cond, _ in ranges)), in_subtree(root.path)]
-        if measures is not None:
-            where.append(t.measure_id.in_(sorted(set(measures))))
+    for t, amount, where in piece_sources(plan_id, read_pieces(start, end, bounds), measures):
         if t is TallyRow:
             query = select(t.unit_code, t.measure_id, func.sum(amount)).group_by(t.unit_code, t.measure_id)
         else:
             query = select(t.unit_code, t.measure_id, amount)
-        query = query.join(UnitRow, UnitRow.code == t.unit_code).where(*where)
+        query = query.join(UnitRow, UnitRow.code == t.unit_code).where(*where, in_subtree(root.path))
         for unit_code, measure_id, total in session.connection().execute(query).all():
             sums = out.get(unit_code)
             if sums is None:
                 sums = out[unit_code] = {}
             sums[measure_id] = sums.get(measure_id, 0.0) + total
     return out
+
+
+class ReportSums(Protocol):
+    """What evaluating a node reads: the period's end, the compared windows, subtree sums per node."""
+
+    @property
+    def end(self) -> date: ...
+
+    @property
+    def windows(self) -> Sequence[tuple[date, date, Any]]: ...
+
+    def rolled(
+        self, tree: Tree, which: int | None, wanted: frozenset[str] | None
+    ) -> Mapping[str, dict[str, float]]:
+        """Subtree totals of the period (``which`` None) or of window ``which``, per node it covers.
+
+        ``wanted``: count only units with one of these tags (None: all).
+        """
+        ...
 
 
 @dataclass

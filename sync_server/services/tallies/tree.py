@@ -55,6 +55,7 @@ class Tree:
     tags: dict[str, frozenset[str]]
     kids: dict[str, list[Node]] = field(default_factory=dict)
     _cache: dict[tuple, UnitSums] = field(default_factory=dict, repr=False)
+    _memo: dict[tuple, tuple[tuple[str, ...], tuple[str, ...]]] = field(default_factory=dict, repr=False)
 
     def under(self, node: Node | UnitRow) -> list[str]:
         """Codes of ``node`` and every unit below it."""
@@ -82,6 +83,16 @@ class Tree:
                 for k, v in acc.items():
                     up[k] = up.get(k, 0.0) + v
         return out
+
+    def matching(self, wanted: frozenset[str]) -> tuple[tuple[str, ...], tuple[str, ...]]:
+        """The codes of the units with a tag (own or inherited) in ``wanted``, and of the others."""
+        key = ("matching", wanted)
+        got = self._memo.get(key)
+        if got is None:
+            inside = tuple(n.code for n in self.rows if not wanted.isdisjoint(self.tags[n.code]))
+            outside = tuple(n.code for n in self.rows if wanted.isdisjoint(self.tags[n.code]))
+            got = self._memo[key] = (inside, outside)
+        return got
 
     def baselines(self, keys: tuple[str, ...], year: int, wanted: frozenset[str] | None) -> UnitSums:
         """Each node's subtree baselines for ``keys`` in ``year`` (the latest earlier year's when missing)."""
