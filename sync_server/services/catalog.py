@@ -3,10 +3,10 @@
 from __future__ import annotations
 
 import logging
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import Any
+from typing import Any, TypeVar
 from weakref import WeakKeyDictionary
 
 from sqlalchemy import select
@@ -100,7 +100,7 @@ def publish_form(session: Session, *, form: FormDefinition, now: datetime, actor
 # restarted (docs/scaling.md).
 @dataclass
 class _Parsed:
-    forms: dict[tuple[str, int, datetime], FormDefinition] = field(default_factory=dict)
+    forms: dict[tuple[tuple[str, int], datetime], FormDefinition] = field(default_factory=dict)
     plans: dict[tuple[str, datetime], Plan] = field(default_factory=dict)
 
 
@@ -116,73 +116,77 @@ def _parsed(session: Session) -> _Parsed:
     return found
 
 
+K = TypeVar("K")
+M = TypeVar("M")
+
+
+def _reuse(
+    known: dict[tuple[K, datetime], M],
+    listed: list[tuple[K, datetime]],
+    read: Callable[[set[K]], dict[K, tuple[datetime, M]]],
+) -> dict[tuple[K, datetime], M]:
+    """The parsed definitions of ``listed`` (key, updated_at) in that order: from ``known`` when
+    parsed at that ``updated_at``, else ``read`` (key -> (updated_at, parsed)) for the rest."""
+    missing = {key for key, at in listed if (key, at) not in known}
+    fresh = read(missing) if missing else {}
+    found: dict[tuple[K, datetime], M] = {}
+    for key, at in listed:
+        if (key, at) in known:
+            found[(key, at)] = known[(key, at)]
+        elif key in fresh:  # as read now, even if it changed since it was listed
+            now_at, parsed = fresh[key]
+            found[(key, now_at)] = parsed
+    return found
+
+
+def _read_forms(
+    session: Session, keys: set[tuple[str, int]]
+) -> dict[tuple[str, int], tuple[datetime, FormDefinition]]:
+    rows = session.scalars(select(FormRow).where(FormRow.form_id.in_({f for f, _v in keys})))
+    return {
+        (r.form_id, r.version): (r.updated_at, FormDefinition.model_validate(r.definition))
+        for r in rows
+        if (r.form_id, r.version) in keys
+    }
+
+
+def _read_plans(session: Session, keys: set[str]) -> dict[str, tuple[datetime, Plan]]:
+    rows = session.scalars(select(PlanRow).where(PlanRow.id.in_(keys)))
+    return {r.id: (r.updated_at, Plan.model_validate(r.definition)) for r in rows}
+
+
 def load_forms(session: Session) -> list[FormDefinition]:
     """Every version of every form, ordered by id and version (parsed once per process and row change)."""
     cache = _parsed(session)
     listed = select(FormRow.form_id, FormRow.version, FormRow.updated_at).order_by(
         FormRow.form_id, FormRow.version
     )
-    keys = [(r.form_id, r.version, r.updated_at) for r in session.execute(listed)]
-    known = cache.forms
-    missing = {(form_id, version) for form_id, version, at in keys if (form_id, version, at) not in known}
-    fresh: dict[tuple[str, int], tuple[datetime, FormDefinition]] = {}
-    if missing:
-        for row in session.scalars(select(FormRow).where(FormRow.form_id.in_({f for f, _v in missing}))):
-            if (row.form_id, row.version) in missing:
-                fresh[(row.form_id, row.version)] = (
-                    row.updated_at,
-                    FormDefinition.model_validate(row.definition),
-                )
-    kept: dict[tuple[str, int, datetime], FormDefinition] = {}
-    for form_id, version, at in keys:
-        if (form_id, version, at) in known:
-            kept[(form_id, version, at)] = known[(form_id, version, at)]
-        elif (form_id, version) in fresh:  # as read now, even if it changed since it was listed
-            now_at, form = fresh[(form_id, version)]
-            kept[(form_id, version, now_at)] = form
-    cache.forms = kept
-    return list(kept.values())
+    keys = [((r.form_id, r.version), r.updated_at) for r in session.execute(listed)]
+    cache.forms = _reuse(cache.forms, keys, lambda missing: _read_forms(session, missing))
+    return list(cache.forms.values())
 
 
 def load_plans(session: Session) -> list[Plan]:
     """Every plan, ordered by id (parsed once per process and row change)."""
-    keys = [
-        (r.id, r.updated_at)
-        for r in session.execute(select(PlanRow.id, PlanRow.updated_at).order_by(PlanRow.id))
-    ]
-    return _plans(session, keys, every=True)
-
-
-def _plans(session: Session, keys: list[tuple[str, datetime]], *, every: bool) -> list[Plan]:
-    """The plans of ``keys`` (id, updated_at), parsed only when not parsed before; ``every``: the cache
-    keeps only these (they are the whole table)."""
     cache = _parsed(session)
-    known = cache.plans
-    missing = {plan_id for plan_id, at in keys if (plan_id, at) not in known}
-    fresh: dict[str, tuple[datetime, Plan]] = {}
-    if missing:
-        for row in session.scalars(select(PlanRow).where(PlanRow.id.in_(missing))):
-            fresh[row.id] = (row.updated_at, Plan.model_validate(row.definition))
-    found: dict[tuple[str, datetime], Plan] = {}
-    for plan_id, at in keys:
-        if (plan_id, at) in known:
-            found[(plan_id, at)] = known[(plan_id, at)]
-        elif plan_id in fresh:  # as read now, even if it changed since it was listed
-            now_at, plan = fresh[plan_id]
-            found[(plan_id, now_at)] = plan
-    cache.plans = found if every else {**known, **found}
-    return list(found.values())
+    listed = select(PlanRow.id, PlanRow.updated_at).order_by(PlanRow.id)
+    keys = [(r.id, r.updated_at) for r in session.execute(listed)]
+    cache.plans = _reuse(cache.plans, keys, lambda missing: _read_plans(session, missing))
+    return list(cache.plans.values())
 
 
 def get_plan(session: Session, *, plan_id: str) -> Plan:
     """The plan ``plan_id``; NotFound if there is none."""
     at = session.scalar(select(PlanRow.updated_at).where(PlanRow.id == plan_id))
-    found = _plans(session, [(plan_id, at)], every=False) if at is not None else []
+    cache = _parsed(session)
+    listed = [(plan_id, at)] if at is not None else []
+    found = _reuse(cache.plans, listed, lambda missing: _read_plans(session, missing))
+    cache.plans = {**cache.plans, **found}
     if not found:
         raise NotFound(
             text(f"Không có kế hoạch {plan_id}.", f"There is no plan {plan_id}."), code="unknown_plan"
         )
-    return found[0]
+    return next(iter(found.values()))
 
 
 def store_plan(session: Session, *, plan: Plan, actor: str, now: datetime) -> bool:
