@@ -169,8 +169,12 @@ class Entries:
                 self._by_id[rid] = (new, hit[1])
 
     def forget(self, keep: Collection[str]) -> None:
-        """Drop the entries of ids no longer stored."""
-        for rid in [r for r in self._by_id if r not in keep]:
+        """Drop the entries of ids no longer stored.
+
+        The ids are copied first (``list`` of a dict is one step for the interpreter): a compaction
+        another thread set off may add an entry meanwhile (``RecordReads._index_line``).
+        """
+        for rid in [r for r in list(self._by_id) if r not in keep]:
             del self._by_id[rid]
 
 
