@@ -128,6 +128,9 @@ class Entries:
     def __init__(self) -> None:
         self._by_id: dict[str, tuple[Any, Entry]] = {}
         self.by_id = self._by_id  # read only: (the document it was made from, the entry) by id
+        # Entries for documents about to be stored (``expect``): bound to the stored document when
+        # it turns out equal to the one expected (``known``), then dropped (``settle``).
+        self._expected: dict[str, tuple[dict[str, Any], Entry]] = {}
 
     def get(self, rid: str, value: Any, form_of: FormOf) -> Entry:
         hit = self._by_id.get(rid)
@@ -144,9 +147,32 @@ class Entries:
         self._by_id[rid] = (value, entry)
 
     def known(self, rid: str, value: Any) -> Entry | None:
-        """The entry already made for this very document, or None."""
+        """The entry already made for this very document (or expected for one equal to it), or None."""
         hit = self._by_id.get(rid)
-        return hit[1] if hit is not None and hit[0] is value else None
+        if hit is not None and hit[0] is value:
+            return hit[1]
+        expected = self._expected.get(rid)
+        if expected is not None and type(value) is not bytes and value == expected[0]:
+            self._by_id[rid] = (value, expected[1])
+            return expected[1]
+        return None
+
+    def expect(self, rid: str, document: dict[str, Any], entry: Entry) -> None:
+        """``entry`` is right for ``document``, which a save is about to store (as a copy).
+
+        The storage may seal the copy before the save returns (a compaction it sets off), so the
+        entry is found by the document's content until ``settle``; an equal document is the same
+        revision in the same state, so the entry is right for it.
+        """
+        self._expected[rid] = (document, entry)
+
+    def settle(self, live: dict[str, Any]) -> None:
+        """Bind the expected entries to the documents stored (when they are the ones expected)."""
+        expected, self._expected = self._expected, {}
+        for rid, (document, entry) in expected.items():
+            value = live.get(rid)
+            if value is not None and type(value) is not bytes and value == document:
+                self._by_id[rid] = (value, entry)
 
     def state(self, rid: str, value: Any, form_of: FormOf) -> str:
         """The record's LocalState value, without making its entry when the document tells it cheaply."""

@@ -250,6 +250,7 @@ class RecordStore(RecordReads):
         now_json = _DATETIME_JSON.dump_python(utcnow(), mode="json")
         with self._lock:
             updates: dict[str, dict[str, Any]] = {}
+            carried: dict[str, ix.Entry] = {}
             for receipt in receipts:
                 rid = str(receipt.id)
                 current = updates.get(rid) or self._records.get_key(rid)
@@ -262,6 +263,10 @@ class RecordStore(RecordReads):
                     continue
                 if receipt.status in SENT_RECEIPTS:
                     change = {"state": LocalState.SENT.value, "issues": [], "sent_at": now_json}
+                    if not current["issues"]:  # the same words before and after: only the state moves
+                        entry = self._entries.known(rid, self._records.live().get(rid))
+                        if entry is not None:
+                            carried[rid] = entry._replace(state=LocalState.SENT.value)
                 else:
                     issues = [i.model_dump(mode="json") for i in receipt.issues]
                     change = {"state": LocalState.REJECTED.value, "issues": issues}
@@ -271,7 +276,14 @@ class RecordStore(RecordReads):
                 def apply(stored: MutableMapping[Any, Any]) -> None:
                     replace_with(updates[stored["record"]["id"]])(stored)
 
-                self._records.update_keys(apply, list(updates))
+                # A large sync's saves set off compactions, which seal each changed record with
+                # its entry: the SENT ones keep theirs (remaking 10,000 cost ~0.5 s of the sync).
+                for rid, entry in carried.items():
+                    self._entries.expect(rid, updates[rid], entry)
+                try:
+                    self._records.update_keys(apply, list(updates))
+                finally:
+                    self._entries.settle(self._records.live())
 
     # ---- meta: a small encrypted key/value area ----------------------------------------------------
     def get_meta(self, key: str, default: Any = None) -> Any:
