@@ -13,6 +13,8 @@ from typing import Any, cast
 
 from tinydb.table import Document, Table
 
+from vault_format import snapfile
+
 from .vault.tracking import ChangeSet
 
 
@@ -38,13 +40,21 @@ class KeyedTable(Table):
         write_docs(self.name, changes.changed(), changes.removed)
         self.clear_cache()
 
+    def live(self) -> dict[str, Any]:
+        """The table as the storage holds it (read only!): documents may be packed (``bytes``, unparsed)."""
+        return (self._storage.read() or {}).get(self.name, {})
+
     # TinyDB's stubs type document ids as int, but this table's ids are str (document_id_class
-    # above); the str-keyed calls go through these, which cast once.
+    # above); the str-keyed calls go through these, which read the live table directly (a packed
+    # document is parsed here, and only here).
     def get_key(self, key: str) -> Document | None:
-        return self.get(doc_id=cast(int, key))
+        value = self.live().get(key)
+        if value is None:
+            return None
+        return Document(snapfile.unpack(value) if type(value) is bytes else value, doc_id=cast(int, key))
 
     def has_key(self, key: str) -> bool:
-        return self.contains(doc_id=cast(int, key))
+        return key in self.live()
 
     def update_keys(self, fields: Callable[[MutableMapping[Any, Any]], None], keys: list[str]) -> None:
         self.update(fields, doc_ids=cast("list[int]", keys))

@@ -15,6 +15,7 @@ from datetime import date
 from functools import lru_cache
 from typing import Any
 
+from schemas.common import LocalizedText
 from schemas.forms import FieldType, FormDefinition
 from schemas.plan_records import record_period
 from schemas.records import RecordStatus
@@ -56,11 +57,23 @@ def record_date(sr: StoredRecord, form: FormDefinition | None) -> date:
     return record_period(sr.record, form) if form is not None else sr.record.created_at.date()
 
 
-def searchable_text(sr: StoredRecord, form: FormDefinition | None, lang: str) -> str:
-    """Everything a search may hit: form title, the answers as shown (choice labels too), reasons."""
+def searchable_text(
+    sr: StoredRecord, form: FormDefinition | None, lang: str | None, *, title: bool = True
+) -> str:
+    """Everything a search may hit: form title, the answers as shown (choice labels too), reasons.
+
+    ``lang`` None: the labels and messages in every language (what the phone's search index keeps,
+    ``mobile/record_index.py``, so one index serves both); ``title`` False leaves out the form's
+    title (the index matches it once per form, ``title_words``).
+    """
+
+    def said(t: LocalizedText) -> list[str]:
+        return [t.get(lang)] if lang else [t.vi, t.en]
+
     parts: list[str] = [sr.record.form_id, str(sr.record.id)]
     if form is not None:
-        parts += [form.title.vi, form.title.en]
+        if title:
+            parts += [form.title.vi, form.title.en]
         fields = {f.name: f for f in form.fields}
     else:
         fields = {}
@@ -70,10 +83,13 @@ def searchable_text(sr: StoredRecord, form: FormDefinition | None, lang: str) ->
         for v in values:
             parts.append(str(v))
             if f is not None and f.type in (FieldType.SELECT_ONE, FieldType.SELECT_MANY):
-                parts += [c.label.get(lang) for c in f.choices if c.value == v]
+                for c in f.choices:
+                    if c.value == v:
+                        parts += said(c.label)
     if sr.record.void_reason:
         parts.append(sr.record.void_reason)
-    parts += [i.message.get(lang) for i in sr.issues]
+    for i in sr.issues:
+        parts += said(i.message)
     return " ".join(fold(p) for p in parts)  # folded part by part, so repeated parts hit the cache
 
 
@@ -92,6 +108,14 @@ def _cached_text(sr: StoredRecord, form: FormDefinition | None, lang: str) -> st
             _TEXTS.clear()  # bounded; old revisions' keys are never asked for again
         hay = _TEXTS[key] = searchable_text(sr, form, lang)
     return hay
+
+
+def title_words(forms: Iterable[FormDefinition]) -> dict[str, str]:
+    """Form id -> the folded titles of its versions, in both languages (what ``searchable_text`` adds)."""
+    out: dict[str, list[str]] = {}
+    for f in forms:
+        out.setdefault(f.id, []).extend((fold(f.title.vi), fold(f.title.en)))
+    return {form_id: " ".join(titles) for form_id, titles in out.items()}
 
 
 def status_of(sr: StoredRecord) -> str:

@@ -11,11 +11,12 @@ opens the live vault).
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Collection
 from pathlib import Path
 from typing import Any
 
 from . import journal as jn
+from . import snapfile
 from .errors import Corrupt
 
 Tables = dict[str, dict[str, Any]]
@@ -47,13 +48,29 @@ def _apply(tables: Tables, ops: list[list[Any]], doc: Callable[[Any], Any]) -> N
             raise ValueError(f"unknown journal operation {kind!r}")
 
 
-def replay(snapshot: Tables, payloads: list[Any], *, doc: Callable[[Any], Any] = dict) -> Tables:
+def replay(
+    snapshot: Tables,
+    payloads: list[Any],
+    *,
+    doc: Callable[[Any], Any] = dict,
+    keep: Collection[str] = (),
+) -> Tables:
     """The state after applying the journal ``payloads`` to ``snapshot``; each document made by ``doc``.
 
-    Raises Corrupt for content that authenticated but does not have the expected shape.
+    The snapshot's tables named in ``keep`` are taken as they are (their packed documents stay
+    packed, ``snapfile.py``; the journal's documents still go through ``doc``); a packed document
+    elsewhere is parsed first. Raises Corrupt for content that authenticated but does not have the
+    expected shape.
     """
+
+    def make(d: Any) -> Any:
+        return doc(snapfile.unpack(d) if type(d) is bytes else d)
+
     try:
-        tables = {name: {doc_id: doc(d) for doc_id, d in table.items()} for name, table in snapshot.items()}
+        tables = {
+            name: table if name in keep else {doc_id: make(d) for doc_id, d in table.items()}
+            for name, table in snapshot.items()
+        }
         for payload in payloads:
             _apply(tables, payload, doc)
     except (AttributeError, TypeError, ValueError, IndexError) as exc:

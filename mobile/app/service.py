@@ -34,7 +34,7 @@ from vault_format.reader import TOKEN_META_KEY, UNLOCK_META_KEY
 from ..errors import InputError
 from ..media.store import MediaStore
 from ..pin_policy import check_pin
-from ..record_query import RecordQuery, search
+from ..record_query import RecordQuery
 from ..record_state import LocalState, StoredRecord
 from ..records import RecordStore
 from ..settings_store import AppSettings, apply_profile, load_settings, profile, save_device_settings
@@ -314,13 +314,8 @@ class AppService(PinLockout, DeviceAdmin, ProgressCalls, PhotoCalls):
         return await asyncio.to_thread(self._require_store().list, state)
 
     async def find(self, query: RecordQuery) -> list[StoredRecord]:
-        """Records matching ``query``, the most recently changed first."""
-        store, lang = self._require_store(), self.lang
-
-        def _find() -> list[StoredRecord]:
-            return search(store.list(), store.form_for, query, lang)
-
-        return await asyncio.to_thread(_find)
+        """Records matching ``query``, the most recently changed first (words in either language)."""
+        return await asyncio.to_thread(self._require_store().find, query)
 
     async def requeue(self, record_id: UUID) -> StoredRecord:
         return await asyncio.to_thread(self._require_store().requeue, record_id)

@@ -19,6 +19,12 @@ storage writes only what changed:
   works on a ``ChangeSet`` (``tracking.py``) and ``write_docs()`` journals just the touched
   documents, so a save costs the same at 50k records as at 1k
   (``mobile/records.py``'s tables do this).
+- The snapshot keeps one line per document (``vault_format/snapfile.py``); the
+  ``records`` table's documents stay *packed* (the ``bytes`` of their line: the
+  short index the phone sealed, ``index_of`` set by ``RecordStore``, and the
+  JSON), so opening, counting and searching parse no record; a record is
+  parsed when it is read. An older snapshot (one JSON object) is
+  still read, parsed as before.
 - When the journal outgrows ``max(compact_min_bytes, snapshot size)`` the
   whole state is sealed into a new snapshot and the journal starts afresh,
   so replay on unlock stays bounded (at most about twice the data).
@@ -47,12 +53,13 @@ from tinydb.storages import Storage
 
 from schemas.common import text
 from vault_format import journal as jn
+from vault_format import snapfile
 from vault_format.atomic import Write
 from vault_format.journal import JOURNAL_NAME, SNAP_NAME
-from vault_format.reader import replay
+from vault_format.reader import RECORDS_TABLE, replay
 
 from ..errors import VaultCorrupt, VaultError, VaultWriteFailed
-from .tracking import TrackedDoc
+from .tracking import TrackedDoc, pack_in_place, unpack_in_place
 from .translate import phone_errors
 
 log = logging.getLogger(__name__)
@@ -60,6 +67,7 @@ log = logging.getLogger(__name__)
 __all__ = ["COMPACT_MIN_BYTES", "JOURNAL_NAME", "SNAP_NAME", "EncryptedStorage"]
 
 COMPACT_MIN_BYTES = 1 << 20
+PACKED_TABLES = frozenset({RECORDS_TABLE})  # kept as JSON bytes until read (see the module's docstring)
 
 
 class EncryptedStorage(Storage):
@@ -90,6 +98,12 @@ class EncryptedStorage(Storage):
         self.torn_tail_recovered = False  # a crash had cut the journal's last frame; it was dropped
         # Called with ``position`` after every durable change (the vault keeps a counter outside its files).
         self.on_commit: Callable[[tuple[int, int]], None] | None = None
+        # Called after a compaction swapped parsed documents for their sealed lines: table, {id: (old, new)}.
+        self.on_repack: Callable[[str, dict[str, tuple[Any, bytes]]], None] | None = None
+        # The index sealed beside each document (``snapfile``): ``index_of(table, doc id, document)``.
+        self.index_of: Callable[[str, str, Any], str] | None = None
+        self.snapshot_format = jn.SNAP_FORMAT  # of the snapshot found on opening (1: an older app's)
+        self._packed: set[str] = set()  # tables that may still hold packed documents
         self._closed = False
         self._load()
 
@@ -110,7 +124,7 @@ class EncryptedStorage(Storage):
             Path(folder) / SNAP_NAME,
             key,
             vault_id=vault_id,
-            tables_json=b"{}",
+            body=b"",
             journal_id=jid,
             prev_journal_id=None,
             generation=0,
@@ -125,7 +139,7 @@ class EncryptedStorage(Storage):
         if self._writer is not None:
             self._writer.close()
             self._writer = None
-        snap = jn.read_snapshot(self.snap_path, self._key, vault_id=self._vault_id)
+        snap = jn.read_snapshot(self.snap_path, self._key, vault_id=self._vault_id, packed=PACKED_TABLES)
         if not self.journal_path.exists():
             raise VaultCorrupt(f"{JOURNAL_NAME} is missing")
         jid = jn.read_journal_id(self.journal_path)
@@ -135,7 +149,8 @@ class EncryptedStorage(Storage):
             # A compaction was cut after sealing the snapshot: the old journal is already in it.
             jn.new_journal(self.journal_path, snap.journal_id, write=self._write)
         scan = jn.scan_journal(self.journal_path, self._key)
-        tables = replay(snap.tables, scan.payloads, doc=TrackedDoc)
+        keep = PACKED_TABLES if snap.format >= 2 else ()
+        tables = replay(snap.tables, scan.payloads, doc=TrackedDoc, keep=keep)
         self._writer = jn.JournalWriter(
             self.journal_path,
             self._key,
@@ -148,11 +163,25 @@ class EncryptedStorage(Storage):
         self.torn_tail_recovered = self.torn_tail_recovered or scan.torn
         self._snap_size = snap.size
         self._generation = snap.generation
+        self.snapshot_format = snap.format
         self._tables = tables
         self._written = {name: dict(t) for name, t in tables.items()}
         self._table_objs = dict(tables)
+        self._packed = {name for name in keep if tables.get(name)}
+
+    def materialize(self, name: str) -> None:
+        """Parse the still-packed documents of table ``name`` in place (for TinyDB's generic tables).
+
+        The parsed documents count as already written, so nothing is journaled for them.
+        """
+        with self._lock:
+            if name not in self._packed or self._tables is None:
+                return
+            self._packed.discard(name)
+            unpack_in_place(self._tables.get(name, {}), self._written.get(name, {}))
 
     def _drop_caches(self) -> None:
+        self._packed = set()
         self._tables = None
         self._written = {}
         self._table_objs = {}
@@ -278,7 +307,7 @@ class EncryptedStorage(Storage):
                 if old is None:
                     changed.append(doc_id)
                     new_keys += 1
-                elif doc is not old or doc.dirty:
+                elif doc is not old or getattr(doc, "dirty", False):  # packed (bytes): never dirty
                     changed.append(doc_id)
             removed: list[str] = []
             if len(table) != len(written) + new_keys:
@@ -302,12 +331,13 @@ class EncryptedStorage(Storage):
             tables = self.read()
             assert self._writer is not None
             old_id, new_id = self._writer.journal_id, os.urandom(16)
+            body = snapfile.encode(tables, self.index_of)
             try:
                 size = jn.write_snapshot(
                     self.snap_path,
                     self._key,
                     vault_id=self._vault_id,
-                    tables_json=jn.dumps(tables),
+                    body=body,
                     journal_id=new_id,
                     prev_journal_id=old_id,
                     generation=self._generation + 1,
@@ -328,7 +358,31 @@ class EncryptedStorage(Storage):
                 raise
             self._snap_size = size
             self._generation += 1
+            self.snapshot_format = jn.SNAP_FORMAT
             self._committed()
+            try:
+                self._repack(body)
+            except Exception:  # memory stays as it was (parsed), which is correct, only bigger
+                log.exception("could not repack the vault's documents after compaction")
+
+    def _repack(self, body: bytes) -> None:
+        """Hold the packed tables' parsed documents as the lines just sealed (a third of the memory).
+
+        After a sync or a day's work the records saved since unlocking are dicts; the snapshot now
+        holds each as a line, which is what an unlock would load. Only documents that are exactly
+        what was written are swapped; TinyDB's generic tables will parse them again on first use.
+        """
+        tables = self._tables
+        names = [n for n in PACKED_TABLES if tables and tables.get(n)]
+        if not names or tables is None:
+            return
+        sealed = snapfile.decode(body, PACKED_TABLES, only=names)
+        for name in names:
+            swapped = pack_in_place(tables[name], self._written.get(name, {}), sealed.get(name, {}))
+            if swapped:
+                self._packed.add(name)
+                if self.on_repack is not None:
+                    self.on_repack(name, swapped)
 
     @property
     def position(self) -> tuple[int, int]:

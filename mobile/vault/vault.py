@@ -56,6 +56,7 @@ from . import folder_lock
 from . import keyfile as kf
 from .storage import COMPACT_MIN_BYTES, EncryptedStorage
 from .throttle import LOCK_AFTER, Throttle
+from .tracking import VaultTable
 
 ATTEMPTS_NAME = "vault.attempts"
 
@@ -91,6 +92,7 @@ class Vault:
             self.rollback = _check_counter(secrets, vault_id, storage)
             storage.on_commit = lambda pos: ds.write_counter(secrets, vault_id, pos)
         self.db: TinyDB = TinyDB(storage=lambda: storage)
+        self.db.table_class = VaultTable  # sees packed tables as dicts (tracking.py)
         # Release the files and the folder lock even if the owner forgets close() (runs once).
         self._closer = weakref.finalize(self, _release, storage, lock_fd)
 

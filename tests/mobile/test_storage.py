@@ -139,7 +139,10 @@ class SameAsMemory(RuleBasedStateMachine):
     def every_cached_document_is_tracked_and_clean(self):
         for table in self.vault.storage.read().values():
             for doc in table.values():
-                assert type(doc) is TrackedDoc and not doc.dirty
+                if type(doc) is bytes:  # a "records" document still packed as sealed (snapfile.py)
+                    assert b"\t" in doc
+                else:
+                    assert type(doc) is TrackedDoc and not doc.dirty
 
     def teardown(self) -> None:
         try:

@@ -45,3 +45,21 @@ def test_vault_format__damage_is_its_own_error_and_the_phone_calls_it_corrupt(va
         key_format.read_keyfile(vault_dir / "missing.key")
     with pytest.raises(VaultCorrupt):
         Vault.unlock(vault_dir, PIN)
+
+
+def test_vault_format__a_snapshot_opened_in_chunks_is_whole_and_checked(
+    vault: Vault, vault_dir: Path, monkeypatch: pytest.MonkeyPatch
+):
+    from vault_format import journal
+
+    fill(vault, 60)
+    vault.compact()
+    expected = {name: {str(k): v for k, v in t.items()} for name, t in state(vault).items()}
+    data_key, vault_id = vault.storage._key, vault.vault_id
+    vault.close()
+    monkeypatch.setattr(journal, "_CHUNK", 97)  # lines cut across many chunks (a full phone's is 1 MiB)
+    assert read_tables(vault_dir, data_key, vault_id) == expected
+    snap = vault_dir / SNAP_NAME
+    flip(snap, snap.stat().st_size // 2)  # one bit in the middle of the sealed body
+    with pytest.raises(Corrupt, match="authentication"):
+        read_tables(vault_dir, data_key, vault_id)

@@ -20,6 +20,7 @@ like requests handle by reconnecting.
 
 from __future__ import annotations
 
+import errno
 import random
 import socket
 import threading
@@ -72,6 +73,7 @@ class FaultProxy:
         self.plan: list[str] = []
         self.counts: Counter[str] = Counter()
         self.requests = 0
+        self.accept_errors: list[str] = []  # what accept() raised while serving (the loop goes on)
         self._held: list[bytes] = []
         self._lock = threading.Lock()
         self._rng = random.Random(seed)
@@ -114,12 +116,23 @@ class FaultProxy:
         self.settle(5.0)
 
     # ---- the proxy -----------------------------------------------------------------------------------
+    @property
+    def accepting(self) -> bool:
+        return self._acceptor.is_alive()
+
     def _accept(self) -> None:
         while not self._stopping:
             try:
                 conn, _ = self._sock.accept()
-            except OSError:
-                return
+            except OSError as exc:
+                if self._stopping or exc.errno == errno.EBADF:
+                    return
+                # A transient failure (a connection reset before it was accepted, too many open
+                # files for a moment) must not end the proxy: every later request would time out
+                # without ever being counted, which looks like a phone that never synced.
+                self.accept_errors.append(repr(exc))
+                time.sleep(0.05)
+                continue
             t = threading.Thread(target=self._serve, args=(conn,), daemon=True)
             self._threads.append(t)
             t.start()

@@ -43,7 +43,7 @@ from hypothesis.stateful import (
 from mobile.record_state import LocalState
 from mobile.records import RecordStore
 from mobile.sync.client import ServerClient
-from mobile.sync.engine import SyncEngine
+from mobile.sync.engine import SyncEngine, SyncReport
 from mobile.vault import Vault
 from schemas.catalog import latest_forms, shipped_forms
 from schemas.records import RecordStatus
@@ -103,6 +103,7 @@ class FaultyNetwork(RuleBasedStateMachine):
         self.phones = [Phone(self.tmp / f"phone-{i}", self.server, self.proxy, i) for i in range(PHONES)]
         self.counter = 0
         self.kills = 0
+        self.log: list[str] = []  # each sync's outcome, shown when an end check fails
 
     @initialize()
     def start(self) -> None:
@@ -137,10 +138,21 @@ class FaultyNetwork(RuleBasedStateMachine):
     )
     def sync_through_faults(self, phone: int, faults: list[str], batch: int) -> None:
         self.proxy.set_plan(faults)
-        self.phones[phone].engine(batch).run()
+        self._note(phone, faults, self.phones[phone].engine(batch).run())
         self.proxy.set_plan([])
         self.proxy.flush_held()
         TOTALS["faults_planned"] += len(faults)
+
+    def _note(self, phone: int, faults: list[str], report: SyncReport) -> None:
+        self.log.append(
+            f"phone {phone} {faults or 'healed'}: sent {report.sent}, remaining {report.remaining}, "
+            f"error {report.error!r}; proxy requests {self.proxy.requests}"
+        )
+
+    def why(self) -> str:
+        """What the phones and the proxy did, for a failing end check."""
+        proxy = f"proxy accepting {self.proxy.accepting}, accept errors {self.proxy.accept_errors}"
+        return "\n".join([*self.log[-12:], proxy])
 
     @precondition(lambda self: self.kills < 3)
     @rule(phone=st.integers(0, PHONES - 1), after_ms=st.integers(0, 60))
@@ -194,10 +206,12 @@ class FaultyNetwork(RuleBasedStateMachine):
         for p in self.phones:
             for _ in range(4):
                 report = p.engine(200).run()
+                self._note(self.phones.index(p), [], report)
                 if report.error is None and report.remaining == 0:
                     break
             counts = p.store.counts()
-            assert counts[LocalState.PENDING] == 0, counts
+            outbox = [(str(sr.record.id), sr.record.revision) for sr in p.store.outbox()]
+            assert counts[LocalState.PENDING] == 0, f"{counts}; outbox {outbox}\n{self.why()}"
             assert counts[LocalState.REJECTED] == 0, [sr.issues for sr in p.store.list(LocalState.REJECTED)]
         self.proxy.settle()
         for kind, n in self.proxy.counts.items():
@@ -262,6 +276,6 @@ def test_faulty_network__every_fault_kind_then_a_kill_loses_nothing():
         machine.server_never_half_stores()
         for fault in machine.proxy.counts:
             assert machine.proxy.counts[fault] >= 1
-        assert set(FAULTS) <= set(machine.proxy.counts), machine.proxy.counts
+        assert set(FAULTS) <= set(machine.proxy.counts), f"{machine.proxy.counts}\n{machine.why()}"
     finally:
         machine.teardown()
