@@ -40,7 +40,7 @@ from schemas.sync import Receipt, ReceiptStatus
 
 from ..models import RecordRow, TallyRollupRow, TallyRow, UnitRow
 from .accounts import Caller
-from .catalog import load_forms, load_plans
+from .catalog import load_catalog
 from .media import link_records
 from .record_insert import insert_new, insert_revisions
 from .tallies.rollups import Contributions, TallyKey, add_to, apply_deltas, contributions_of, shard_for
@@ -227,8 +227,8 @@ def push_records(
 
     Run inside a write transaction: everything here commits or nothing does.
     """
-    forms = {f.key: f for f in load_forms(session)}
-    plans = load_plans(session)
+    form_list, plans = load_catalog(session)
+    forms = {f.key: f for f in form_list}
     codes = {r.unit for r in records}
     paths = dict(
         session.execute(select(UnitRow.code, UnitRow.path).where(UnitRow.code.in_(codes))).tuples().all()
@@ -340,8 +340,9 @@ def rebuild_tallies(session: Session, *, plan_ids: Sequence[str] | None = None) 
 
     Needed when a plan is added or its measures change after records arrived.
     """
-    forms = {f.key: f for f in load_forms(session)}
-    plans = [p for p in load_plans(session) if plan_ids is None or p.id in plan_ids]
+    form_list, all_plans = load_catalog(session)
+    forms = {f.key: f for f in form_list}
+    plans = [p for p in all_plans if plan_ids is None or p.id in plan_ids]
     ids = [p.id for p in plans]
     session.execute(delete(TallyRow).where(TallyRow.plan_id.in_(ids)))
     session.execute(delete(TallyRollupRow).where(TallyRollupRow.plan_id.in_(ids)))
