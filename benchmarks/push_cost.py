@@ -1,7 +1,7 @@
 """What one push costs the server on PostgreSQL, in process: its CPU, PostgreSQL's CPU, its profile.
 
     .venv/bin/python benchmarks/push_cost.py                           # pushes of 500, of 25, of 2, resent
-    .venv/bin/python benchmarks/push_cost.py --profile /tmp/push       # and a cProfile of each kind
+    .venv/bin/python benchmarks/push_cost.py --profile push            # and push.KIND.prof, a cProfile each
 
 A scratch PostgreSQL database with the demo data (``FIELDTALLY_BENCH_PG_URL``,
 as ``load_push.py``), one enrolled phone, then the server's own steps of a
