@@ -12,11 +12,9 @@ from datetime import date
 from typing import Any
 
 from .expr import CHOICE_COLUMN, TODAY
-from .forms import Choice, FieldType, FormDefinition, FormField, compiled
+from .forms import NO_ANSWER, Choice, FieldType, FormDefinition, FormField, compiled
 
 # ---- logic: what is shown, what is computed -----------------------------------------------------
-
-NO_ANSWER = (FieldType.CALCULATED, FieldType.NOTE)
 
 
 class FormState:
@@ -104,8 +102,7 @@ def choices_for(f: FormField, env: dict[str, Any]) -> list[Choice]:
 
 
 def _computed(form: FormDefinition, name: str) -> bool:
-    f = form.field(name)
-    return f is not None and f.type in NO_ANSWER
+    return name in form._no_answer
 
 
 def _score(form: FormDefinition, env: dict[str, Any]) -> int:

@@ -14,6 +14,7 @@ from typing import Any
 
 from .common import Issue, text, vn_date
 from .expr import TODAY, is_blank
+from .expr_values import MAX_INT
 from .form_state import NO_ANSWER, EntryState, FormState, choices_for
 from .forms import FieldType, FormDefinition, FormField, compiled
 from .media import MAX_PHOTOS, ref_problem
@@ -84,10 +85,14 @@ def _check_number(f: FormField, value: Any, issues: list[Issue]) -> None:
     if f.type == FieldType.INTEGER and isinstance(value, float) and not value.is_integer():
         issues.append(_msg("not_integer", f))
         return
-    if f.min is not None and value < f.min:
-        issues.append(_msg("too_small", f, min=f.min))
-    if f.max is not None and value > f.max:
-        issues.append(_msg("too_large", f, max=f.max))
+    # Beyond the calculations' bound (``expr_values.MAX_INT``) no count or amount is real, and sums of
+    # such answers would overflow the tallies: the form's own limits only narrow this range.
+    low = -MAX_INT if f.min is None else max(f.min, -MAX_INT)
+    high = MAX_INT if f.max is None else min(f.max, MAX_INT)
+    if value < low:
+        issues.append(_msg("too_small", f, min=low))
+    if value > high:
+        issues.append(_msg("too_large", f, max=high))
 
 
 def _check_date(f: FormField, value: Any, issues: list[Issue], today: date) -> None:

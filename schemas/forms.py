@@ -39,6 +39,10 @@ class FieldType(str, Enum):
     IMAGE = "image"  # [MediaRef, ...] (schemas.media): photos; min/max bound how many
 
 
+# Questions the officer never answers: a phone's value for them is not an answer (``form_state``).
+NO_ANSWER = (FieldType.CALCULATED, FieldType.NOTE)
+
+
 # The columns a count grid gets when its definition names none: person-times by sex.
 SEX_COLUMNS = [
     {"value": "female", "label": {"vi": "Nữ", "en": "Female"}},
@@ -331,6 +335,11 @@ class FormDefinition(Strict):
     @cached_property
     def _by_name(self) -> dict[str, FormField]:
         return {f.name: f for f in self.fields}
+
+    @cached_property
+    def _no_answer(self) -> frozenset[str]:
+        """The names of the questions of a ``NO_ANSWER`` type."""
+        return frozenset(f.name for f in self.fields if f.type in NO_ANSWER)
 
     @cached_property
     def _quiz_fields(self) -> list[FormField]:

@@ -22,7 +22,7 @@ from contextlib import contextmanager, nullcontext
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import Engine, create_engine, event
+from sqlalchemy import Connection, Engine, create_engine, event
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import DBAPIError
 from sqlalchemy.orm import Session, sessionmaker
@@ -110,6 +110,12 @@ class Database:
         # SQLite takes one writer at a time anyway; queueing writers of this process on a lock hands the
         # database over at once, where SQLite's busy handler would poll (sleeping up to 100 ms a time).
         self._write_lock = threading.Lock() if engine.dialect.name == "sqlite" else None
+        # A read of one statement on PostgreSQL needs no transaction of its own (``lookup``).
+        self._lookup = (
+            engine.execution_options(isolation_level="AUTOCOMMIT")
+            if engine.dialect.name == "postgresql"
+            else None
+        )
 
     @classmethod
     def from_settings(cls, settings: Settings) -> Database:
@@ -133,16 +139,38 @@ class Database:
             with lock or nullcontext(), factory() as session, session.begin():
                 yield session
         except DBAPIError as exc:
-            log.warning("database error: %s", exc.__class__.__name__)
-            raise StoreUnavailable(
-                text(
-                    "Máy chủ dữ liệu đang bận hoặc gặp sự cố, vui lòng thử lại sau.",
-                    "The database is busy or failing; please try again shortly.",
-                )
-            ) from exc
+            raise _unavailable(exc) from exc
+
+    @contextmanager
+    def lookup(self) -> Iterator[Connection]:
+        """A connection for a read of one statement (the token check of every request).
+
+        On PostgreSQL outside a transaction of its own (autocommit): one statement sees one snapshot
+        anyway, and the BEGIN and COMMIT would be two more round trips. On SQLite a read session's.
+        Errors leave as ``session``'s do.
+        """
+        if self._lookup is None:
+            with self.session() as s:
+                yield s.connection()
+            return
+        try:
+            with self._lookup.connect() as conn:
+                yield conn
+        except DBAPIError as exc:
+            raise _unavailable(exc) from exc
 
     def dispose(self) -> None:
         self.engine.dispose()
+
+
+def _unavailable(exc: DBAPIError) -> StoreUnavailable:
+    log.warning("database error: %s", exc.__class__.__name__)
+    return StoreUnavailable(
+        text(
+            "Máy chủ dữ liệu đang bận hoặc gặp sự cố, vui lòng thử lại sau.",
+            "The database is busy or failing; please try again shortly.",
+        )
+    )
 
 
 def init_db(engine: Engine) -> None:

@@ -9,7 +9,7 @@ from datetime import datetime
 from typing import Any, TypeVar
 from weakref import WeakKeyDictionary
 
-from sqlalchemy import select
+from sqlalchemy import literal, select, union_all
 from sqlalchemy.orm import Session
 
 from schemas.common import text
@@ -155,24 +155,38 @@ def _read_plans(session: Session, keys: set[str]) -> dict[str, tuple[datetime, P
     return {r.id: (r.updated_at, Plan.model_validate(r.definition)) for r in rows}
 
 
-def load_forms(session: Session) -> list[FormDefinition]:
-    """Every version of every form, ordered by id and version (parsed once per process and row change)."""
+# Every form version's and every plan's key and ``updated_at``, in one statement built once (a push
+# reads both on every call): forms by id and version, then plans by id.
+_LISTED = union_all(
+    select(literal("form").label("kind"), FormRow.form_id.label("id"), FormRow.version, FormRow.updated_at),
+    select(literal("plan"), PlanRow.id, literal(0), PlanRow.updated_at),
+).order_by("kind", "id", "version")
+
+
+def load_catalog(session: Session) -> tuple[list[FormDefinition], list[Plan]]:
+    """Every version of every form (by id and version) and every plan (by id), parsed once per process
+    and row change; listed in one round trip."""
     cache = _parsed(session)
-    listed = select(FormRow.form_id, FormRow.version, FormRow.updated_at).order_by(
-        FormRow.form_id, FormRow.version
-    )
-    keys = [((r.form_id, r.version), r.updated_at) for r in session.execute(listed)]
-    cache.forms = _reuse(cache.forms, keys, lambda missing: _read_forms(session, missing))
-    return list(cache.forms.values())
+    forms: list[tuple[tuple[str, int], datetime]] = []
+    plans: list[tuple[str, datetime]] = []
+    for kind, key, version, at in session.connection().execute(_LISTED):
+        if kind == "form":
+            forms.append(((key, version), at))
+        else:
+            plans.append((key, at))
+    cache.forms = _reuse(cache.forms, forms, lambda missing: _read_forms(session, missing))
+    cache.plans = _reuse(cache.plans, plans, lambda missing: _read_plans(session, missing))
+    return list(cache.forms.values()), list(cache.plans.values())
+
+
+def load_forms(session: Session) -> list[FormDefinition]:
+    """Every version of every form, ordered by id and version (``load_catalog``)."""
+    return load_catalog(session)[0]
 
 
 def load_plans(session: Session) -> list[Plan]:
-    """Every plan, ordered by id (parsed once per process and row change)."""
-    cache = _parsed(session)
-    listed = select(PlanRow.id, PlanRow.updated_at).order_by(PlanRow.id)
-    keys = [(r.id, r.updated_at) for r in session.execute(listed)]
-    cache.plans = _reuse(cache.plans, keys, lambda missing: _read_plans(session, missing))
-    return list(cache.plans.values())
+    """Every plan, ordered by id (``load_catalog``)."""
+    return load_catalog(session)[1]
 
 
 def get_plan(session: Session, *, plan_id: str) -> Plan:

@@ -40,7 +40,7 @@ from schemas.sync import Receipt, ReceiptStatus
 
 from ..models import RecordRow, TallyRollupRow, TallyRow, UnitRow
 from .accounts import Caller
-from .catalog import load_forms, load_plans
+from .catalog import load_catalog
 from .media import link_records
 from .record_insert import insert_new, insert_revisions
 from .tallies.rollups import Contributions, TallyKey, add_to, apply_deltas, contributions_of, shard_for
@@ -203,9 +203,17 @@ def _revision_values(values: Mapping[str, Any], *, prev: Stored | None) -> dict[
     return out
 
 
-def _lock_stored(session: Session, record_id: uuid.UUID) -> Stored:
-    row = session.execute(
+def _lock_stored(session: Session, record_ids: set[uuid.UUID]) -> dict[uuid.UUID, Stored]:
+    """The stored rows of ``record_ids``, locked (PostgreSQL) in id order, in one statement.
+
+    One statement where a push of resent records (a phone that missed its receipts) took one round
+    trip per record; ``ORDER BY`` under ``FOR UPDATE`` takes the locks in id order, as before.
+    """
+    if not record_ids:
+        return {}
+    rows = session.execute(
         select(
+            RecordRow.id,
             RecordRow.revision,
             RecordRow.author,
             RecordRow.unit_code,
@@ -214,10 +222,11 @@ def _lock_stored(session: Session, record_id: uuid.UUID) -> Stored:
             RecordRow.contributions,
         )
         .join(UnitRow, UnitRow.code == RecordRow.unit_code)
-        .where(RecordRow.id == record_id)
+        .where(RecordRow.id.in_(record_ids))
+        .order_by(RecordRow.id)
         .with_for_update(of=RecordRow)
-    ).one()
-    return Stored(*row)
+    )
+    return {record_id: Stored(*rest) for record_id, *rest in rows}
 
 
 def push_records(
@@ -227,8 +236,8 @@ def push_records(
 
     Run inside a write transaction: everything here commits or nothing does.
     """
-    forms = {f.key: f for f in load_forms(session)}
-    plans = load_plans(session)
+    form_list, plans = load_catalog(session)
+    forms = {f.key: f for f in form_list}
     codes = {r.unit for r in records}
     paths = dict(
         session.execute(select(UnitRow.code, UnitRow.path).where(UnitRow.code.in_(codes))).tuples().all()
@@ -265,6 +274,9 @@ def push_records(
     for i, final, *_ in accepted:
         first.setdefault(final.id, i)
     inserted = insert_new(session, [v for i, final, _c, _p, v in accepted if first[final.id] == i])
+    stored_rows = _lock_stored(
+        session, {final.id for i, final, *_ in accepted if first[final.id] != i or final.id not in inserted}
+    )
     for i, final, contributions, period, values in accepted:
         record = records[i]
         if first[final.id] == i and final.id in inserted:
@@ -272,7 +284,7 @@ def push_records(
             add_to(deltas, unit_code=final.unit, day=period, contributions=contributions, sign=+1)
             receipts[i] = Receipt(id=record.id, revision=record.revision, status=ReceiptStatus.STORED)
             continue
-        stored = _lock_stored(session, record.id)
+        stored = stored_rows[record.id]
         status = decide(final, stored, caller=caller)
         if status == ReceiptStatus.STORED:
             add_to(
@@ -287,6 +299,15 @@ def push_records(
                 update(_records_table()).where(RecordRow.id == record.id).values(**values)
             )
             revisions.append(_revision_values(values, prev=stored))
+            # what the row now holds, for a later revision of the same id in this push
+            stored_rows[record.id] = Stored(
+                revision=final.revision,
+                author=final.author,
+                unit_code=final.unit,
+                unit_path=paths[final.unit],
+                period=period,
+                contributions=dict(contributions),
+            )
         issues = [NOT_YOURS] if status == ReceiptStatus.REJECTED else []
         receipts[i] = Receipt(id=record.id, revision=record.revision, status=status, issues=issues)
     if revisions:  # the audit trail of field data, in the same transaction
@@ -340,8 +361,9 @@ def rebuild_tallies(session: Session, *, plan_ids: Sequence[str] | None = None) 
 
     Needed when a plan is added or its measures change after records arrived.
     """
-    forms = {f.key: f for f in load_forms(session)}
-    plans = [p for p in load_plans(session) if plan_ids is None or p.id in plan_ids]
+    form_list, all_plans = load_catalog(session)
+    forms = {f.key: f for f in form_list}
+    plans = [p for p in all_plans if plan_ids is None or p.id in plan_ids]
     ids = [p.id for p in plans]
     session.execute(delete(TallyRow).where(TallyRow.plan_id.in_(ids)))
     session.execute(delete(TallyRollupRow).where(TallyRollupRow.plan_id.in_(ids)))

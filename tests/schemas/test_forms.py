@@ -474,3 +474,21 @@ def test_forms__a_forward_reference_takes_the_repeated_passes():
     assert not form._single_pass
     assert form_state(form, {"d": "2026-11-20", "n": 3}).shown("shown_if_big") is False
     assert form_state(form, {"d": "2026-11-20", "n": 30}).shown("shown_if_big") is True
+
+
+@pytest.mark.parametrize(
+    ("value", "code"),
+    [
+        (1e308, "too_large"),
+        (-1e308, "too_small"),
+        (10**15 + 1, "too_large"),
+        (10**15, None),
+        (-(10**15), None),
+    ],
+)
+def test_forms__a_number_with_no_limit_of_its_own_stays_within_what_sums_can_hold(value, code):
+    """1e308 twice would be infinity in a tally: the calculations' bound (10^15) holds for answers too."""
+    form = make_form([{"name": "amount", "type": "decimal", "label": L("Số tiền", "Amount")}])
+    issues = validate_answers(form, {"d": "2026-11-01", "amount": value}, final=True, today=TODAY)
+    assert codes(issues) == ([("amount", code)] if code else [])
+    assert all("1000000000000000" in i.message.en for i in issues)

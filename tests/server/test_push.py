@@ -82,6 +82,25 @@ def test_push__two_revisions_in_one_batch(api: Api) -> None:
     assert _i1(api) == (0.0, 1.0)
 
 
+def test_push__revisions_in_pushed_order_in_one_batch_each_replace_the_last(api: Api) -> None:
+    """Each later revision of an id in the batch is decided against the one before it in the batch."""
+    rid, other = uuid.uuid4(), uuid.uuid4()
+    assert api.statuses(record("outreach_session", session_answers(DAY, soldiers=5), record_id=other)) == [
+        "stored"
+    ]
+    other_day = this_year_day(1, 2)
+    r1 = record("outreach_session", session_answers(DAY, soldiers=30), record_id=rid)
+    r2 = record("outreach_session", session_answers(other_day, soldiers=12), record_id=rid, revision=2)
+    r3 = record("outreach_session", session_answers(DAY, soldiers=7), record_id=rid, revision=3)
+    o2 = record("outreach_session", session_answers(DAY, soldiers=1), record_id=other, revision=2)
+    assert api.statuses(r1, o2, r2, r3, r2) == ["stored", "stored", "stored", "stored", "stale"]
+    day_total = api.indicator("i2_forces_educated", start=DAY, end=DAY)["person_times"]
+    assert day_total == (7 + 1 if DAY != other_day else 8)
+    if DAY != other_day:
+        assert api.indicator("i2_forces_educated", start=other_day, end=other_day)["person_times"] == 0
+    assert api.statuses(r3, o2) == ["duplicate", "duplicate"]
+
+
 def test_push__rejections_keep_the_rest_of_the_batch(api: Api) -> None:
     good = record("awareness_survey", survey_answers(DAY, correct=5))
     unknown_form = record("no_such_form", {"x": 1})

@@ -21,9 +21,11 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
 from datetime import date
+from functools import cache
 
 from sqlalchemy import Table
-from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.dialects import sqlite
+from sqlalchemy.dialects.sqlite import Insert
 from sqlalchemy.orm import Session
 
 from schemas.forms import FormDefinition
@@ -32,6 +34,7 @@ from schemas.plans import Plan
 from schemas.records import Record
 
 from ...models import TallyRollupRow, TallyRow
+from ..json_rows import pg_insert_rows
 
 TallyKey = tuple[str, str, date, str]  # plan_id, unit_code, day, measure_id
 RollupKey = tuple[str, str, str, date, str]  # plan_id, unit_code, grain, first day, measure_id
@@ -84,13 +87,22 @@ def _upsert_sums(
     params = [dict(zip(keys, (*k, shard), strict=True), total=v) for k, v in sorted(deltas.items()) if v != 0]
     if not params:
         return
-    dialect = session.get_bind().dialect.name
-    insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
-    stmt = insert(table)
-    stmt = stmt.on_conflict_do_update(
+    if session.get_bind().dialect.name == "postgresql":
+        # one statement from one JSON text (rows in the order given, so locked in key order), where
+        # executemany sent one statement per row: most of a small push's time in the driver
+        tail = f"ON CONFLICT ({', '.join(keys)}) DO UPDATE SET total = {table.name}.total + excluded.total"
+        pg_insert_rows(session, table, params, tail=tail)
+    else:
+        session.connection().execute(_sqlite_upsert(table, keys), params)
+
+
+@cache
+def _sqlite_upsert(table: Table, keys: tuple[str, ...]) -> Insert:
+    """``INSERT ... ON CONFLICT DO UPDATE`` adding to ``total``, built once per table."""
+    stmt = sqlite.insert(table)
+    return stmt.on_conflict_do_update(
         index_elements=[table.c[k] for k in keys], set_={"total": table.c.total + stmt.excluded.total}
     )
-    session.connection().execute(stmt, params)
 
 
 def apply_deltas(session: Session, deltas: Mapping[TallyKey, float], *, shard: int = 0) -> None:
