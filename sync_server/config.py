@@ -39,6 +39,9 @@ class Settings(BaseModel):
     timezone: str = PROGRAMME_TZ_NAME
     sqlite_busy_timeout_ms: int = Field(default=10_000, ge=0, le=600_000)
     db_pool_size: int = Field(default=5, ge=1, le=200)
+    # Pushes one worker process stores at once; later ones wait their turn without holding a thread
+    # or a database connection, so that dashboards and pulls are answered while phones queue.
+    push_concurrency: int = Field(default=4, ge=1, le=200)
     # The X25519 key pair that can open phones' vaults after a forgotten PIN (made on first use).
     # Default: recovery-key.json beside the SQLite file, or ./var/recovery-key.json. Back it up apart.
     recovery_key_file: str | None = None

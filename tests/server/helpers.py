@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import gzip
 import json
+import threading
 import uuid
 from datetime import UTC, date, datetime
 from typing import Any
@@ -158,3 +159,26 @@ def this_year_day(month: int = 3, day: int = 15) -> str:
     """A day of the current year that is not in the future."""
     today = date.today()
     return min(date(today.year, month, day), today).isoformat()
+
+
+def run_together(*jobs):
+    """Run the jobs in threads released at the same moment; their results in order (or the first error)."""
+    barrier = threading.Barrier(len(jobs))
+    results: list = [None] * len(jobs)
+    errors: list = []
+
+    def run(i, job):
+        try:
+            barrier.wait(timeout=10)
+            results[i] = job()
+        except Exception as exc:  # surfaced below, with the thread's own traceback
+            errors.append(exc)
+
+    threads = [threading.Thread(target=run, args=(i, job)) for i, job in enumerate(jobs)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(timeout=60)
+    if errors:
+        raise errors[0]
+    return results

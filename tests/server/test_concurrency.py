@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import threading
 from collections import Counter
 
 from fastapi.testclient import TestClient
@@ -13,31 +12,9 @@ from sync_server.db import Database
 from sync_server.services.accounts import caller_for_token
 from sync_server.services.ingest import push_records
 
-from .helpers import Api, batch, record, survey_answers, this_year_day
+from .helpers import Api, batch, record, run_together, survey_answers, this_year_day
 
 DAY = this_year_day()
-
-
-def _run_together(*jobs):
-    barrier = threading.Barrier(len(jobs))
-    results: list = [None] * len(jobs)
-    errors: list = []
-
-    def run(i, job):
-        try:
-            barrier.wait(timeout=10)
-            results[i] = job()
-        except Exception as exc:  # surfaced below, with the thread's own traceback
-            errors.append(exc)
-
-    threads = [threading.Thread(target=run, args=(i, job)) for i, job in enumerate(jobs)]
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join(timeout=60)
-    if errors:
-        raise errors[0]
-    return results
 
 
 def test_push__concurrent_same_batch_over_http_counted_once(app_client: TestClient, api: Api) -> None:
@@ -47,7 +24,7 @@ def test_push__concurrent_same_batch_over_http_counted_once(app_client: TestClie
         recs = [record("awareness_survey", survey_answers(DAY, correct=5)) for _ in range(30)]
         total += len(recs)
         forward, backward = batch(*recs), batch(*reversed(recs))
-        a, b = _run_together(
+        a, b = run_together(
             lambda body=forward: app_client.post("/api/v1/sync/push", json=body, headers=headers),
             lambda body=backward: app_client.post("/api/v1/sync/push", json=body, headers=headers),
         )
@@ -76,13 +53,13 @@ def test_push_records__overlapping_transactions_counted_once(db: Database, api: 
 
         return job
 
-    first = _run_together(push(recs), push(list(reversed(recs))), push(newer))
+    first = run_together(push(recs), push(list(reversed(recs))), push(newer))
     statuses = Counter(r.status.value for receipts in first for r in receipts)
     # every record ends at revision 2 whatever the interleaving; each counted once
     assert statuses["stored"] >= 25 and sum(statuses.values()) == 75
     ind = api.indicator("i1_understanding", start=DAY, end=DAY)
     assert (ind["numerator"], ind["denominator"]) == (25, 25)
-    again = _run_together(push(newer), push(newer))
+    again = run_together(push(newer), push(newer))
     assert {r.status.value for receipts in again for r in receipts} == {"duplicate"}
 
 
@@ -92,5 +69,5 @@ def test_enroll__parallel_guesses_cannot_pass_the_limit(app_client: TestClient) 
             "/api/v1/enroll", json={"username": "canbo", "password": "guess-123", "device_id": "x"}
         ).status_code
 
-    codes = Counter(_run_together(*[guess] * 10))
+    codes = Counter(run_together(*[guess] * 10))
     assert codes == {401: 5, 429: 5}

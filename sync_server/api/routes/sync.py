@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import hashlib
 import json
 import uuid
@@ -81,7 +82,8 @@ async def push(
     in Vietnamese and English. Safe to retry: a resent batch changes nothing.
     """
     body = await read_body(request, limit=settings.max_body_bytes)
-    batch = parse_body(PushBatch, body)
+    # Off the event loop: inflating and validating a 4 MB batch would hold up every other request.
+    batch = await run_in_threadpool(parse_body, PushBatch, body)
     if idempotency_key is not None and _as_uuid(idempotency_key) != batch.batch_id:
         raise InvalidInput(
             text("Yêu cầu không hợp lệ.", "The request is not valid."),
@@ -96,7 +98,22 @@ async def push(
             ],
         )
     unsent = parse_outbox_headers(outbox_count, outbox_oldest)
-    return await run_in_threadpool(_store, db, settings, caller, batch, len(body), unsent)
+    async with _push_slots(request, settings):
+        return await run_in_threadpool(_store, db, settings, caller, batch, len(body), unsent)
+
+
+def _push_slots(request: Request, settings: Settings) -> asyncio.Semaphore:
+    """The worker's turns for storing pushes (``Settings.push_concurrency``).
+
+    When thousands of phones sync at once, every push beyond these waits here, holding neither one
+    of the server's threads nor a pooled connection: a supervisor's dashboard and a phone's pull
+    then find both free instead of queueing behind the pushes (docs/scaling.md, section 2).
+    """
+    state = request.app.state
+    slots: asyncio.Semaphore | None = getattr(state, "push_slots", None)
+    if slots is None:
+        slots = state.push_slots = asyncio.Semaphore(settings.push_concurrency)
+    return slots
 
 
 def _note_unsent(db: Database, device_pk: int, unsent: tuple, now) -> None:
