@@ -200,6 +200,26 @@ class App:
         loc = page.get_by_role("button", name=label, exact=True).or_(page.get_by_label(label, exact=True))
         self.find(loc, timeout=timeout).click()
 
+    def tap_until(self, label: str, shows: str, *, timeout: float = 15_000) -> None:
+        """Tap ``label`` until ``shows`` is on screen (a tap during a re-layout can land nowhere).
+
+        Tapped again only while ``label`` is still there: the screen did not change, so the tap was
+        lost; a screen that changed but is slow gets the whole ``timeout``.
+        """
+        for _ in range(3):
+            self.tap(label, timeout=timeout)
+            shown = self.page.get_by_text(shows).or_(self.page.get_by_label(shows))
+            try:
+                shown.first.wait_for(state="visible", timeout=5_000)
+                return
+            except PlaywrightTimeout:
+                still = self.page.get_by_role("button", name=label, exact=True).or_(
+                    self.page.get_by_label(label, exact=True)
+                )
+                if not still.count():
+                    break
+        self.text(shows, timeout=timeout)
+
     def assert_fits_phone_width(self, width: int = 360) -> None:
         """Nothing sticks out sideways: the page never scrolls horizontally at phone width."""
         scroll_width = self.run_js("() => document.documentElement.scrollWidth")

@@ -202,8 +202,7 @@ def _record_a_draft(app: App, p: Person, others: list[Person]) -> None:
     app.text("Đã tự lưu lúc", exact=False, timeout=10_000)
     app.scroll_top()
     app.button("Quay lại").click()
-    app.tap("Nháp 1")  # one draft: their own, not their neighbours'
-    app.text("Tìm thấy 1 phiếu")
+    app.tap_until("Nháp 1", "Tìm thấy 1 phiếu")  # one draft: their own, not their neighbours'
     app.text(p.marker, exact=False)
     for other in others:
         if other.marker and other.marker != p.marker:
