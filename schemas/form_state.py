@@ -38,7 +38,7 @@ class FormState:
         """``fixpoint``: repeat until nothing changes even where one pass is known to be enough (tests).
 
         ``today``: the date ``today()`` gives (the validator's); the programme's clock if None."""
-        typed = {k: v for k, v in answers.items() if not _computed(form, k)}
+        typed = {k: v for k, v in answers.items() if not form.takes_no_answer(k)}
         hidden: set[str] = set()
         values: dict[str, Any] = {}
         clock = {TODAY: today.isoformat()} if today else {}
@@ -99,10 +99,6 @@ def choices_for(f: FormField, env: dict[str, Any]) -> list[Choice]:
         if expr.test(scope):
             out.append(c)
     return out
-
-
-def _computed(form: FormDefinition, name: str) -> bool:
-    return name in form._no_answer
 
 
 def _score(form: FormDefinition, env: dict[str, Any]) -> int:
@@ -192,7 +188,7 @@ def derive_answers(
     ``state``: ``form_state(form, answers)`` if the caller has it already.
     """
     state = state or form_state(form, answers)
-    out = {k: v for k, v in answers.items() if not _computed(form, k) and state.shown(k)}
+    out = {k: v for k, v in answers.items() if not form.takes_no_answer(k) and state.shown(k)}
     out.update(state.values)
     for f in form.fields:
         if f.type == FieldType.REPEAT and f.name in out:

@@ -383,6 +383,10 @@ class FormDefinition(Strict):
     def quiz_fields(self) -> list[FormField]:
         return self._quiz_fields
 
+    def takes_no_answer(self, name: str) -> bool:
+        """True when ``name`` is a top-level question of a ``NO_ANSWER`` type (a calculation, a note)."""
+        return name in self._no_answer
+
 
 def expression_refs(f: FormField) -> set[str]:
     """The answers ``f``'s own rules read (relevance, requirement, constraint, calculation, choice filter)."""
