@@ -9,6 +9,7 @@ label, the way a screen reader does. Screenshots go to test-artifacts/e2e/.
 from __future__ import annotations
 
 import os
+import re
 import shutil
 import socket
 import subprocess
@@ -161,22 +162,33 @@ def desk(browser, request):
 
 
 # What Playwright raises in a call that was waiting on a page whose renderer died.
-RENDERER_CRASHED = [r"Target crashed", r"Page crashed"]
+RENDERER_CRASHED = re.compile(r"Target crashed|Page crashed")
+
+
+def _browser_failed(item: pytest.Item):
+    """The rerun condition of ``item``: its page crashed, or the watchdog saw a renderer spin."""
+
+    def failed(error: BaseException | None) -> bool:
+        return bool(getattr(item, "browser_trouble", None)) or bool(RENDERER_CRASHED.search(str(error)))
+
+    return failed
 
 
 def pytest_collection_modifyitems(config, items):
-    """A browser test whose Chromium renderer died under it runs once more, in a fresh browser.
+    """A browser test that failed because its Chromium renderer spun or died runs once more, from
+    its start, in a fresh browser.
 
-    On these 2-core machines a Flutter page's renderer has been seen spinning on a core for a minute
-    from soon after the page was made (software WebGL); the watchdog ends it (``watchdog.py``) and
-    prints so, and every call waiting on that page raises "Target crashed". That is the browser's
-    failure, not the app's, so the test is run again, once, from its start (pytest reports the
-    rerun). Any other failure is not retried, and a second crash fails the test.
+    On these 2-core machines a Flutter page's renderer has been seen spinning on a core, its page
+    frozen, from soon after the page was made (software WebGL). The test's next wait then times out,
+    or the watchdog ends the renderer after a minute (``watchdog.py``) and the waiting call raises
+    "Target crashed". That is the browser's failure, not the app's: the test runs again, once
+    (pytest lists the rerun, and what the watchdog saw is printed). A failure with no such sign is
+    not retried, and a second failure fails the test.
     """
     here = Path(__file__).resolve().parent
     for item in items:
         if "browser" in getattr(item, "fixturenames", ()) and here in Path(str(item.path)).resolve().parents:
-            item.add_marker(pytest.mark.flaky(reruns=1, only_rerun=RENDERER_CRASHED))
+            item.add_marker(pytest.mark.flaky(reruns=1, condition=_browser_failed(item)))
 
 
 @pytest.hookimpl(tryfirst=True, hookwrapper=True)
@@ -184,3 +196,12 @@ def pytest_runtest_makereport(item, call):
     outcome = yield
     rep = outcome.get_result()
     setattr(item, "rep_" + rep.when, rep)
+    if rep.when == "setup":
+        item.browser_trouble = []  # a new attempt
+    watchdog = getattr(item, "funcargs", {}).get("renderer_watchdog")
+    if rep.failed and watchdog is not None:
+        # Asked now, while the browser still runs: a spinning renderer is gone after teardown.
+        seen = watchdog.trouble()
+        item.browser_trouble = getattr(item, "browser_trouble", []) + seen
+        if seen:
+            rep.sections.append(("browser trouble", "\n".join(seen)))

@@ -67,6 +67,7 @@ class RendererWatchdog:
         self.busy_share = busy_share
         self.interval_s = interval_s
         self.killed: list[tuple[float, int, float]] = []
+        self._samples: dict[int, tuple[tuple[float, int], ...]] = {}  # pid -> its latest samples, a copy
         self._stop = threading.Event()
         self._thread = threading.Thread(target=self._run, name="renderer-watchdog", daemon=True)
 
@@ -83,6 +84,22 @@ class RendererWatchdog:
     def kills_since(self, moment: float) -> int:
         return sum(1 for when, _pid, _share in self.killed if when >= moment)
 
+    def trouble(self, *, min_span_s: float = 20.0) -> list[str]:
+        """What went wrong with the browser: renderers ended, and renderers spinning now (at least
+        ``busy_share`` of a core over the last ``min_span_s`` seconds or more, not yet ended)."""
+        ended = self.killed
+        out = [f"renderer {pid} ended after a minute at {share:.0%} of a core" for _, pid, share in ended]
+        for pid, samples in list(self._samples.items()):
+            last_t, last_ticks = samples[-1]
+            earlier = [(t, ticks) for t, ticks in samples if last_t - t >= min_span_s]
+            if not earlier:
+                continue
+            t, ticks = earlier[-1]
+            share = (last_ticks - ticks) / _TICK / (last_t - t)
+            if share >= self.busy_share:
+                out.append(f"renderer {pid} at {share:.0%} of a core for the last {last_t - t:.0f} s")
+        return out
+
     def _run(self) -> None:
         history: dict[int, deque[tuple[float, int]]] = {}
         me = os.getpid()
@@ -93,6 +110,7 @@ class RendererWatchdog:
             for pid in list(history):
                 if pid not in below:
                     del history[pid]
+                    self._samples.pop(pid, None)
             for pid in below:
                 if pid not in history and not _is_renderer(pid):
                     continue
@@ -102,6 +120,7 @@ class RendererWatchdog:
                     samples.popleft()
                 first_t, first_ticks = samples[0]
                 span = now - first_t
+                self._samples[pid] = tuple(samples)
                 if span < self.limit_s:
                     continue
                 share = (procs[pid][1] - first_ticks) / _TICK / span
@@ -112,3 +131,4 @@ class RendererWatchdog:
                         continue
                     self.killed.append((now, pid, share))
                     del history[pid]
+                    self._samples.pop(pid, None)
