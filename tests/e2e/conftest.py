@@ -182,7 +182,7 @@ def pytest_collection_modifyitems(config, items):
     frozen, from soon after the page was made (software WebGL). The test's next wait then times out,
     or the watchdog ends the renderer after a minute (``watchdog.py``) and the waiting call raises
     "Target crashed". That is the browser's failure, not the app's: the test runs again, once
-    (pytest lists the rerun, and what the watchdog saw is printed). A failure with no such sign is
+    (pytest lists the rerun; what the watchdog saw is added to the report). A failure with no such sign is
     not retried, and a second failure fails the test.
     """
     here = Path(__file__).resolve().parent
