@@ -188,18 +188,6 @@ class App:
                 break
         self.button("Lưu mã PIN").click()
         self.button("Đồng bộ ngay")
-        # Home slides in over the PIN screen, and Flutter drops taps while screens change: a full run
-        # lost the next tap (a form's button) that way. Done when the PIN screen has left.
-        self.gone("Đặt mã PIN")
-
-    def gone(self, text: str, *, timeout: float = 10_000) -> None:
-        """Wait until ``text`` has left the screen (a screen's exit), then a moment for the last frame."""
-        loc = self.page.get_by_text(text).or_(self.page.get_by_label(text))
-        try:
-            loc.first.wait_for(state="detached", timeout=timeout)
-        except PlaywrightTimeout:
-            pass  # still in the tree (kept off screen): the next step's own wait decides
-        self.page.wait_for_timeout(300)
 
     def unlock(self, pin: str) -> None:
         self.text("Nhập mã PIN", exact=False)
